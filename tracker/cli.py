@@ -1,0 +1,282 @@
+"""The command layer: parse arguments, call the library, print, pick the exit code.
+
+Thin on purpose: load → gather → assess → display lives in the library. Heavy modules
+(Textual, GitPython, coverage) are imported inside the commands that need them, so that
+``tracker check`` and ``tracker render`` start like small scripts.
+
+Exit codes: 0 success, 1 "the answer is no" (stale document, warnings under --strict, a gate
+not passed), 2 bad input (with one line per problem, never a traceback).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from tracker import __version__
+
+if TYPE_CHECKING:
+    from tracker.assess import Assessment
+    from tracker.plan.load import LoadResult
+
+EXIT_OK, EXIT_NO, EXIT_BAD = 0, 1, 2
+DEFAULT_PLAN = "plan.yaml"
+
+
+class Failure(click.ClickException):
+    """Bad input: printed as one line (or one per problem), exit 2."""
+
+    exit_code = EXIT_BAD
+
+    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+        click.echo(self.format_message(), err=True)
+
+
+def fail(message: str) -> NoReturn:
+    raise Failure(message)
+
+
+def _today(value: str | None) -> dt.date:
+    """The date commands judge by: --today, else the clock (only the CLI reads it)."""
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"--today {value!r}: write the date as YYYY-MM-DD")
+
+
+today_option = click.option("--today", metavar="YYYY-MM-DD",
+                            help="Judge dates as of this day instead of today.")
+
+
+def _load(plan_path: Path) -> LoadResult:
+    """Load and validate, printing every problem; exit 2 on errors."""
+    from tracker.plan.load import load_plan
+
+    result = load_plan(plan_path)
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    if result.errors or result.plan is None:
+        raise click.exceptions.Exit(EXIT_BAD)
+    return result
+
+
+def _assessment(plan_path: Path, today: dt.date, *, quiet_warnings: bool = False
+                ) -> Assessment:
+    from tracker.assess import assess
+    from tracker.evidence.gather import gather
+
+    plan = _load(plan_path).plan
+    assert plan is not None  # _load exits otherwise
+    evidence = gather(plan, plan_path)
+    errors = [p for p in evidence.workspace.problems if p.severity.value == "error"]
+    if not quiet_warnings:
+        for problem in evidence.workspace.problems:
+            click.echo(str(problem), err=True)
+    if errors:
+        raise click.exceptions.Exit(EXIT_BAD)
+    return assess(plan, evidence, today)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tracker")
+@click.option("--plan", "plan_path", default=DEFAULT_PLAN, show_default=True,
+              type=click.Path(path_type=Path), help="The plan to open in the terminal UI.")
+@click.pass_context
+def cli(ctx: click.Context, plan_path: Path) -> None:
+    """tracker: a phased testing plan as living data, its status earned by evidence.
+
+    Without a command, opens the terminal UI on the plan. Every command that reads the plan
+    takes its path (default: ./plan.yaml).
+    """
+    if ctx.invoked_subcommand is None:
+        from tracker.plan.load import load_plan
+
+        result = load_plan(plan_path)
+        if result.errors:
+            for problem in result.problems:
+                click.echo(str(problem), err=True)
+            raise click.exceptions.Exit(EXIT_BAD)
+        click.echo(ctx.get_help())
+
+
+@cli.command()
+@click.argument("plan_path", metavar="[PLAN]", default=DEFAULT_PLAN,
+                type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
+def check(plan_path: Path, strict: bool) -> None:
+    """Validate PLAN: every problem at once, as FILE:LINE:COL: message.
+
+    Checks the YAML (syntax, duplicate keys, unsafe tags), the plan's shape (unknown keys,
+    types, dates, ids) and its links against the workspace. Exit 0 when clean, 2 on errors,
+    1 on warnings only when --strict is given.
+    """
+    from tracker.evidence.workspace import gather_workspace
+    from tracker.plan.load import load_plan
+    from tracker.problems import Severity, sort_problems
+
+    result = load_plan(plan_path)
+    problems = list(result.problems)
+    if result.plan is not None and not result.errors:
+        workspace = gather_workspace(result.plan, plan_path.resolve().parent)
+        problems = sort_problems(problems + workspace.problems)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    errors = sum(1 for p in problems if p.severity is Severity.ERROR)
+    warnings = len(problems) - errors
+    if errors or result.plan is None:
+        click.echo(f"{plan_path}: {errors} error(s), {warnings} warning(s)", err=True)
+        raise click.exceptions.Exit(EXIT_BAD)
+    items = len(result.plan.items())
+    click.echo(f"{plan_path}: ok, {len(result.plan.phases)} phases, {items} items"
+               + (f", {warnings} warning(s)" if warnings else ""))
+    if warnings and strict:
+        raise click.exceptions.Exit(EXIT_NO)
+
+
+@cli.command()
+@click.argument("plan_path", metavar="[PLAN]", default=DEFAULT_PLAN,
+                type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write the document to this file (atomically) instead of stdout.")
+@click.option("--check", "check_file", type=click.Path(path_type=Path),
+              help="Exit 1 with a diff when this file is not what render makes now.")
+@today_option
+def render(plan_path: Path, output: Path | None, check_file: Path | None,
+           today: str | None) -> None:
+    """Write the Markdown plan document of PLAN.
+
+    The document is derived from plan.yaml and its evidence: header with derived status,
+    progress per phase, checklists with their evidence, metrics, risks, approvals and the
+    review date. It records the day it describes ("As of"); --check compares against that day
+    unless --today is given, so a committed document only goes stale when its content would.
+    """
+    from tracker.render.markdown import render_markdown
+
+    day = _today(today)
+    old = None
+    if check_file is not None:
+        try:
+            old = check_file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            old = ""
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"{check_file}: cannot read it ({exc}): check the path")
+        if today is None:
+            day = _as_of(old) or day
+    assessment = _assessment(plan_path, day, quiet_warnings=check_file is not None)
+    text = render_markdown(assessment, plan_path.name)
+    if check_file is not None:
+        if old == text:
+            click.echo(f"{check_file} is up to date")
+            return
+        import difflib
+
+        diff = difflib.unified_diff(old.splitlines(keepends=True), text.splitlines(keepends=True),
+                                    fromfile=str(check_file), tofile="rendered")
+        sys.stdout.writelines(diff)
+        click.echo(f"{check_file} is stale: run `tracker render {plan_path} -o {check_file}`",
+                   err=True)
+        raise click.exceptions.Exit(EXIT_NO)
+    if output is not None:
+        from tracker.fsutil import write_atomic
+
+        try:
+            write_atomic(output, text)
+        except OSError as exc:
+            fail(f"{output}: cannot write it ({exc.strerror}): check the folder and permissions")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        sys.stdout.write(text)
+
+
+def _as_of(document: str) -> dt.date | None:
+    from tracker.render.markdown import AS_OF_LABEL
+
+    for line in document.splitlines()[:40]:
+        if line.startswith(AS_OF_LABEL):
+            try:
+                return dt.date.fromisoformat(line[len(AS_OF_LABEL):].strip(" \\"))
+            except ValueError:
+                return None
+    return None
+
+
+@cli.command()
+@click.argument("plan_path", metavar="[PLAN]", default=DEFAULT_PLAN,
+                type=click.Path(path_type=Path))
+@click.option("--title", default="Testing Plan", show_default=True, help="Title of the plan.")
+@today_option
+def init(plan_path: Path, title: str, today: str | None) -> None:
+    """Write a commented starter PLAN and git-ignore tracker's local data folder.
+
+    Refuses to overwrite an existing plan.
+    """
+    from tracker.fsutil import write_atomic
+    from tracker.starter import starter_plan
+
+    if plan_path.exists():
+        fail(f"{plan_path}: already exists; edit it, or pass another path")
+    import json
+
+    try:
+        write_atomic(plan_path, starter_plan(json.dumps(title), _today(today)))
+    except OSError as exc:
+        fail(f"{plan_path}: cannot write it ({exc.strerror}): check the folder")
+    click.echo(f"wrote {plan_path}")
+    ignore = plan_path.resolve().parent / ".gitignore"
+    try:
+        lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{ignore}: cannot read it ({exc}); add .tracker/ to it by hand")
+    if not any(line.strip().rstrip("/") in (".tracker", "/.tracker") for line in lines):
+        text = "\n".join([*lines, "# tracker's local run history", ".tracker/"]) + "\n"
+        write_atomic(ignore, text)
+        click.echo(f"added .tracker/ to {ignore.name}")
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write the schema to this file instead of stdout.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of plan.yaml, for editors (yaml-language-server)."""
+    import json
+
+    from tracker.plan.schema import plan_schema
+
+    text = json.dumps(plan_schema(), indent=2, sort_keys=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from tracker.fsutil import write_atomic
+
+    write_atomic(output, text)
+    click.echo(f"wrote {output}", err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (for ``python -m tracker`` and tests)."""
+    try:
+        cli.main(args=argv, prog_name="tracker", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_BAD if isinstance(exc, click.UsageError | Failure) else exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""Evidence: what the repository, test runs, coverage and git say about each item."""

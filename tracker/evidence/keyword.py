@@ -1,0 +1,96 @@
+"""pytest's ``-k`` expression language, evaluated against statically known test names.
+
+pytest's own parser lives in a private module (``_pytest.mark.expression``), which we must not
+import; the grammar is tiny and documented, so it is written out here:
+
+    expr:     and_expr ('or' and_expr)*
+    and_expr: not_expr ('and' not_expr)*
+    not_expr: 'not' not_expr | '(' expr ')' | ident
+
+An identifier matches when it is a case-insensitive substring of any of a test's names
+(function, class, module file, directories, markers), as in pytest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+Matcher = Callable[[Iterable[str]], bool]
+
+_TOKEN = re.compile(r"\s*(\(|\)|[\w:+\-.\[\]\\/]+)")
+
+
+class KeywordError(ValueError):
+    """The expression does not parse."""
+
+
+def parse_keyword(text: str) -> Matcher:
+    """Compile a ``-k`` expression into a function of a test's names."""
+    tokens: list[str] = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match:
+            raise KeywordError(f"unexpected character {text[pos]!r} at column {pos + 1}")
+        tokens.append(match.group(1))
+        pos = match.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    if not tokens:
+        raise KeywordError("empty expression: write names joined by and/or/not")
+    parser = _Parser(tokens)
+    matcher = parser.expr()
+    if parser.pos != len(tokens):
+        raise KeywordError(f"unexpected {tokens[parser.pos]!r}")
+    return matcher
+
+
+class _Parser:
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> str:
+        token = self.peek()
+        if token is None:
+            raise KeywordError("expression ends too early")
+        self.pos += 1
+        return token
+
+    def expr(self) -> Matcher:
+        parts = [self.and_expr()]
+        while self.peek() == "or":
+            self.take()
+            parts.append(self.and_expr())
+        if len(parts) == 1:
+            return parts[0]
+        return lambda names: any(p(names) for p in parts)
+
+    def and_expr(self) -> Matcher:
+        parts = [self.not_expr()]
+        while self.peek() == "and":
+            self.take()
+            parts.append(self.not_expr())
+        if len(parts) == 1:
+            return parts[0]
+        return lambda names: all(p(names) for p in parts)
+
+    def not_expr(self) -> Matcher:
+        token = self.take()
+        if token == "not":
+            inner = self.not_expr()
+            return lambda names: not inner(names)
+        if token == "(":
+            inner = self.expr()
+            if self.take() != ")":
+                raise KeywordError("missing ')'")
+            return inner
+        if token in (")", "and", "or"):
+            raise KeywordError(f"unexpected {token!r}")
+        needle = token.lower()
+        return lambda names: any(needle in name.lower() for name in names)

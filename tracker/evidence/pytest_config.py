@@ -1,0 +1,105 @@
+"""The parts of a project's pytest configuration that decide which files hold tests.
+
+Read without importing pytest: ``tracker check`` and ``render`` must start fast. Sources in
+pytest's own order of precedence: pytest.toml / .pytest.toml, pytest.ini / .pytest.ini,
+pyproject.toml ``[tool.pytest.ini_options]`` (or ``[tool.pytest]``), tox.ini ``[pytest]``,
+setup.cfg ``[tool:pytest]``.
+"""
+
+from __future__ import annotations
+
+import configparser
+import shlex
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_NORECURSE = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv",
+                     "{arch}", "__pycache__", "site-packages")
+
+
+@dataclass(frozen=True)
+class PytestConfig:
+    """Collection settings, with pytest's defaults where the project says nothing."""
+
+    testpaths: tuple[str, ...] = ()
+    python_files: tuple[str, ...] = ("test_*.py", "*_test.py")
+    python_classes: tuple[str, ...] = ("Test",)
+    python_functions: tuple[str, ...] = ("test",)
+    norecursedirs: tuple[str, ...] = DEFAULT_NORECURSE
+    addopts: tuple[str, ...] = ()
+    source: str | None = field(default=None, compare=False)
+
+
+def _split(value: object) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    if isinstance(value, str):
+        return tuple(value.split())
+    return ()
+
+
+def _from_mapping(values: dict[str, object], source: str) -> PytestConfig:
+    base = PytestConfig()
+    addopts = values.get("addopts")
+    if isinstance(addopts, str):
+        try:
+            opts = tuple(shlex.split(addopts))
+        except ValueError:
+            opts = tuple(addopts.split())
+    else:
+        opts = _split(addopts)
+    return PytestConfig(
+        testpaths=_split(values.get("testpaths")) or base.testpaths,
+        python_files=_split(values.get("python_files")) or base.python_files,
+        python_classes=_split(values.get("python_classes")) or base.python_classes,
+        python_functions=_split(values.get("python_functions")) or base.python_functions,
+        norecursedirs=_split(values.get("norecursedirs")) or base.norecursedirs,
+        addopts=opts,
+        source=source,
+    )
+
+
+def read_pytest_config(root: Path) -> PytestConfig:
+    """Find the project's pytest settings under ``root``; defaults when there are none."""
+    for name in ("pytest.toml", ".pytest.toml"):
+        path = root / name
+        if path.is_file():
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+                return PytestConfig()
+            return _from_mapping(data.get("pytest", {}), name)
+    for name, section in (("pytest.ini", "pytest"), (".pytest.ini", "pytest")):
+        path = root / name
+        if path.is_file():
+            return _from_ini(path, section, name) or PytestConfig(source=name)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+            data = {}
+        tool = data.get("tool", {}).get("pytest", {})
+        if isinstance(tool, dict) and tool:
+            options = tool.get("ini_options", tool)
+            if isinstance(options, dict):
+                return _from_mapping(options, "pyproject.toml")
+    for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
+        path = root / name
+        if path.is_file():
+            found = _from_ini(path, section, name)
+            if found is not None:
+                return found
+    return PytestConfig()
+
+
+def _from_ini(path: Path, section: str, name: str) -> PytestConfig | None:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return None
+    if not parser.has_section(section):
+        return None
+    return _from_mapping(dict(parser.items(section)), name)

@@ -1,0 +1,249 @@
+"""The plan as a frozen model: what the team wrote in plan.yaml, nothing derived.
+
+Every node carries the :class:`~tracker.problems.Location` it came from, so later stages
+(workspace checks, the TUI's editor jump) can point back at the exact line.
+Status, progress and dates are *not* here: they are judged by :mod:`tracker.assess`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+
+from tracker.problems import Location
+
+FORMAT_VERSION = 1
+"""Version of the plan.yaml format. 1: the first published shape."""
+
+
+class Claim(str, Enum):
+    """A status typed by a person. Shown beside the evidence, never instead of it."""
+
+    DONE = "done"
+    IN_PROGRESS = "in progress"
+    TODO = "todo"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"
+
+
+class LinkKind(str, Enum):
+    """How a test link selects tests."""
+
+    PATH = "path"  #: a test file or a directory of tests
+    GLOB = "glob"  #: test files matching a glob
+    NODE = "node"  #: a pytest node id, ``file::Class::test[param]``
+    KEYWORD = "keyword"  #: a ``-k`` expression
+    MARKER = "marker"  #: tests carrying a marker
+    FIXTURE = "fixture"  #: tests using a fixture
+
+
+@dataclass(frozen=True, slots=True)
+class TestLink:
+    """One way of naming the tests that prove an item."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    kind: LinkKind
+    value: str
+    location: Location
+
+    def __str__(self) -> str:
+        if self.kind in (LinkKind.PATH, LinkKind.GLOB, LinkKind.NODE):
+            return self.value
+        return f"{self.kind.value}: {self.value}"
+
+
+class CheckKind(str, Enum):
+    """What a file check asserts about the workspace."""
+
+    EXISTS = "path"  #: a file or directory exists
+    ABSENT = "absent"  #: a file or directory does not exist
+    CONTAINS = "contains"  #: a file contains a text (or matches a regex)
+    LACKS = "lacks"  #: a file no longer contains a text (or regex)
+    GLOB = "glob"  #: at least ``min_files`` files match a glob
+
+
+@dataclass(frozen=True, slots=True)
+class FileCheck:
+    """Evidence that is not a test: the state of a file in the repository."""
+
+    kind: CheckKind
+    path: str
+    location: Location
+    pattern: str | None = None
+    regex: bool = False
+    min_files: int = 1
+
+    def __str__(self) -> str:
+        match self.kind:
+            case CheckKind.EXISTS:
+                return f"{self.path} exists"
+            case CheckKind.ABSENT:
+                return f"{self.path} is absent"
+            case CheckKind.CONTAINS:
+                return f"{self.path} contains {self.pattern!r}"
+            case CheckKind.LACKS:
+                return f"{self.path} lacks {self.pattern!r}"
+            case _:
+                return f"at least {self.min_files} files match {self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class Expect:
+    """Thresholds an item's evidence must reach before it counts as done."""
+
+    min_tests: int | None = None
+    min_files: int | None = None
+    target_coverage: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A checklist item: one thing the plan says will be done, and how to prove it."""
+
+    id: str
+    text: str
+    location: Location
+    tests: tuple[TestLink, ...] = ()
+    files: tuple[FileCheck, ...] = ()
+    targets: tuple[str, ...] = ()
+    expect: Expect = field(default_factory=Expect)
+    claim: Claim | None = None
+    note: str | None = None
+    owner: str | None = None
+    due: dt.date | None = None
+
+    @property
+    def is_manual(self) -> bool:
+        """True when nothing in the workspace can prove the item: only a claim can."""
+        return not self.tests and not self.files
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """Prose the team wrote, kept verbatim as Markdown."""
+
+    title: str
+    body: str
+    location: Location
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """A stage of the plan with its own window, prose and checklist."""
+
+    id: str
+    title: str
+    location: Location
+    priority: str | None = None
+    weeks: tuple[int, int] | None = None
+    start: dt.date | None = None
+    due: dt.date | None = None
+    body: str | None = None
+    sections: tuple[Section, ...] = ()
+    items: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """When the plan is next looked at, how often, and by whom."""
+
+    location: Location
+    next: dt.date | None = None
+    every_days: int | None = None
+    every_text: str | None = None
+    reviewers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A metric's goal, such as ``>= 90`` or ``<= 5 min``."""
+
+    op: str
+    value: float
+    unit: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """A success measure: measured from evidence, or qualitative and judged by people."""
+
+    id: str
+    title: str
+    location: Location
+    measure: str | None = None
+    qualitative: bool = False
+    baseline: str | None = None
+    target: Target | None = None
+    target_text: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    """A risk and how the team means to keep it small."""
+
+    risk: str
+    location: Location
+    mitigation: str | None = None
+    impact: str | None = None
+    likelihood: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """A role whose sign-off the plan needs."""
+
+    role: str
+    location: Location
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another document the plan points to."""
+
+    title: str
+    location: Location
+    path: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageConfig:
+    """Where coverage.py should measure, when the project does not say so elsewhere."""
+
+    source: tuple[str, ...] = ()
+    omit: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A whole testing plan, as written."""
+
+    path: str
+    title: str
+    location: Location
+    owner: str | None = None
+    created: dt.date | None = None
+    priority: str | None = None
+    review: Review | None = None
+    summary: str | None = None
+    sections: tuple[Section, ...] = ()
+    phases: tuple[Phase, ...] = ()
+    appendix: tuple[Section, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    risks: tuple[Risk, ...] = ()
+    approvals: tuple[Approval, ...] = ()
+    related: tuple[Related, ...] = ()
+    coverage: CoverageConfig = field(default_factory=CoverageConfig)
+
+    def items(self) -> list[tuple[Phase, Item]]:
+        """Every item with its phase, in document order."""
+        return [(phase, item) for phase in self.phases for item in phase.items]
+
+    def item(self, item_id: str) -> Item | None:
+        return next((i for _, i in self.items() if i.id == item_id), None)

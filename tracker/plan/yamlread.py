@@ -1,0 +1,218 @@
+"""Safe YAML reading that keeps every key's and value's position.
+
+PyYAML's loaders forget where values came from and silently keep the last of two duplicate
+keys; both are unacceptable for a file people edit by hand. We let the C parser compose the
+node graph (fast, safe: no object construction) and convert it ourselves, recording positions,
+rejecting duplicate keys, unknown tags and alias bombs, and never raising on bad input: every
+problem becomes a :class:`~tracker.problems.Problem`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from tracker.problems import Location, Problem
+
+try:  # the C loader is an order of magnitude faster; fall back when libyaml is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+#: Converting more nodes than this means aliases are being expanded without end.
+MAX_NODES = 500_000
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+
+
+class YMap(dict[str, Any]):
+    """A mapping that remembers where each key and value stand in the file."""
+
+    loc: Location
+    key_locs: dict[str, Location]
+    value_locs: dict[str, Location]
+    raw: dict[str, str]  #: scalar values as written, so ``id: 1.10`` stays "1.10"
+
+    def key_loc(self, key: str) -> Location:
+        return self.key_locs.get(key, self.loc)
+
+    def value_loc(self, key: str) -> Location:
+        return self.value_locs.get(key, self.loc)
+
+
+class YSeq(list[Any]):
+    """A sequence that remembers where each entry stands in the file."""
+
+    loc: Location
+    item_locs: list[Location]
+
+
+def _loc(path: str, node: yaml.Node) -> Location:
+    mark = node.start_mark
+    return Location(path, mark.line + 1, mark.column + 1)
+
+
+class _Converter:
+    """Turns a composed node graph into YMap/YSeq/scalars, collecting problems."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.count = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def convert(self, node: yaml.Node) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(_loc(self.path, node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            seq = YSeq()
+            seq.loc = _loc(self.path, node)
+            seq.item_locs = []
+            self._check_tag(node, f"{_TAG}seq")
+            for child in node.value:
+                seq.append(self.convert(child))
+                seq.item_locs.append(_loc(self.path, child))
+            return seq
+        return self._scalar(node)
+
+    def _check_tag(self, node: yaml.Node, expected: str) -> None:
+        if node.tag != expected:
+            self.problems.append(Problem(
+                _loc(self.path, node),
+                f"tag {node.tag.replace(_TAG, '!!')!r} is not allowed here: plan.yaml holds plain data; remove the tag",
+            ))
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            self._check_tag(node, f"{_TAG}str")
+            return node.value if isinstance(node.value, str) else None
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+            if node.tag == f"{_TAG}timestamp":
+                msg = f"impossible date {node.value!r}: use a real calendar date as YYYY-MM-DD"
+            else:
+                msg = f"cannot read value {node.value!r}: write it as plain text or a number"
+            self.problems.append(Problem(_loc(self.path, node), msg))
+            return None
+
+    def _mapping(self, node: yaml.MappingNode) -> YMap:
+        result = YMap()
+        result.loc = _loc(self.path, node)
+        result.key_locs = {}
+        result.value_locs = {}
+        result.raw = {}
+        self._check_tag(node, f"{_TAG}map")
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == f"{_TAG}merge":
+                merged.extend(self._merge_pairs(value_node))
+                continue
+            self._put(result, key_node, value_node, explicit=True)
+        for key_node, value_node in merged:  # explicit keys win over merged ones, as in YAML
+            if str(key_node.value) not in result:
+                self._put(result, key_node, value_node, explicit=False)
+        return result
+
+    def _merge_pairs(self, node: yaml.Node) -> list[tuple[yaml.Node, yaml.Node]]:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        pairs: list[tuple[yaml.Node, yaml.Node]] = []
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                self.problems.append(Problem(_loc(self.path, source),
+                                             "'<<' must merge a mapping: point it at a mapping"))
+                continue
+            pairs.extend(source.value)
+        return pairs
+
+    def _put(self, result: YMap, key_node: yaml.Node, value_node: yaml.Node,
+             *, explicit: bool) -> None:
+        self.count += 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            self.problems.append(Problem(_loc(self.path, key_node),
+                                         "keys must be plain words: quote or rename this key"))
+            return
+        key = str(key_node.value)
+        where = _loc(self.path, key_node)
+        if explicit and key in result.key_locs:
+            first = result.key_locs[key]
+            self.problems.append(Problem(
+                where,
+                f"duplicate key {key!r} (first at line {first.line}): YAML would silently keep "
+                f"only the last one; merge them into one",
+            ))
+        result[key] = self.convert(value_node)
+        result.key_locs[key] = where
+        result.value_locs[key] = _loc(self.path, value_node)
+        if isinstance(value_node, yaml.ScalarNode):
+            result.raw[key] = str(value_node.value)
+
+
+class _TooBig(Exception):
+    def __init__(self, where: Location) -> None:
+        self.where = where
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """Decode a plan file's bytes as UTF-8, explaining binary or mis-encoded input."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Problem(Location(path, 1, 1),
+                              "file is UTF-16 encoded: save it as UTF-8")]
+    nul = data.find(b"\x00")
+    if nul != -1:
+        line = data.count(b"\n", 0, nul) + 1
+        return None, [Problem(Location(path, line, 1),
+                              "file is binary (contains NUL bytes), not YAML text: "
+                              "point the command at your plan.yaml")]
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = data[exc.start]
+        return None, [Problem(Location(path, line, column),
+                              f"byte 0x{byte:02x} is not valid UTF-8: save the file as UTF-8")]
+
+
+def _yaml_error_problem(exc: yaml.YAMLError, text: str, path: str) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    at_tab = mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t"
+    if at_tab or "'\\t'" in problem:
+        text = "tab character: YAML indents with spaces only; replace the tab with spaces"
+    else:
+        text = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+        text += "; fix the syntax at this position"
+    return Problem(Location(path, line, column), text)
+
+
+def read_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document into YMap/YSeq/scalars; problems instead of exceptions."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        return None, [_yaml_error_problem(exc, text, path)]
+    except RecursionError:
+        return None, [Problem(Location(path, 1, 1),
+                              "YAML nests too deeply to read: flatten the structure")]
+    if node is None:
+        return None, [Problem(Location(path, 1, 1),
+                              "plan is empty: write a plan (`tracker init` makes a starter)")]
+    converter = _Converter(path)
+    try:
+        value = converter.convert(node)
+    except _TooBig as big:
+        return None, [Problem(big.where,
+                              f"more than {MAX_NODES:,} values after expanding aliases "
+                              "(an alias bomb?): write the data out without nested aliases")]
+    except RecursionError:
+        return None, [Problem(Location(path, 1, 1),
+                              "YAML nests too deeply (a recursive alias?): remove the cycle")]
+    return value, converter.problems

@@ -1,0 +1,1 @@
+"""Displays of an Assessment as text: Markdown now, iCalendar later."""
