@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from tracker.evidence.bundle import Evidence
 from tracker.evidence.workspace import CheckResult, ItemEvidence, LinkResult
@@ -21,7 +21,7 @@ from tracker.problems import Problem, Severity
 DUE_SOON_DAYS = 7
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """An item's status, earned by evidence (or a claim, shown as such)."""
 
     DONE = "done"

@@ -131,11 +131,13 @@ def check(plan_path: Path, strict: bool) -> None:
     errors = sum(1 for p in problems if p.severity is Severity.ERROR)
     warnings = len(problems) - errors
     if errors or result.plan is None:
-        click.echo(f"{plan_path}: {errors} error(s), {warnings} warning(s)", err=True)
+        click.echo(f"{_count(errors, 'error')}, {_count(warnings, 'warning')} in {plan_path}",
+                   err=True)
         raise click.exceptions.Exit(EXIT_BAD)
     items = len(result.plan.items())
-    click.echo(f"{plan_path}: ok, {len(result.plan.phases)} phases, {items} items"
-               + (f", {warnings} warning(s)" if warnings else ""))
+    extra = f", {_count(warnings, 'warning')}" if warnings else ""
+    click.echo(f"{plan_path}: ok, {_count(len(result.plan.phases), 'phase')}, "
+               f"{_count(items, 'item')}{extra}")
     if warnings and strict:
         raise click.exceptions.Exit(EXIT_NO)
 
@@ -194,6 +196,10 @@ def render(plan_path: Path, output: Path | None, check_file: Path | None,
         click.echo(f"wrote {output}", err=True)
     else:
         sys.stdout.write(text)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _as_of(document: str) -> dt.date | None:
@@ -263,7 +269,9 @@ def schema(output: Path | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (for ``python -m tracker`` and tests)."""
     try:
-        cli.main(args=argv, prog_name="tracker", standalone_mode=False)
+        # with standalone_mode=False click returns an Exit's code instead of raising it
+        code = cli.main(args=argv, prog_name="tracker", standalone_mode=False)
+        return code if isinstance(code, int) else EXIT_OK
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
@@ -279,4 +287,3 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
-    return EXIT_OK

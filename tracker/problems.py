@@ -7,10 +7,10 @@ them all at once in the ``file:line:col: message`` form editors and CI understan
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a problem is: errors stop the command, warnings only inform."""
 
     ERROR = "error"

@@ -2,16 +2,334 @@
 
 Loaded into every pytest run of every project that installs tracker (entry point
 ``pytest11``), so importing it must stay cheap: no Textual, no GitPython, nothing of ours but
-this module until recording is switched on.
+this module and :mod:`tracker.evidence.results` (plain values, no I/O).
+
+Without ``--tracker-report`` the plugin only registers the ``plan`` marker. With
+``--tracker-report=PATH`` the controlling process writes a JSON Lines report to PATH, one event
+per line, flushed line by line so a UI can follow the file while the tests run. On pytest-xdist
+workers only the report annotation runs: markers, fixtures and plan items are known only where
+the item lives, so they travel to the controller as the ``tracker`` attribute of each report.
+
+Events (``version`` 1)::
+
+    {"event": "start", "version": 1, "rootdir": "...", "args": [...], "pid": 123, "time": 1.7e9}
+    {"event": "collected", "count": 12}
+    {"event": "test", "nodeid": "...", "outcome": "passed", "duration": 0.01,
+     "markers": [...], "fixtures": [...], "plan_items": [...], "message": null}
+    {"event": "collect_error", "nodeid": "...", "message": "..."}
+    {"event": "finish", "exitstatus": 0, "duration": 1.5}
+
+Read it back with :mod:`tracker.evidence.reportlog`.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import time
+from pathlib import Path
+from typing import IO, Any
+
 import pytest
+
+from tracker.evidence.results import OUTCOMES
 
 MARKER_HELP = "plan(*item_ids): link this test to items of the testing plan (tracker)"
 
+#: Version of the report format, written in the ``start`` event.
+REPORT_VERSION = 1
+
+#: Name of the attribute the annotation puts on every test report (JSON-serialisable dict).
+REPORT_ATTRIBUTE = "tracker"
+
+#: Longest message kept, in characters; longer first lines are cut with an ellipsis.
+MAX_MESSAGE = 1000
+
+_RANK = {outcome: rank for rank, outcome in enumerate(OUTCOMES)}
+_PHASES = ("setup", "call", "teardown")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("tracker", "tracker (testing plan evidence)")
+    group.addoption(
+        "--tracker-report",
+        action="store",
+        dest="tracker_report",
+        metavar="PATH",
+        default=None,
+        help="write each test's outcome, markers, fixtures and plan items to PATH "
+        "as JSON Lines, for tracker to read.",
+    )
+
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``plan`` marker so ``--strict-markers`` suites accept it."""
+    """Register the ``plan`` marker so ``--strict-markers`` suites accept it; start recording
+    when ``--tracker-report`` is given."""
     config.addinivalue_line("markers", MARKER_HELP)
+    value = config.getoption("tracker_report", None)
+    if not value:
+        return
+    config.pluginmanager.register(ItemAnnotator(), "tracker-annotator")
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller records
+        return
+    recorder = ReportRecorder.open(config, value)
+    config.stash[_recorder_key] = recorder
+    config.pluginmanager.register(recorder, "tracker-recorder")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    recorder = config.stash.get(_recorder_key, None)
+    if recorder is not None:
+        recorder.close()
+        del config.stash[_recorder_key]
+
+
+# --- on the process that runs the item (worker or serial) ------------------------------------
+
+
+class ItemAnnotator:
+    """Puts what is known only next to the item (markers, fixtures, plan items) on its
+    reports, where xdist carries it to the controller."""
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):
+        outcome = yield
+        report = outcome.get_result()
+        info = item.stash.get(_info_key, None)
+        if info is None:
+            info = item.stash[_info_key] = item_info(item)
+        setattr(report, REPORT_ATTRIBUTE, info)
+
+
+def item_info(item: pytest.Item) -> dict[str, list[str]]:
+    """Markers (deduplicated, closest first), fixtures and plan item ids of a test item."""
+    markers: list[str] = []
+    plan_items: list[str] = []
+    for mark in item.iter_markers():
+        if mark.name not in markers:
+            markers.append(mark.name)
+        if mark.name == "plan":
+            for arg in mark.args:
+                if isinstance(arg, str) and arg not in plan_items:
+                    plan_items.append(arg)
+    fixtures = [str(name) for name in getattr(item, "fixturenames", ())]
+    return {"markers": markers, "fixtures": fixtures, "plan_items": plan_items}
+
+
+# --- on the controller ------------------------------------------------------------------------
+
+
+class ReportRecorder:
+    """Writes the JSON Lines report; lives on the controller only."""
+
+    def __init__(self, config: pytest.Config, file: IO[str], shown_path: str) -> None:
+        self.config = config
+        self.file: IO[str] | None = file
+        self.shown_path = shown_path
+        self.tests = 0
+        self._started = time.perf_counter()
+        self._collected = False
+        self._pending: dict[tuple[Any, str], list[pytest.TestReport]] = {}
+        self._collect_errors: set[tuple[str, str]] = set()
+
+    @classmethod
+    def open(cls, config: pytest.Config, value: str) -> ReportRecorder:
+        path = config.invocation_params.dir / Path(value).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            file = open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - kept open
+        except OSError as exc:
+            reason = exc.strerror or exc.__class__.__name__
+            raise pytest.UsageError(
+                f"--tracker-report: cannot write {value}: {reason}"
+            ) from None
+        recorder = cls(config, file, value)
+        recorder.write(
+            {
+                "event": "start",
+                "version": REPORT_VERSION,
+                "rootdir": str(config.rootpath),
+                "args": [str(a) for a in config.invocation_params.args],
+                "pid": os.getpid(),
+                "time": time.time(),
+            }
+        )
+        return recorder
+
+    def write(self, event: dict[str, Any]) -> None:
+        if self.file is None:
+            return
+        self.file.write(json.dumps(event) + "\n")
+        self.file.flush()
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+    # collection
+
+    def _write_collected(self, count: int) -> None:
+        if not self._collected:
+            self._collected = True
+            self.write({"event": "collected", "count": count})
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._write_collected(len(session.items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        # Called once per worker; they all collect the same ids, the first one counts.
+        self._write_collected(len(ids))
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if not report.failed:
+            return
+        message = _failure_message(report.longrepr) or "collection failed"
+        key = (report.nodeid, message)
+        if key in self._collect_errors:  # xdist: every worker reports the same error
+            return
+        self._collect_errors.add(key)
+        self.write({"event": "collect_error", "nodeid": report.nodeid, "message": message})
+
+    # tests
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        key = (_worker(report), report.nodeid)
+        if report.when not in _PHASES:  # xdist's report for a test that crashed its worker
+            earlier = self._pending.pop(key, [])
+            self._emit(report.nodeid, [*earlier, report])
+            return
+        if report.outcome not in ("passed", "failed", "skipped"):  # e.g. "rerun": try again
+            self._pending.pop(key, None)
+            return
+        reports = self._pending.setdefault(key, [])
+        reports.append(report)
+        if report.when == "teardown":
+            del self._pending[key]
+            self._emit(report.nodeid, reports)
+
+    def _emit(self, nodeid: str, reports: list[pytest.TestReport]) -> None:
+        outcome, message = _verdict(reports)
+        if outcome is None:
+            return
+        info: dict[str, list[str]] = {}
+        for report in reports:
+            info = getattr(report, REPORT_ATTRIBUTE, None) or info
+        self.tests += 1
+        self.write(
+            {
+                "event": "test",
+                "nodeid": nodeid,
+                "outcome": outcome,
+                "duration": round(sum(float(r.duration or 0.0) for r in reports), 6),
+                "markers": list(info.get("markers", ())),
+                "fixtures": list(info.get("fixtures", ())),
+                "plan_items": list(info.get("plan_items", ())),
+                "message": message,
+            }
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        # Tests cut short (interrupted, worker lost) count only when they already failed.
+        for (_, nodeid), reports in list(self._pending.items()):
+            if any(r.failed for r in reports):
+                self._emit(nodeid, reports)
+        self._pending.clear()
+        self.write(
+            {
+                "event": "finish",
+                "exitstatus": int(session.exitstatus),
+                "duration": round(time.perf_counter() - self._started, 6),
+            }
+        )
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        terminalreporter.write_line(
+            f"tracker: recorded {self.tests} tests to {self.shown_path}"
+        )
+
+
+def _worker(report: pytest.TestReport) -> Any:
+    """Which xdist worker ran the report (None when serial), so `--dist each` keeps apart."""
+    worker = getattr(report, "worker_id", None)
+    if worker is None:
+        gateway = getattr(getattr(report, "node", None), "gateway", None)
+        worker = getattr(gateway, "id", None)
+    return worker
+
+
+def _phase_outcome(report: pytest.TestReport) -> tuple[str | None, str | None]:
+    """What one phase says about the test, and why; (None, None) for a passing setup or
+    teardown, which says nothing."""
+    wasxfail = getattr(report, "wasxfail", None)
+    if report.failed:
+        kind = "failed" if report.when in ("call", "???") else "error"
+        return kind, _failure_message(report.longrepr)
+    if report.skipped:
+        if wasxfail is not None:
+            return "xfailed", _xfail_reason(wasxfail)
+        return "skipped", _skip_reason(report.longrepr)
+    if report.when == "call":
+        if wasxfail is not None:
+            return "xpassed", _xfail_reason(wasxfail)
+        return "passed", None
+    return None, None
+
+
+def _verdict(reports: list[pytest.TestReport]) -> tuple[str | None, str | None]:
+    """The worst phase outcome, per OUTCOMES, with its message (the first phase wins ties)."""
+    best: tuple[str | None, str | None] = (None, None)
+    for report in reports:
+        outcome, message = _phase_outcome(report)
+        if outcome is not None and (best[0] is None or _RANK[outcome] < _RANK[best[0]]):
+            best = (outcome, message)
+    return best
+
+
+def _first_line(text: object) -> str | None:
+    for line in str(text).splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= MAX_MESSAGE else line[: MAX_MESSAGE - 1] + "…"
+    return None
+
+
+def _failure_message(longrepr: object) -> str | None:
+    """First line of a failure: the crash message when pytest has one, else the first ``E``
+    line of the text (syntax/import errors, missing fixtures), else its first line."""
+    if longrepr is None:
+        return None
+    crash = getattr(longrepr, "reprcrash", None)
+    message = getattr(crash, "message", None)
+    if message:
+        return _first_line(message)
+    if isinstance(longrepr, (tuple, list)) and len(longrepr) == 3:
+        return _first_line(longrepr[2])
+    text = str(longrepr)
+    for line in text.splitlines():
+        if line.startswith("E ") and line[1:].strip():
+            return _first_line(line[1:])
+    return _first_line(text)
+
+
+def _skip_reason(longrepr: object) -> str | None:
+    if isinstance(longrepr, (tuple, list)) and len(longrepr) == 3:
+        reason = _first_line(longrepr[2])
+    else:
+        reason = _failure_message(longrepr)
+    if reason and reason.startswith("Skipped: "):
+        reason = reason[len("Skipped: "):]
+    return reason or None
+
+
+def _xfail_reason(wasxfail: object) -> str | None:
+    reason = _first_line(wasxfail)
+    if reason and reason.startswith("reason: "):  # pytest < 8 prefixed imperative xfails
+        reason = reason[len("reason: "):]
+    return reason or None
+
+
+_recorder_key = pytest.StashKey[ReportRecorder]()
+_info_key = pytest.StashKey[dict]()

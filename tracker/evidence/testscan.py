@@ -74,9 +74,7 @@ def _pytestmark(body: list[ast.stmt]) -> list[tuple[str, ast.Call | None]]:
         value = None
         if isinstance(stmt, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "pytestmark" for t in stmt.targets
-        ):
-            value = stmt.value
-        elif (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+        ) or (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
               and stmt.target.id == "pytestmark" and stmt.value is not None):
             value = stmt.value
         if value is not None:

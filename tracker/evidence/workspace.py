@@ -7,6 +7,7 @@ check. Test files are read once, lazily: a plan that links only paths never scan
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import os
 import re
@@ -32,6 +33,7 @@ class LinkResult:
     tests: tuple[str, ...]  #: node ids
     files: tuple[str, ...]  #: test files involved
     problem: str | None = None
+    cases: int = 0  #: test cases, parametrized ones counted when the source shows them
 
     @property
     def resolved(self) -> bool:
@@ -221,7 +223,16 @@ class _Resolver:
         result = self._link(link)
         if result.problem:
             self.warn(link.location, f"test link {str(link)!r} matches nothing: {result.problem}")
-        return result
+        cases = sum(self.cases(t) for t in result.tests)
+        return dataclasses.replace(result, cases=cases)
+
+    def cases(self, nodeid: str) -> int:
+        """How many test cases a node id stands for (parametrized tests count each case)."""
+        if "[" in nodeid:
+            return 1
+        relpath = nodeid.split("::", 1)[0]
+        test = next((t for t in self.index.scan(relpath).tests if t.nodeid == nodeid), None)
+        return test.cases if test is not None else 1
 
     def _link(self, link: TestLink) -> LinkResult:
         match link.kind:

@@ -6,6 +6,7 @@ because a person fixing a plan wants the whole list in one go, each at its line.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import re
@@ -179,10 +180,8 @@ class _Builder:
             return None
         value = m[key]
         if isinstance(value, str) and value.strip().endswith("%"):
-            try:
+            with contextlib.suppress(ValueError):
                 value = float(value.strip()[:-1])
-            except ValueError:
-                pass
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.error(m.value_loc(key), f"'{key}' of {what} must be a number, "
                                          f"not {_kind(value)}")
@@ -275,6 +274,8 @@ class _Builder:
         out = []
         for i, (value, loc) in enumerate(self.seq(m, key, what), start=1):
             label = f"{what} entry {i}"
+            if isinstance(value, YMap) and isinstance(value.get("id"), str | int | float):
+                label = f"{table} {value.raw.get('id', str(value['id']))!r}"
             sub = self.mapping(value, loc, label, table)
             if sub is not None:
                 built = build(sub, label)
@@ -357,7 +358,6 @@ class _Builder:
 
     def phase(self, m: YMap, what: str) -> Phase | None:
         pid = self.ident(m, what)
-        what = f"phase {pid!r}" if pid else what
         title = self.str_(m, "title", what, required=True)
         weeks = None
         weeks_text = self.str_(m, "weeks", what)
@@ -383,7 +383,6 @@ class _Builder:
 
     def item(self, m: YMap, what: str) -> Item | None:
         iid = self.ident(m, what)
-        what = f"item {iid!r}" if iid else what
         text = self.str_(m, "text", what, required=True)
         tests = tuple(t for value, loc in self.seq(m, "tests", f"tests of {what}")
                       if (t := self.test_link(value, loc, what)) is not None)
@@ -451,10 +450,9 @@ class _Builder:
         if text is None:
             return None
         kind = LinkKind(key)
-        if kind in (LinkKind.PATH, LinkKind.GLOB, LinkKind.NODE):
-            if not self.link_path(text.split("::", 1)[0], m.value_loc(key),
-                                  f"test link of {what}"):
-                return None
+        if kind in (LinkKind.PATH, LinkKind.GLOB, LinkKind.NODE) and not self.link_path(
+                text.split("::", 1)[0], m.value_loc(key), f"test link of {what}"):
+            return None
         if kind is LinkKind.KEYWORD:
             from tracker.evidence.keyword import KeywordError, parse_keyword
 
@@ -513,7 +511,6 @@ class _Builder:
 
     def metric(self, m: YMap, what: str) -> Metric | None:
         mid = self.ident(m, what)
-        what = f"metric {mid!r}" if mid else what
         title = self.str_(m, "title", what, required=True)
         qualitative = self.bool_(m, "qualitative", what)
         measure = self.str_(m, "measure", what)

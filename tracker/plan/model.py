@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from tracker.problems import Location
 
@@ -17,7 +17,7 @@ FORMAT_VERSION = 1
 """Version of the plan.yaml format. 1: the first published shape."""
 
 
-class Claim(str, Enum):
+class Claim(StrEnum):
     """A status typed by a person. Shown beside the evidence, never instead of it."""
 
     DONE = "done"
@@ -27,7 +27,7 @@ class Claim(str, Enum):
     BLOCKED = "blocked"
 
 
-class LinkKind(str, Enum):
+class LinkKind(StrEnum):
     """How a test link selects tests."""
 
     PATH = "path"  #: a test file or a directory of tests
@@ -54,7 +54,7 @@ class TestLink:
         return f"{self.kind.value}: {self.value}"
 
 
-class CheckKind(str, Enum):
+class CheckKind(StrEnum):
     """What a file check asserts about the workspace."""
 
     EXISTS = "path"  #: a file or directory exists

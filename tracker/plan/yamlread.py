@@ -84,7 +84,8 @@ class _Converter:
         if node.tag != expected:
             self.problems.append(Problem(
                 _loc(self.path, node),
-                f"tag {node.tag.replace(_TAG, '!!')!r} is not allowed here: plan.yaml holds plain data; remove the tag",
+                f"tag {node.tag.replace(_TAG, '!!')!r} is not allowed here: plan.yaml holds "
+                "plain data; remove the tag",
             ))
 
     def _scalar(self, node: yaml.Node) -> Any:

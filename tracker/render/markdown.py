@@ -192,8 +192,8 @@ def _link(link: LinkResult) -> str:
     text = md_code(str(link.link))
     if not link.resolved:
         return f"{text} (matches nothing)"
-    count = len(link.tests)
-    if link.link.kind.value == "node" and count == 1:
+    count = link.cases
+    if link.link.kind.value == "node" and len(link.tests) == 1:
         return text
     return f"{text} ({count} test{'s' if count != 1 else ''})"
 
