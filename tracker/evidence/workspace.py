@@ -121,8 +121,9 @@ class _Index:
             )
             base = Path(dirpath)
             for name in sorted(filenames):
-                if name.endswith(".py"):
-                    yield self.rel(base / name)
+                path = base / name
+                if name.endswith(".py") and (not path.is_symlink() or _inside(self.root, path)):
+                    yield self.rel(path)
 
     def read(self, relpath: str) -> bytes:
         if relpath not in self._bytes:
@@ -175,7 +176,7 @@ def gather_workspace(plan: Plan, root: Path, config: PytestConfig | None = None)
             links=tuple(resolver.link(link) for link in item.tests),
             marked=tuple(t.nodeid for t in marked.get(item.id, [])),
             checks=tuple(resolver.check(c) for c in item.files),
-            targets=tuple(resolver.target(t, item) for t in item.targets),
+            targets=tuple(resolver.target(i, item) for i in range(len(item.targets))),
         )
     for scanned in index._scanned.values():
         for test in scanned.tests:
@@ -341,11 +342,13 @@ class _Resolver:
             return CheckResult(check, found, "found" if found else "not found", 1)
         return CheckResult(check, not found, "still present" if found else "gone", 1)
 
-    def target(self, target: str, item: Item) -> TargetResult:
+    def target(self, index: int, item: Item) -> TargetResult:
+        target = item.targets[index]
+        where = item.target_location(index)
         if any(c in target for c in "*?["):
             files = _glob(self.root, target)
         else:
-            path = self.safe(target, item.location)
+            path = self.safe(target, where)
             if path is None:
                 files = []
             elif path.is_dir():
@@ -353,6 +356,5 @@ class _Resolver:
             else:
                 files = [target] if path.is_file() else []
         if not files:
-            self.warn(item.location, f"target {target!r} of item {item.id!r} matches no file: "
-                                     "fix the path")
+            self.warn(where, f"target {target!r} of item {item.id!r} matches no file: fix the path")
         return TargetResult(target, tuple(files))

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import difflib
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -71,12 +72,17 @@ def load_plan(path: Path | str, display: str | None = None) -> LoadResult:
         if path.is_dir():
             return LoadResult(None, [Problem(Location(name, 1),
                                              "is a directory: give the path of plan.yaml")])
-        size = path.stat().st_size
-        if size > MAX_PLAN_BYTES:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return LoadResult(None, [Problem(Location(name, 1),
+                                             "not a regular file (a device or a pipe?): give the "
+                                             "path of plan.yaml")])
+        with path.open("rb") as handle:
+            data = handle.read(MAX_PLAN_BYTES + 1)
+        if len(data) > MAX_PLAN_BYTES:
             return LoadResult(None, [Problem(
                 Location(name, 1),
-                f"file is {size // (1024 * 1024)} MB, too large for a plan: check the path")])
-        data = path.read_bytes()
+                f"file is larger than {MAX_PLAN_BYTES // (1024 * 1024)} MB, too large for a "
+                "plan: check the path")])
     except FileNotFoundError:
         return LoadResult(None, [Problem(Location(name, 1),
                                          "no such file: create one with `tracker init` "
@@ -389,9 +395,10 @@ class _Builder:
         files = tuple(f for value, loc in self.seq(m, "files", f"files of {what}")
                       if (f := self.file_check(value, loc, what)) is not None)
         targets = self.strings(m, "targets", what)
-        for i, target in enumerate(targets):
-            seq = m.get("targets")
-            loc = seq.item_locs[i] if isinstance(seq, YSeq) else m.value_loc("targets")
+        seq = m.get("targets")
+        target_locs = tuple(seq.item_locs[i] if isinstance(seq, YSeq) else m.value_loc("targets")
+                            for i in range(len(targets)))
+        for target, loc in zip(targets, target_locs, strict=True):
             self.link_path(target, loc, "target")
         expect = Expect()
         if m.get("expect") is not None:
@@ -421,7 +428,8 @@ class _Builder:
         if iid is None or text is None:
             return None
         return Item(id=iid, text=text, location=m.loc, tests=tests, files=files,
-                    targets=targets, expect=expect, claim=claim, note=note,
+                    targets=targets, target_locations=target_locs, expect=expect,
+                    claim=claim, note=note,
                     owner=self.str_(m, "owner", what), due=self.date(m, "due", what))
 
     def test_link(self, value: Any, loc: Location, what: str) -> TestLink | None:

@@ -113,6 +113,12 @@ class Item:
     note: str | None = None
     owner: str | None = None
     due: dt.date | None = None
+    target_locations: tuple[Location, ...] = ()  #: one per target, for messages
+
+    def target_location(self, index: int) -> Location:
+        """Where target ``index`` is written (the item's line when unknown)."""
+        locs = self.target_locations
+        return locs[index] if index < len(locs) else self.location
 
     @property
     def is_manual(self) -> bool:

@@ -9,6 +9,7 @@ problem becomes a :class:`~tracker.problems.Problem`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -62,14 +63,20 @@ class _Converter:
         self.problems: list[Problem] = []
         self.count = 0
         self.constructor = yaml.constructor.SafeConstructor()
+        self.open: set[int] = set()  #: nodes being converted: meeting one again is a cycle
 
     def convert(self, node: yaml.Node) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig(_loc(self.path, node))
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if id(node) in self.open:
+            raise _Cycle(_loc(self.path, node))
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node)
             seq = YSeq()
             seq.loc = _loc(self.path, node)
             seq.item_locs = []
@@ -78,7 +85,8 @@ class _Converter:
                 seq.append(self.convert(child))
                 seq.item_locs.append(_loc(self.path, child))
             return seq
-        return self._scalar(node)
+        finally:
+            self.open.discard(id(node))
 
     def _check_tag(self, node: yaml.Node, expected: str) -> None:
         if node.tag != expected:
@@ -120,15 +128,22 @@ class _Converter:
                 self._put(result, key_node, value_node, explicit=False)
         return result
 
-    def _merge_pairs(self, node: yaml.Node) -> list[tuple[yaml.Node, yaml.Node]]:
+    def _merge_pairs(self, node: yaml.Node, depth: int = 0) -> list[tuple[yaml.Node, yaml.Node]]:
+        """Key/value pairs a ``<<`` brings in, its sources' own merges resolved first."""
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
         pairs: list[tuple[yaml.Node, yaml.Node]] = []
         for source in sources:
-            if not isinstance(source, yaml.MappingNode):
+            if not isinstance(source, yaml.MappingNode) or depth > 100:
                 self.problems.append(Problem(_loc(self.path, source),
                                              "'<<' must merge a mapping: point it at a mapping"))
                 continue
-            pairs.extend(source.value)
+            own = [(k, v) for k, v in source.value if k.tag != f"{_TAG}merge"]
+            names = {str(k.value) for k, _ in own if isinstance(k, yaml.ScalarNode)}
+            for key, value in source.value:
+                if key.tag == f"{_TAG}merge":
+                    own.extend((k, v) for k, v in self._merge_pairs(value, depth + 1)
+                               if str(k.value) not in names)
+            pairs.extend(own)
         return pairs
 
     def _put(self, result: YMap, key_node: yaml.Node, value_node: yaml.Node,
@@ -159,6 +174,10 @@ class _TooBig(Exception):
         self.where = where
 
 
+class _Cycle(_TooBig):
+    pass
+
+
 def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
     """Decode a plan file's bytes as UTF-8, explaining binary or mis-encoded input."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -180,18 +199,56 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
                               f"byte 0x{byte:02x} is not valid UTF-8: save the file as UTF-8")]
 
 
+def _position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
 def _yaml_error_problem(exc: yaml.YAMLError, text: str, path: str) -> Problem:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if isinstance(exc, yaml.reader.ReaderError):
+        line, column = _position(text, exc.position)
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1]
+                                                                         or "?")
+        return Problem(Location(path, line, column),
+                       f"control character 0x{char:02x} is not allowed in YAML: remove it")
+    mark = getattr(exc, "problem_mark", None)
+    start = getattr(exc, "context_mark", None)
+    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+    context = " ".join(str(getattr(exc, "context", None) or "").split())
+    if mark is None or (start is not None and mark.index >= len(text.rstrip())):
+        mark, start = start, None  # an error at the very end is really where the thing began
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    problem = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
     at_tab = mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t"
     if at_tab or "'\\t'" in problem:
-        text = "tab character: YAML indents with spaces only; replace the tab with spaces"
+        message = "tab character: YAML indents with spaces only; replace the tab with spaces"
+    elif "duplicate anchor" in context and start is not None:
+        message = (f"anchor defined twice (first at line {start.line + 1}): give each anchor "
+                   "its own name")
     else:
-        text = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
-        text += "; fix the syntax at this position"
-    return Problem(Location(path, line, column), text)
+        message = f"invalid YAML: {problem}"
+        if context:
+            message += f" ({context}"
+            if start is not None and start.line + 1 != line:
+                message += f" that started at line {start.line + 1}"
+            message += ")"
+        message += "; fix the syntax at this position"
+    return Problem(Location(path, line, column), message)
+
+
+def _alias_use(text: str, anchor: Location) -> Location:
+    """Where ``*name`` first refers back to the anchor ``&name`` at ``anchor``, if findable."""
+    lines = text.splitlines()
+    start = lines[anchor.line - 1][anchor.column - 1:] if anchor.line <= len(lines) else ""
+    match = re.match(r"&([^\s,\[\]{}]+)", start)
+    if not match:
+        return anchor
+    needle = "*" + match.group(1)
+    for number in range(anchor.line, len(lines) + 1):
+        line = lines[number - 1]
+        offset = line.find(needle, anchor.column if number == anchor.line else 0)
+        if offset != -1:
+            return Location(anchor.path, number, offset + 1)
+    return anchor
 
 
 def read_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
@@ -209,6 +266,10 @@ def read_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
     converter = _Converter(path)
     try:
         value = converter.convert(node)
+    except _Cycle as cycle:
+        where = _alias_use(text, cycle.where)
+        return None, [Problem(where, "an alias refers to the mapping or list that contains "
+                                           "it (a cycle): write the data out without the cycle")]
     except _TooBig as big:
         return None, [Problem(big.where,
                               f"more than {MAX_NODES:,} values after expanding aliases "

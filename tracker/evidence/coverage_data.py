@@ -1,0 +1,224 @@
+"""Where coverage.py should measure, and what it measured, through its public API.
+
+Projects keep their coverage source in different places: coverage.py's own config files,
+pytest-cov options on the command line (many CI scripts say ``--cov=src`` and nothing else),
+or nowhere. We honour them in that order of explicitness and never measure the tests
+themselves by accident. Results are read with ``Coverage.json_report`` (the supported way to
+get per-file statements and branches), never with SQL against ``.coverage``.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tracker.evidence.results import FileCoverage
+
+#: pytest-cov options that take a value (``--cov-report=x`` or ``--cov-report x``).
+_COV_VALUE_OPTIONS = ("--cov-report", "--cov-config", "--cov-fail-under", "--cov-context")
+_COV_FLAGS = ("--cov-branch", "--no-cov", "--cov-append", "--no-cov-on-fail", "--cov-reset")
+_SKIP_DIRS = {"tests", "test", "testing", "docs", "doc", "benchmarks", "examples", "scripts",
+              "build", "dist", "site-packages", "node_modules"}
+
+
+class CoverageError(Exception):
+    """Coverage data or a report that cannot be read."""
+
+
+@dataclass(frozen=True)
+class CoverageSettings:
+    """What to measure and why: ``origin`` says which setting decided it."""
+
+    source: tuple[str, ...] = ()
+    omit: tuple[str, ...] = ()
+    config_file: str | bool = True  #: True: coverage.py finds the project's own config
+    origin: str = "default"
+
+
+@dataclass(frozen=True)
+class PytestCovArgs:
+    """pytest-cov options pulled out of pytest arguments."""
+
+    sources: tuple[str, ...]
+    config_file: str | None
+    remaining: tuple[str, ...]
+    seen: bool  #: any pytest-cov option was given
+
+
+def split_pytest_cov(args: list[str] | tuple[str, ...]) -> PytestCovArgs:
+    """Remove pytest-cov options from ``args``, keeping their sources and config file.
+
+    ``tracker run`` measures coverage itself; letting pytest-cov measure too would run two
+    tracers and write a second data file.
+    """
+    sources: list[str] = []
+    config: str | None = None
+    remaining: list[str] = []
+    seen = False
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            remaining.extend(args[i:])
+            break
+        if arg == "--cov" or arg.startswith("--cov="):
+            seen = True
+            if "=" in arg:
+                value = arg.split("=", 1)[1]
+            elif i + 1 < len(args) and not args[i + 1].startswith("-") and (
+                    Path(args[i + 1]).suffix != ".py" and "::" not in args[i + 1]):
+                i += 1
+                value = args[i]
+            else:
+                value = "."
+            sources.extend(v for v in value.split(",") if v)
+        elif any(arg == o or arg.startswith(o + "=") for o in _COV_VALUE_OPTIONS):
+            seen = True
+            name, _, value = arg.partition("=")
+            if not value and i + 1 < len(args):
+                i += 1
+                value = args[i]
+            if name == "--cov-config":
+                config = value
+        elif arg in _COV_FLAGS:
+            seen = True
+        else:
+            remaining.append(arg)
+        i += 1
+    return PytestCovArgs(tuple(dict.fromkeys(sources)), config, tuple(remaining), seen)
+
+
+def project_coverage_source(root: Path) -> str | None:
+    """The config file in which the project names its coverage source, if any."""
+    candidates: list[tuple[str, str]] = [(".coveragerc", "run"), ("setup.cfg", "coverage:run"),
+                                         ("tox.ini", "coverage:run")]
+    for name, section in candidates:
+        path = root / name
+        if not path.is_file():
+            continue
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue
+        if parser.has_section(section) and (parser.has_option(section, "source")
+                                            or parser.has_option(section, "include")):
+            return name
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            run = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get(
+                "coverage", {}).get("run", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            run = {}
+        if isinstance(run, dict) and ("source" in run or "include" in run):
+            return "pyproject.toml"
+    return None
+
+
+def guess_source(root: Path) -> tuple[str, ...]:
+    """The project's code when nothing says: ``src/``, else its top-level packages."""
+    if (root / "src").is_dir():
+        return ("src",)
+    packages = sorted(
+        p.name for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name not in _SKIP_DIRS
+        and (p / "__init__.py").is_file()
+    )
+    modules = sorted(p.name for p in root.glob("*.py")
+                     if p.name not in ("setup.py", "conftest.py", "noxfile.py")
+                     and not p.name.startswith("test"))
+    return tuple(packages + modules) or (".",)
+
+
+def omit_tests(root: Path, testpaths: tuple[str, ...]) -> tuple[str, ...]:
+    """Patterns that keep test files out of the measurement."""
+    omit = ["*/test_*.py", "*/*_test.py", "*/conftest.py", "*/tests/*"]
+    omit.extend(f"{(root / p).as_posix()}/*" for p in testpaths)
+    return tuple(dict.fromkeys(omit))
+
+
+def resolve_settings(root: Path, plan_source: tuple[str, ...], plan_omit: tuple[str, ...],
+                     cov_args: PytestCovArgs, testpaths: tuple[str, ...]) -> CoverageSettings:
+    """Decide what to measure: ``--cov`` > plan.yaml > the project's coverage config > guess."""
+    omit = omit_tests(root, testpaths)
+    config: str | bool = cov_args.config_file or True
+    if cov_args.sources:
+        return CoverageSettings(cov_args.sources, omit + plan_omit, config, "--cov")
+    if plan_source:
+        return CoverageSettings(plan_source, omit + plan_omit, config, "plan.yaml")
+    configured = project_coverage_source(root)
+    if configured:
+        return CoverageSettings((), plan_omit, config, configured)
+    return CoverageSettings(guess_source(root), omit + plan_omit, config, "default")
+
+
+def _relative(path: str, root: Path) -> str:
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            return p.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return p.as_posix()
+    return p.as_posix()
+
+
+def parse_coverage_json(data: Any, root: Path) -> tuple[FileCoverage, ...]:
+    """Per-file coverage from coverage.py's JSON report (``coverage json``)."""
+    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+        raise CoverageError("not a coverage.py JSON report (no 'files' mapping)")
+    out = []
+    for name, entry in sorted(data["files"].items()):
+        try:
+            summary = entry["summary"]
+            missing = tuple(int(n) for n in entry.get("missing_lines", ()))
+            out.append(FileCoverage(
+                path=_relative(name, root),
+                statements=int(summary["num_statements"]),
+                missing=missing,
+                branches=int(summary.get("num_branches", 0)),
+                missing_branches=int(summary.get("missing_branches", 0)),
+            ))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CoverageError(f"file entry {name!r} has an unknown shape ({exc})") from exc
+    return tuple(out)
+
+
+def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | None = None
+                   ) -> tuple[FileCoverage, ...]:
+    """Analyse a coverage.py data file (combining its parallel parts) into per-file values."""
+    import coverage
+    from coverage.exceptions import CoverageException, NoDataError
+
+    settings = settings or CoverageSettings(config_file=True)
+    cwd = os.getcwd()
+    try:
+        os.chdir(root)  # coverage resolves relative sources and config against the cwd
+        cov = coverage.Coverage(data_file=str(data_file), config_file=settings.config_file,
+                                source=list(settings.source) or None,
+                                omit=list(settings.omit) or None)
+        parts = sorted(data_file.parent.glob(data_file.name + ".*"))
+        if parts:
+            cov.combine([str(p) for p in parts], keep=False)
+            cov.save()
+        cov.load()
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "coverage.json"
+            try:
+                cov.json_report(outfile=str(out), ignore_errors=True)
+            except NoDataError:
+                return ()
+            report = json.loads(out.read_text(encoding="utf-8"))
+    except CoverageException as exc:
+        raise CoverageError(f"{data_file}: {exc}") from exc
+    except Exception as exc:  # coverage raises sqlite3 errors for foreign files
+        raise CoverageError(f"{data_file}: not a coverage.py data file ({exc})") from exc
+    finally:
+        os.chdir(cwd)
+    return parse_coverage_json(report, root)
