@@ -127,6 +127,7 @@ class ReportRecorder:
         self.file: IO[str] | None = file
         self.shown_path = shown_path
         self.tests = 0
+        self.failure: str | None = None  #: why writing stopped mid-run, if it did
         self._started = time.perf_counter()
         self._collected = False
         self._pending: dict[tuple[Any, str], list[pytest.TestReport]] = {}
@@ -159,13 +160,20 @@ class ReportRecorder:
     def write(self, event: dict[str, Any]) -> None:
         if self.file is None:
             return
-        self.file.write(json.dumps(event) + "\n")
-        self.file.flush()
+        try:
+            self.file.write(json.dumps(event) + "\n")
+            self.file.flush()
+        except OSError as exc:  # disk full, file system gone: stop recording, keep testing
+            self.failure = exc.strerror or exc.__class__.__name__
+            self.close()
 
     def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
-            self.file = None
+        file, self.file = self.file, None
+        if file is not None:
+            try:
+                file.close()
+            except OSError as exc:
+                self.failure = self.failure or exc.strerror or exc.__class__.__name__
 
     # collection
 
@@ -246,9 +254,14 @@ class ReportRecorder:
         )
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        terminalreporter.write_line(
-            f"tracker: recorded {self.tests} tests to {self.shown_path}"
-        )
+        if self.failure is not None:
+            terminalreporter.write_line(
+                f"tracker: could not write {self.shown_path}: {self.failure}; "
+                "the report is incomplete", red=True)
+        else:
+            terminalreporter.write_line(
+                f"tracker: recorded {self.tests} tests to {self.shown_path}"
+            )
 
 
 def _worker(report: pytest.TestReport) -> Any:
@@ -297,8 +310,8 @@ def _first_line(text: object) -> str | None:
 
 
 def _failure_message(longrepr: object) -> str | None:
-    """First line of a failure: the crash message when pytest has one, else the first ``E``
-    line of the text (syntax/import errors, missing fixtures), else its first line."""
+    """First line of a failure: the crash message when pytest has one, else the least indented
+    ``E`` line of the text (syntax/import errors, missing fixtures), else its first line."""
     if longrepr is None:
         return None
     crash = getattr(longrepr, "reprcrash", None)
@@ -308,9 +321,11 @@ def _failure_message(longrepr: object) -> str | None:
     if isinstance(longrepr, (tuple, list)) and len(longrepr) == 3:
         return _first_line(longrepr[2])
     text = str(longrepr)
-    for line in text.splitlines():
-        if line.startswith("E ") and line[1:].strip():
-            return _first_line(line[1:])
+    # pytest marks the exception's lines with "E"; the least indented one names it
+    # ("E   SyntaxError: ..." below "E     File ..., line 1").
+    flagged = [line[1:] for line in text.splitlines() if line.startswith("E ") and line[1:].strip()]
+    if flagged:
+        return _first_line(min(flagged, key=lambda line: len(line) - len(line.lstrip())))
     return _first_line(text)
 
 

@@ -95,6 +95,38 @@ class _Index:
         self._files: list[str] | None = None
         self._scanned: dict[str, ScannedFile] = {}
         self._bytes: dict[str, bytes] = {}
+        self._by_id: dict[str, dict[str, StaticTest]] = {}
+        self._globs: dict[str, list[str]] = {}
+        self._real_root = os.path.realpath(root)
+        self._real_dirs: dict[str, str] = {}
+
+    def inside(self, path: Path) -> bool:
+        """True when ``path`` (after symlinks) stays under the root. Cached per folder."""
+        text = os.fspath(path)
+        folder, _, _ = text.rpartition(os.sep)
+        real_dir = self._real_dirs.get(folder)
+        if real_dir is None:
+            real_dir = self._real_dirs[folder] = os.path.realpath(folder or os.sep)
+        real = os.path.realpath(text) if os.path.islink(text) else real_dir
+        return real == self._real_root or real.startswith(self._real_root + os.sep)
+
+    def glob(self, pattern: str) -> list[str]:
+        """Files matching a glob under the root, each pattern computed once."""
+        if pattern not in self._globs:
+            clean = pattern.replace("\\", "/")
+            clean = clean[2:] if clean.startswith("./") else clean
+            self._globs[pattern] = sorted(
+                p.relative_to(self.root).as_posix() for p in self.root.glob(clean)
+                if self.inside(p))
+        return self._globs[pattern]
+
+    def test(self, nodeid: str) -> StaticTest | None:
+        """The statically known test with this node id (no parameters)."""
+        relpath = nodeid.split("::", 1)[0]
+        tests = self._by_id.get(relpath)
+        if tests is None:
+            tests = self._by_id[relpath] = {t.nodeid: t for t in self.scan(relpath).tests}
+        return tests.get(nodeid)
 
     def test_files(self) -> list[str]:
         if self._files is None:
@@ -122,7 +154,7 @@ class _Index:
             base = Path(dirpath)
             for name in sorted(filenames):
                 path = base / name
-                if name.endswith(".py") and (not path.is_symlink() or _inside(self.root, path)):
+                if name.endswith(".py") and self.inside(path):
                     yield self.rel(path)
 
     def read(self, relpath: str) -> bytes:
@@ -147,21 +179,6 @@ class _Index:
         if needle is not None:
             files = [f for f in files if needle in self.read(f)]
         return self.tests_in(files)
-
-
-def _inside(root: Path, path: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
-
-
-def _glob(root: Path, pattern: str) -> list[str]:
-    pattern = pattern.replace("\\", "/")
-    if pattern.startswith("./"):
-        pattern = pattern[2:]
-    return sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if _inside(root, p))
 
 
 def gather_workspace(plan: Plan, root: Path, config: PytestConfig | None = None) -> Workspace:
@@ -189,6 +206,7 @@ class _Resolver:
         self.root = root
         self.index = index
         self.workspace = workspace
+        self._links: dict[tuple[LinkKind, str], LinkResult] = {}
 
     def warn(self, loc: Location, message: str) -> None:
         self.workspace.problems.append(Problem(loc, message, Severity.WARNING))
@@ -199,7 +217,7 @@ class _Resolver:
     def safe(self, relpath: str, loc: Location) -> Path | None:
         """The path under root, or None (with an error) when a symlink leads out of it."""
         path = self.root / relpath
-        if (path.exists() or path.is_symlink()) and not _inside(self.root, path):
+        if not self.index.inside(path):
             self.error(loc, f"{relpath!r} resolves outside the repository (a symlink?): link "
                             "only files inside it")
             return None
@@ -221,18 +239,21 @@ class _Resolver:
         return found
 
     def link(self, link: TestLink) -> LinkResult:
-        result = self._link(link)
-        if result.problem:
-            self.warn(link.location, f"test link {str(link)!r} matches nothing: {result.problem}")
-        cases = sum(self.cases(t) for t in result.tests)
-        return dataclasses.replace(result, cases=cases)
+        key = (link.kind, link.value)
+        known = self._links.get(key)
+        if known is None:  # big plans repeat the same marker or -k link many times
+            result = self._link(link)
+            cases = sum(self.cases(t) for t in result.tests)
+            known = self._links[key] = dataclasses.replace(result, cases=cases)
+        if known.problem:
+            self.warn(link.location, f"test link {str(link)!r} matches nothing: {known.problem}")
+        return dataclasses.replace(known, link=link)
 
     def cases(self, nodeid: str) -> int:
         """How many test cases a node id stands for (parametrized tests count each case)."""
         if "[" in nodeid:
             return 1
-        relpath = nodeid.split("::", 1)[0]
-        test = next((t for t in self.index.scan(relpath).tests if t.nodeid == nodeid), None)
+        test = self.index.test(nodeid)
         return test.cases if test is not None else 1
 
     def _link(self, link: TestLink) -> LinkResult:
@@ -250,7 +271,7 @@ class _Resolver:
                     return LinkResult(link, (), (), "no such file or directory")
                 return self._from_files(link, files)
             case LinkKind.GLOB:
-                files = [f for f in _glob(self.root, link.value) if f.endswith(".py")]
+                files = [f for f in self.index.glob(link.value) if f.endswith(".py")]
                 if not files:
                     return LinkResult(link, (), (), "no file matches the glob")
                 return self._from_files(link, files)
@@ -316,7 +337,7 @@ class _Resolver:
 
     def check(self, check: FileCheck) -> CheckResult:
         if check.kind is CheckKind.GLOB:
-            files = _glob(self.root, check.path)
+            files = self.index.glob(check.path)
             ok = len(files) >= check.min_files
             return CheckResult(check, ok, f"{len(files)} of {check.min_files} files match",
                                len(files))
@@ -346,7 +367,7 @@ class _Resolver:
         target = item.targets[index]
         where = item.target_location(index)
         if any(c in target for c in "*?["):
-            files = _glob(self.root, target)
+            files = self.index.glob(target)
         else:
             path = self.safe(target, where)
             if path is None:

@@ -9,6 +9,7 @@ problem becomes a :class:`~tracker.problems.Problem`.
 
 from __future__ import annotations
 
+import gc
 import re
 from typing import Any
 
@@ -25,6 +26,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MAX_NODES = 500_000
 
 _TAG = "tag:yaml.org,2002:"
+_STR = f"{_TAG}str"
 _SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
 
@@ -97,6 +99,8 @@ class _Converter:
             ))
 
     def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag == _STR:  # most values: no need for the constructor's machinery
+            return node.value
         if node.tag not in _SCALAR_TAGS:
             self._check_tag(node, f"{_TAG}str")
             return node.value if isinstance(node.value, str) else None
@@ -264,6 +268,8 @@ def read_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(Location(path, 1, 1),
                               "plan is empty: write a plan (`tracker init` makes a starter)")]
     converter = _Converter(path)
+    collecting = gc.isenabled()
+    gc.disable()  # the tree is acyclic and short-lived: collection passes are pure overhead
     try:
         value = converter.convert(node)
     except _Cycle as cycle:
@@ -276,5 +282,8 @@ def read_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
                               "(an alias bomb?): write the data out without nested aliases")]
     except RecursionError:
         return None, [Problem(Location(path, 1, 1),
-                              "YAML nests too deeply (a recursive alias?): remove the cycle")]
+                              "YAML nests too deeply to read: flatten the structure")]
+    finally:
+        if collecting:
+            gc.enable()
     return value, converter.problems

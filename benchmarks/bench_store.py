@@ -1,0 +1,154 @@
+"""The run store's speed: writing one big run, and reading as the history grows.
+
+``bench()`` returns one row per measurement, ``(name, value, goal, passed, detail)``:
+
+* ``store-write-20k``: seconds to write one run of 20,000 outcomes and 2,000 coverage files
+  (with their 2,000 file hashes) into a store that already holds runs; median of 5 writes.
+  Goal: under 0.5 s, so that recording a run never shows next to pytest's own time.
+* ``store-history-200``: the time of ``runs()`` + ``latest_run()`` with 200 runs stored,
+  divided by the same with 1 run stored (runs of 1,000 outcomes and 100 files). Goal: at most
+  1.5, i.e. listing runs for trends does not re-read every run's outcomes.
+
+The inputs are generated from a fixed seed. Run on its own: ``python benchmarks/bench_store.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # measure this checkout's tracker, however this file is run
+    sys.path.insert(0, str(REPO))
+
+from tracker.evidence.results import (  # noqa: E402
+    OUTCOMES,
+    CollectionError,
+    FileCoverage,
+    RunRecord,
+    TestOutcome,
+)
+from tracker.store import Store  # noqa: E402
+
+Row = tuple[str, float, str, bool, str]
+
+WRITE_GOAL = 0.5  #: seconds
+HISTORY_GOAL = 1.5  #: ratio, 200 runs against 1
+WRITES = 5
+HISTORY_RUNS = 200
+READ_REPEATS = 15
+
+_FIXTURES = ((), ("tmp_path",), ("tmp_path", "monkeypatch"), ("capsys",),
+             ("store", "tmp_path", "request"))
+_START = dt.datetime(2026, 3, 1, 9, 0, 0, 250000, tzinfo=dt.UTC)
+
+
+def make_run(tests: int, files: int, seed: int = 0) -> RunRecord:
+    """A realistic run: mostly passing, parametrized ids, some markers, failures with messages,
+    coverage with blocks of missing lines, and a sha1 for every measured file."""
+    rnd = random.Random(seed)
+    outcomes = []
+    for i in range(tests):
+        kind = rnd.choices(OUTCOMES, weights=(1, 3, 1, 85, 3, 7))[0]
+        outcomes.append(TestOutcome(
+            nodeid=f"tests/pkg{i % 40}/test_module_{i // 100}.py::TestThing::test_case_{i}"
+                   f"[param-{i % 7}-ü]",
+            outcome=kind, duration=rnd.random() / 50,
+            markers=("slow",) if i % 13 == 0 else (),
+            fixtures=_FIXTURES[i % len(_FIXTURES)],
+            plan_items=(f"P{i % 9}.{i % 5}",) if i % 4 == 0 else (),
+            message=None if kind == "passed" else f"AssertionError: assert {i} == {i + 1}"))
+    coverage = []
+    for j in range(files):
+        statements = rnd.randint(20, 400)
+        missing: list[int] = []
+        while len(missing) < statements // 8:  # missing lines come in blocks
+            start = rnd.randint(1, statements)
+            missing.extend(range(start, min(start + rnd.randint(1, 6), statements + 1)))
+        coverage.append(FileCoverage(f"src/pkg{j % 40}/module_{j}.py", statements,
+                                     tuple(sorted(set(missing))), branches=statements // 3,
+                                     missing_branches=statements // 20))
+    return RunRecord(
+        started=_START + dt.timedelta(minutes=seed), finished=_START + dt.timedelta(
+            minutes=seed, seconds=93.5),
+        commit=f"{rnd.getrandbits(160):040x}", dirty=seed % 3 == 0, args=("-q", "tests"),
+        exit_code=1, outcomes=tuple(outcomes), coverage=tuple(coverage),
+        collection_errors=(CollectionError("tests/test_broken.py", "SyntaxError"),),
+        file_hashes={f.path: f"{rnd.getrandbits(160):040x}" for f in coverage})
+
+
+def _timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def bench_write(folder: Path) -> Row:
+    run = make_run(20_000, 2_000)
+    with Store.open(folder / "write.db") as store:
+        store.add_run(make_run(200, 20, seed=1))  # not the very first write into the file
+        times = [_timed(lambda: store.add_run(run)) for _ in range(WRITES)]
+    median = statistics.median(times)
+    size = (folder / "write.db").stat().st_size / (WRITES + 1) / 2**20
+    detail = (f"median of {WRITES}: {' '.join(f'{t:.3f}' for t in times)} s; "
+              f"{len(run.outcomes)} outcomes, {len(run.coverage)} files; ~{size:.1f} MiB a run")
+    return ("store-write-20k", median, f"< {WRITE_GOAL} s", median < WRITE_GOAL, detail)
+
+
+def bench_history(folder: Path) -> Row:
+    stores = {}
+    for count in (1, HISTORY_RUNS):
+        store = Store.open(folder / f"history-{count}.db")
+        for seed in range(count):
+            store.add_run(make_run(1_000, 100, seed=seed))
+        stores[count] = store
+    try:
+        def read(store: Store) -> None:
+            assert len(store.runs()) == store.runs_count()
+            assert store.latest_run() is not None
+
+        times: dict[int, list[float]] = {count: [] for count in stores}
+        for store in stores.values():  # warm up: caches, first queries
+            read(store)
+        for i in range(READ_REPEATS):  # interleaved, order flipped every round
+            order = list(stores.items()) if i % 2 == 0 else list(stores.items())[::-1]
+            for count, store in order:
+                times[count].append(_timed(lambda store=store: read(store)))
+    finally:
+        for store in stores.values():
+            store.close()
+    one, many = (statistics.median(times[c]) for c in (1, HISTORY_RUNS))
+    ratio = many / one
+    detail = (f"runs()+latest_run(): {many * 1000:.2f} ms with {HISTORY_RUNS} runs, "
+              f"{one * 1000:.2f} ms with 1 (runs of 1000 outcomes, 100 files; "
+              f"median of {READ_REPEATS})")
+    return ("store-history-200", ratio, f"<= {HISTORY_GOAL}", ratio <= HISTORY_GOAL, detail)
+
+
+def bench() -> list[Row]:
+    """Every store measurement, each in a fresh temporary folder."""
+    rows = []
+    for measure in (bench_write, bench_history):
+        folder = Path(tempfile.mkdtemp(prefix="tracker-bench-store-"))
+        try:
+            rows.append(measure(folder))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+def main() -> int:
+    for name, value, goal, passed, detail in bench():
+        print(f"{name}  {value:.3f}  goal {goal}  {'PASS' if passed else 'FAIL'}  ({detail})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Shared pieces of the benchmarks: options, results, and timing subprocesses fairly.
+
+A benchmark is a :class:`Benchmark` (name, goal, function) listed in the ``BENCHMARKS`` list of
+a ``bench_*.py`` module next to this file; ``run.py`` finds those modules by name. The function
+takes the :class:`Options` and returns a :class:`Result`.
+
+Timings are ratios against a floor measured on the same machine, in the same way, interleaved
+with the subject, so that the goal does not depend on how fast the machine is or how busy it
+happens to be.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: The repository root: benchmarks always measure this checkout's ``tracker``.
+REPO = Path(__file__).resolve().parent.parent
+
+#: Never fewer timed runs than this, even with --quick: a median of fewer is noise.
+MIN_RUNS = 5
+
+
+@dataclass(frozen=True)
+class Options:
+    """How run.py was asked to run the benchmarks."""
+
+    runs: int = 7
+    verbose: bool = False
+    keep: bool = False  #: keep generated workspaces (their paths are printed) for profiling
+
+
+@dataclass(frozen=True)
+class Result:
+    """One benchmark's outcome: a measured ratio against an upper goal."""
+
+    name: str
+    ratio: float
+    goal: float  #: the ratio must be at most this
+    detail: str = ""
+    extra: tuple[str, ...] = ()  #: more lines, printed with --verbose
+
+    @property
+    def passed(self) -> bool:
+        return self.ratio <= self.goal
+
+    def line(self, width: int = 0) -> str:
+        verdict = "PASS" if self.passed else "FAIL"
+        text = f"{self.name:<{width}}  ratio={self.ratio:.2f}  goal<={float(self.goal)}  {verdict}"
+        return f"{text}  ({self.detail})" if self.detail else text
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A named measurement with its goal; ``run`` does the work."""
+
+    name: str
+    goal: float
+    summary: str
+    run: Callable[[Options], Result]
+
+
+class BenchError(Exception):
+    """The benchmark could not measure (a command failed, a tool is missing)."""
+
+
+@dataclass
+class Timings:
+    """Wall times of a subject command and its floor, interleaved."""
+
+    subject: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)
+
+    @property
+    def subject_median(self) -> float:
+        return statistics.median(self.subject)
+
+    @property
+    def floor_median(self) -> float:
+        return statistics.median(self.floor)
+
+    @property
+    def ratio(self) -> float:
+        return self.subject_median / self.floor_median
+
+    def describe(self) -> tuple[str, ...]:
+        return (f"subject runs: {' '.join(f'{t:.3f}' for t in self.subject)}",
+                f"floor runs:   {' '.join(f'{t:.3f}' for t in self.floor)}")
+
+
+def python_env(pycache: Path | None = None) -> dict[str, str]:
+    """The environment for child interpreters: this checkout first on the import path.
+
+    Bytecode is cached as in real use (an inherited PYTHONDONTWRITEBYTECODE would make every
+    run recompile every module); with ``pycache``, the cache goes there instead of into the
+    source tree. Variables that slow Python down (dev mode, profilers, tracing) are dropped.
+    """
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTHONPROFILE", "PYTHONTRACEMALLOC", "COVERAGE_"))}
+    for name in ("PYTHONDEVMODE", "PYTHONDONTWRITEBYTECODE", "PYTHONMALLOC", "PYTHONASYNCIODEBUG",
+                 "PYTHONINSPECT", "PYTHONVERBOSE"):
+        env.pop(name, None)
+    if pycache is not None:
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def run_checked(cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None,
+                ) -> subprocess.CompletedProcess[str]:
+    """Run once, capturing output; BenchError when it fails."""
+    done = subprocess.run(list(cmd), cwd=cwd, env=env, capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise BenchError(f"{' '.join(cmd[:4])} ... exited {done.returncode}: {tail}")
+    return done
+
+
+def time_once(cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
+    """Wall time of one run of ``cmd`` with its output thrown away."""
+    start = time.perf_counter()
+    done = subprocess.run(list(cmd), cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise BenchError(f"{' '.join(cmd[:4])} ... exited {done.returncode}")
+    return elapsed
+
+
+def interleaved(subject: Sequence[str], floor: Sequence[str], *, cwd: Path, runs: int,
+                env: dict[str, str] | None = None, warmup: int = 1) -> Timings:
+    """Time ``subject`` and ``floor`` alternately, ``runs`` times each, after a warm-up.
+
+    The warm-up fills the OS file cache and the bytecode cache, so every timed run starts the
+    way a person's second run would.
+
+    The order flips every round (subject first, then floor first) so that neither command
+    always runs right after the other's disk or CPU activity.
+    """
+    env = env if env is not None else python_env()
+    for _ in range(warmup):
+        time_once(subject, cwd, env)
+        time_once(floor, cwd, env)
+    timings = Timings()
+    for i in range(max(runs, MIN_RUNS)):
+        order = ((subject, timings.subject), (floor, timings.floor))
+        for cmd, out in order if i % 2 == 0 else reversed(order):
+            out.append(time_once(cmd, cwd, env))
+    return timings
+
+
+def python() -> str:
+    """The interpreter every benchmark runs: the one running run.py."""
+    return sys.executable

@@ -1,0 +1,236 @@
+"""Reading the report of tracker's pytest plugin (``--tracker-report=PATH``) back into values.
+
+The report is JSON Lines, one event per line (see :mod:`tracker.evidence.pytest_plugin` for the
+format). :func:`read_report` reads a whole file, e.g. after ``tracker run``; :class:`ReportTail`
+follows a file that pytest is still writing, for the live view. Both tolerate a last line cut
+short by a run that was killed mid-write, and raise :class:`ReportError`, with a one-line
+message, for a file that is not a tracker report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracker.evidence.results import OUTCOMES, CollectionError, TestOutcome
+
+#: Newest report format understood; the plugin writes it in the ``start`` event.
+REPORT_VERSION = 1
+
+#: Events of format version 1. Unknown events are skipped, for forward compatibility.
+EVENTS = ("start", "collected", "test", "collect_error", "finish")
+
+
+class ReportError(Exception):
+    """The file is not a tracker report, or a line of it is malformed. ``str()`` is one line."""
+
+
+@dataclass
+class ReportLog:
+    """What a report says so far; complete when :attr:`finished`."""
+
+    outcomes: list[TestOutcome] = field(default_factory=list)
+    collection_errors: list[CollectionError] = field(default_factory=list)
+    collected: int | None = None  #: tests collected (after deselection), once known
+    exitstatus: int | None = None  #: pytest's exit status, from the ``finish`` event
+    finished: bool = False  #: the ``finish`` event was seen: the session ended normally
+    rootdir: str | None = None
+    args: tuple[str, ...] = ()  #: pytest's command-line arguments
+    pid: int | None = None  #: of the pytest process (the xdist controller)
+    started: dt.datetime | None = None  #: UTC
+    duration: float | None = None  #: seconds, from the ``finish`` event
+    truncated: bool = False  #: the last line was cut short (a run killed mid-write)
+    version: int | None = None  #: format version of the report
+
+    def counts(self) -> dict[str, int]:
+        """Number of tests per outcome, in OUTCOMES order."""
+        out = dict.fromkeys(OUTCOMES, 0)
+        for o in self.outcomes:
+            out[o.outcome] += 1
+        return out
+
+    def apply(self, event: dict[str, Any], where: str = "report") -> None:
+        """Fold one event in. ``where`` (``path:line``) prefixes error messages."""
+        kind = event.get("event")
+        if self.version is None:
+            if kind != "start":
+                raise ReportError(f"{where}: not a tracker report (no start event)")
+            version = event.get("version")
+            if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+                raise ReportError(f"{where}: not a tracker report (bad version {version!r})")
+            if version > REPORT_VERSION:
+                raise ReportError(
+                    f"{where}: report format {version} is newer than this tracker "
+                    f"understands ({REPORT_VERSION}); upgrade tracker"
+                )
+            self.version = version
+            self.rootdir = _opt(event, "rootdir", str, where)
+            self.args = tuple(_strings(event, "args", where))
+            self.pid = _opt(event, "pid", int, where)
+            started = _opt(event, "time", (int, float), where)
+            if started is not None:
+                try:
+                    self.started = dt.datetime.fromtimestamp(started, dt.UTC)
+                except (OverflowError, OSError, ValueError):
+                    raise ReportError(f"{where}: start event with bad 'time'") from None
+            return
+        if kind == "start":
+            raise ReportError(f"{where}: a second start event")
+        if kind == "test":
+            self.outcomes.append(outcome_from_event(event, where))
+        elif kind == "collect_error":
+            self.collection_errors.append(collection_error_from_event(event, where))
+        elif kind == "collected":
+            self.collected = _req(event, "count", int, where)
+        elif kind == "finish":
+            self.exitstatus = _req(event, "exitstatus", int, where)
+            duration = _opt(event, "duration", (int, float), where)
+            self.duration = None if duration is None else float(duration)
+            self.finished = True
+
+
+def outcome_from_event(event: dict[str, Any], where: str = "report") -> TestOutcome:
+    """A ``test`` event as a TestOutcome."""
+    outcome = _req(event, "outcome", str, where)
+    if outcome not in OUTCOMES:
+        raise ReportError(f"{where}: unknown outcome {outcome!r}")
+    duration = _opt(event, "duration", (int, float), where)
+    return TestOutcome(
+        nodeid=_req(event, "nodeid", str, where),
+        outcome=outcome,
+        duration=float(duration or 0.0),
+        markers=tuple(_strings(event, "markers", where)),
+        fixtures=tuple(_strings(event, "fixtures", where)),
+        plan_items=tuple(_strings(event, "plan_items", where)),
+        message=_opt(event, "message", str, where),
+    )
+
+
+def collection_error_from_event(event: dict[str, Any], where: str = "report") -> CollectionError:
+    """A ``collect_error`` event as a CollectionError."""
+    return CollectionError(
+        nodeid=_req(event, "nodeid", str, where),
+        message=_opt(event, "message", str, where) or "",
+    )
+
+
+def read_report(path: str | os.PathLike[str]) -> ReportLog:
+    """Read a whole report. A cut-short last line is skipped (``truncated`` is then set)."""
+    tail = ReportTail(path)
+    if not Path(path).is_file():
+        raise ReportError(f"{path}: no such report file")
+    tail.poll()
+    tail.flush()
+    if tail.log.version is None:
+        raise ReportError(f"{path}: empty, not a tracker report")
+    return tail.log
+
+
+class ReportTail:
+    """Follows a report while pytest writes it: each :meth:`poll` returns the events
+    completed since the last call (a partial last line stays buffered) and folds them into
+    :attr:`log`. A file that does not exist yet gives no events. When the file is replaced
+    or shrinks (a new run), reading starts over: the next events begin with a ``start``
+    event and :attr:`log` is fresh."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.log = ReportLog()
+        self._offset = 0
+        self._line = 0
+        self._buffer = b""
+        self._identity: tuple[int, int] | None = None
+
+    def reset(self) -> None:
+        self.log = ReportLog()
+        self._offset = 0
+        self._line = 0
+        self._buffer = b""
+        self._identity = None
+
+    def poll(self) -> list[dict[str, Any]]:
+        """New complete events, oldest first. Raises ReportError on a malformed line."""
+        try:
+            with open(self.path, "rb") as file:
+                stat = os.fstat(file.fileno())
+                identity = (stat.st_dev, stat.st_ino)
+                if self._identity is not None and (
+                    identity != self._identity or stat.st_size < self._offset
+                ):
+                    self.reset()
+                self._identity = identity
+                file.seek(self._offset)
+                data = file.read()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise ReportError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+        self._offset += len(data)
+        *lines, self._buffer = (self._buffer + data).split(b"\n")
+        events = []
+        for raw in lines:
+            self._line += 1
+            event = self._parse(raw)
+            if event is not None:
+                events.append(event)
+        return events
+
+    def flush(self) -> list[dict[str, Any]]:
+        """Take the buffered unterminated last line as complete if it is JSON (a writer that
+        is done); otherwise mark the log truncated and drop the line."""
+        raw, self._buffer = self._buffer, b""
+        if not raw.strip():
+            return []
+        self._line += 1
+        if self.log.version is not None and _decode(raw) is None:
+            self.log.truncated = True
+            return []
+        event = self._parse(raw)
+        return [] if event is None else [event]
+
+    def _parse(self, raw: bytes) -> dict[str, Any] | None:
+        where = f"{self.path}:{self._line}"
+        if not raw.strip():
+            return None
+        event = _decode(raw)
+        if not isinstance(event, dict) or not isinstance(event.get("event"), str):
+            if self.log.version is None:
+                raise ReportError(f"{where}: not a tracker report")
+            if event is None:
+                raise ReportError(f"{where}: malformed line (not JSON)")
+            raise ReportError(f"{where}: malformed line (not an event)")
+        self.log.apply(event, where)
+        return event
+
+
+def _decode(raw: bytes) -> Any:
+    """The JSON value of a line, None when it is not JSON."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _req(event: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = _opt(event, key, kind, where)
+    if value is None:
+        raise ReportError(f"{where}: {event.get('event')} event without {key!r}")
+    return value
+
+
+def _opt(event: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = event.get(key)
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+        raise ReportError(f"{where}: {event.get('event')} event with bad {key!r}: {value!r}")
+    return value
+
+
+def _strings(event: dict[str, Any], key: str, where: str) -> list[str]:
+    value = event.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ReportError(f"{where}: {event.get('event')} event with bad {key!r}")
+    return value
