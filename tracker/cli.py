@@ -266,6 +266,172 @@ def schema(output: Path | None) -> None:
     click.echo(f"wrote {output}", err=True)
 
 
+plan_option = click.option("--plan", "plan_path", default=DEFAULT_PLAN, show_default=True,
+                           type=click.Path(path_type=Path), help="The plan (plan.yaml).")
+
+
+def _open_store(root: Path):  # type: ignore[no-untyped-def]
+    from tracker.store import Store, StoreError, default_store_path
+
+    try:
+        return Store.open(default_store_path(root))
+    except StoreError as exc:
+        fail(str(exc))
+
+
+@cli.command(context_settings={"ignore_unknown_options": True,
+                               "allow_interspersed_args": False})
+@plan_option
+@click.option("--no-coverage", is_flag=True, help="Run without measuring coverage.")
+@click.option("--show-output/--progress", default=None,
+              help="Show pytest's own output (default when not in a terminal) or a progress "
+                   "line (default in a terminal; pytest's output goes to .tracker/last-run.log).")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- PYTEST_ARGS...]")
+def run(plan_path: Path, no_coverage: bool, show_output: bool | None,
+        pytest_args: tuple[str, ...]) -> None:
+    """Run the project's tests under coverage.py and record the run.
+
+    Runs pytest as the project configures it (its ini options, plugins and addopts apply),
+    with branch coverage measured where the project says: pytest-cov options passed after --
+    (such as --cov=src), else plan.yaml's coverage: setting, else coverage.py's own config
+    files, else the project's packages; test files are never measured. Every test's outcome,
+    markers and fixtures and every file's coverage are stored as one run in .tracker/. The
+    exit code is pytest's.
+    """
+    from tracker.runner import RunError, run_suite
+
+    plan = _load(plan_path).plan
+    assert plan is not None
+    root = plan_path.resolve().parent
+    store = _open_store(root)
+    passthrough = show_output if show_output is not None else not sys.stderr.isatty()
+    log_path = root / ".tracker" / "last-run.log"
+    listener = None
+    progress = None
+    try:
+        log = None if passthrough else log_path.open("w", encoding="utf-8")
+        if not passthrough:
+            from tracker.progress import ProgressLine
+
+            progress = listener = ProgressLine(sys.stderr)
+        try:
+            outcome = run_suite(root, list(pytest_args), plan_coverage=plan.coverage,
+                                measure=not no_coverage, output=log, listener=listener)
+        finally:
+            if progress is not None:
+                progress.close()
+            if log is not None:
+                log.close()
+        run_id = store.add_run(outcome.record)
+    except RunError as exc:
+        if not passthrough and log_path.exists():
+            sys.stderr.write(log_path.read_text(encoding="utf-8", errors="replace")[-4000:])
+        fail(str(exc))
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing recorded, earlier runs are intact", err=True)
+        raise click.exceptions.Exit(130) from None
+    finally:
+        store.close()
+    if not passthrough:
+        _print_log_tail(log_path)
+    click.echo(_run_summary(run_id, outcome), err=True)
+    raise click.exceptions.Exit(outcome.exit_code)
+
+
+def _print_log_tail(log_path: Path) -> None:
+    """pytest's failure summary and final line, from the captured output."""
+    try:
+        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return
+    start = next((i for i, line in enumerate(lines) if "short test summary info" in line),
+                 max(len(lines) - 1, 0))
+    tail = lines[start:][-60:]
+    if tail:
+        from tracker.text import clean
+
+        click.echo("\n".join(clean(line) for line in tail), err=True)
+
+
+def _run_summary(run_id: int, outcome) -> str:  # type: ignore[no-untyped-def]
+    record = outcome.record
+    counts = record.counts()
+    parts = [f"{n} {name}" for name, n in counts.items() if n]
+    seconds = (record.finished - record.started).total_seconds()
+    text = f"tracker: run {run_id} recorded: {', '.join(parts) or 'no tests'} in {seconds:.1f} s"
+    total = record.coverage_total()
+    if total is not None and outcome.settings is not None:
+        text += f"; coverage {total:.1f}% ({outcome.settings.origin})"
+    if record.collection_errors:
+        first = record.collection_errors[0]
+        text += (f"; {_count(len(record.collection_errors), 'collection error')}, first: "
+                 f"{first.nodeid}: {first.message}")
+    if record.commit:
+        text += f"; commit {record.commit[:10]}" + (" (dirty)" if record.dirty else "")
+    return text
+
+
+@cli.command()
+@plan_option
+@click.option("--junit", "junit_file", required=True, type=click.Path(path_type=Path),
+              help="JUnit XML written by any test runner.")
+@click.option("--coverage", "coverage_file", type=click.Path(path_type=Path),
+              help="A coverage.py data file (.coverage) or its JSON report (coverage json).")
+@click.option("--commit", help="The commit the results belong to (default: HEAD).")
+def ingest(plan_path: Path, junit_file: Path, coverage_file: Path | None,
+           commit: str | None) -> None:
+    """Record results produced elsewhere (CI artifacts, other runners) as a run.
+
+    Test cases become outcomes with node ids rebuilt as pytest writes them, so the plan's
+    links match; coverage comes from a coverage.py data file or its JSON report.
+    """
+    import datetime as dt_
+    import json
+
+    from tracker.evidence.coverage_data import CoverageError, parse_coverage_json, read_data_file
+    from tracker.evidence.junit import JUnitError, parse_junit
+    from tracker.evidence.results import RunRecord
+    from tracker.history.gitcli import head_state
+    from tracker.runner import file_hashes
+
+    _load(plan_path)
+    root = plan_path.resolve().parent
+    try:
+        outcomes = parse_junit(junit_file, root)
+    except JUnitError as exc:
+        fail(str(exc))
+    coverage = ()
+    if coverage_file is not None:
+        try:
+            head = coverage_file.read_bytes()[:1]
+        except OSError as exc:
+            fail(f"{coverage_file}: cannot read it ({exc.strerror})")
+        try:
+            if head == b"{":
+                coverage = parse_coverage_json(json.loads(coverage_file.read_text("utf-8")), root)
+            else:
+                coverage = read_data_file(coverage_file.resolve(), root)
+        except (CoverageError, ValueError) as exc:
+            fail(f"{coverage_file}: {exc}")
+    head_commit, dirty = head_state(root)
+    when = dt_.datetime.fromtimestamp(junit_file.stat().st_mtime, dt_.UTC)
+    record = RunRecord(
+        started=when, finished=when, commit=commit or head_commit,
+        dirty=dirty if commit is None else False, args=(str(junit_file),), source="junit",
+        exit_code=1 if any(o.outcome in ("failed", "error") for o in outcomes) else 0,
+        outcomes=tuple(outcomes), coverage=coverage,
+        file_hashes=file_hashes(root, {o.file for o in outcomes} | {f.path for f in coverage}),
+    )
+    store = _open_store(root)
+    try:
+        run_id = store.add_run(record)
+    finally:
+        store.close()
+    click.echo(f"tracker: run {run_id} recorded from {junit_file}: "
+               f"{_count(len(outcomes), 'test')}"
+               + (f", {_count(len(coverage), 'file')} of coverage" if coverage else ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (for ``python -m tracker`` and tests)."""
     try:

@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 import tomllib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,11 +195,12 @@ def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | Non
                    ) -> tuple[FileCoverage, ...]:
     """Analyse a coverage.py data file (combining its parallel parts) into per-file values."""
     import coverage
-    from coverage.exceptions import CoverageException, NoDataError
+    from coverage.exceptions import CoverageException, CoverageWarning, NoDataError
 
     settings = settings or CoverageSettings(config_file=True)
     cwd = os.getcwd()
     try:
+        warnings.filterwarnings("ignore", category=CoverageWarning)  # we say it better
         os.chdir(root)  # coverage resolves relative sources and config against the cwd
         cov = coverage.Coverage(data_file=str(data_file), config_file=settings.config_file,
                                 source=list(settings.source) or None,

@@ -71,6 +71,12 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     config.pluginmanager.register(ItemAnnotator(), "tracker-annotator")
     if hasattr(config, "workerinput"):  # an xdist worker: the controller records
+        if os.environ.get("TRACKER_COVERAGE"):
+            from tracker.evidence import worker_coverage
+
+            cov = worker_coverage.start()
+            if cov is not None:
+                config.stash[_worker_cov_key] = cov
         return
     recorder = ReportRecorder.open(config, value)
     config.stash[_recorder_key] = recorder
@@ -78,6 +84,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    cov = config.stash.get(_worker_cov_key, None)
+    if cov is not None:
+        from tracker.evidence import worker_coverage
+
+        worker_coverage.stop(cov)
+        del config.stash[_worker_cov_key]
     recorder = config.stash.get(_recorder_key, None)
     if recorder is not None:
         recorder.close()
@@ -348,3 +360,4 @@ def _xfail_reason(wasxfail: object) -> str | None:
 
 _recorder_key = pytest.StashKey[ReportRecorder]()
 _info_key = pytest.StashKey[dict]()
+_worker_cov_key = pytest.StashKey[Any]()

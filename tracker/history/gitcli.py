@@ -48,3 +48,19 @@ def last_change(path: Path) -> dt.date | None:
         return dt.date.fromtimestamp(path.stat().st_mtime)
     except OSError:
         return None
+
+
+def head_state(root: Path) -> tuple[str | None, bool]:
+    """The commit checked out at ``root`` and whether tracked files differ from it.
+
+    (None, False) outside a repository or before the first commit.
+    """
+    try:
+        commit = _git(root, "rev-parse", "--verify", "-q", "HEAD").strip() or None
+    except GitError:
+        return None, False
+    try:
+        dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no").strip())
+    except GitError:
+        dirty = False
+    return commit, dirty

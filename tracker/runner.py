@@ -1,0 +1,208 @@
+"""``tracker run``: the project's pytest under coverage.py, recorded as one run in the store.
+
+The suite runs in a subprocess exactly as the project runs it (its pytest configuration,
+plugins and ``addopts`` apply), with our plugin writing every result to a JSON Lines report
+that is followed while the run goes on. Nothing is stored until the run is complete: an
+interrupted or failed start leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from tracker.evidence.coverage_data import (
+    CoverageError,
+    CoverageSettings,
+    read_data_file,
+    resolve_settings,
+    split_pytest_cov,
+)
+from tracker.evidence.pytest_config import read_pytest_config
+from tracker.evidence.reportlog import ReportError, ReportTail, read_report
+from tracker.evidence.results import FileCoverage, RunRecord
+from tracker.evidence.worker_coverage import ENV as WORKER_COVERAGE_ENV
+from tracker.evidence.worker_coverage import settings_env
+from tracker.history.gitcli import head_state
+from tracker.plan.model import CoverageConfig
+
+#: pytest exit codes that mean the suite never ran: internal error, usage error.
+_DID_NOT_START = {3, 4}
+
+Listener = Callable[[dict[str, Any]], None]
+
+
+class RunError(Exception):
+    """The run could not be made or recorded; the message is one line."""
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a finished run produced."""
+
+    record: RunRecord
+    exit_code: int
+    settings: CoverageSettings | None
+    log: Path | None  #: pytest's captured output, when it was captured
+
+
+def work_dir(root: Path) -> Path:
+    """The folder for one run's scratch files, inside tracker's git-ignored data folder."""
+    base = root / ".tracker" / "runs"
+    base.mkdir(parents=True, exist_ok=True)
+    path = base / f"run-{os.getpid()}-{int(time.time() * 1000)}"
+    path.mkdir()
+    return path
+
+
+def sha1_of(path: Path) -> str | None:
+    """Content hash used to tell whether a file changed since a run."""
+    try:
+        return hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()
+    except OSError:
+        return None
+
+
+def file_hashes(root: Path, paths: set[str]) -> dict[str, str]:
+    """Hashes of the files a run depended on (test files and measured sources)."""
+    out = {}
+    for rel in sorted(paths):
+        digest = sha1_of(root / rel)
+        if digest is not None:
+            out[rel] = digest
+    return out
+
+
+def build_command(root: Path, pytest_args: list[str], report: Path, data_file: Path | None,
+                  settings: CoverageSettings | None) -> list[str]:
+    """The command line of the run: coverage run … -m pytest … --tracker-report REPORT."""
+    load = (["-p", "tracker.evidence.pytest_plugin"]
+            if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") else [])  # else: entry point
+    pytest_part = ["-m", "pytest", *load, f"--tracker-report={report}", *pytest_args]
+    if data_file is None or settings is None:
+        return [sys.executable, *pytest_part]
+    cmd = [sys.executable, "-m", "coverage", "run", "--branch", "--parallel-mode",
+           f"--data-file={data_file}"]
+    if settings.source:
+        cmd.append("--source=" + ",".join(settings.source))
+    if settings.omit:
+        cmd.append("--omit=" + ",".join(settings.omit))
+    if isinstance(settings.config_file, str):
+        cmd.append(f"--rcfile={settings.config_file}")
+    return [*cmd, *pytest_part]
+
+
+def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConfig,
+              measure: bool = True, output: IO[str] | None = None,
+              listener: Listener | None = None, poll_seconds: float = 0.1) -> RunOutcome:
+    """Run the suite, follow its report, and return the complete run (not yet stored).
+
+    ``output`` receives pytest's own output (None: inherit the terminal). ``listener`` is
+    called with each report event as it arrives, for progress displays.
+    """
+    config = read_pytest_config(root)
+    cov_args = split_pytest_cov(pytest_args)
+    args = list(cov_args.remaining)
+    addopts_cov = split_pytest_cov(list(config.addopts))
+    if importlib.util.find_spec("pytest_cov") is not None and (cov_args.seen or
+                                                                 addopts_cov.seen):
+        args.insert(0, "--no-cov")  # we measure; pytest-cov would start a second tracer
+    if not cov_args.sources and addopts_cov.sources:
+        cov_args = addopts_cov
+    settings = resolve_settings(root, plan_coverage.source, plan_coverage.omit, cov_args,
+                                config.testpaths) if measure else None
+    scratch = work_dir(root)
+    report = scratch / "report.jsonl"
+    data_file = scratch / ".coverage" if measure else None
+    env = dict(os.environ)
+    env.pop("COVERAGE_PROCESS_START", None)
+    if settings is not None and data_file is not None:
+        env[WORKER_COVERAGE_ENV] = settings_env(str(data_file), list(settings.source),
+                                                list(settings.omit), settings.config_file)
+    commit, dirty = head_state(root)
+    started = dt.datetime.now(dt.UTC)
+    cmd = build_command(root, args, report, data_file, settings)
+    try:
+        exit_code = _follow(cmd, root, env, report, output, listener, poll_seconds)
+    except KeyboardInterrupt:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    finished = dt.datetime.now(dt.UTC)
+    try:
+        log = read_report(report)
+    except ReportError as exc:
+        shutil.rmtree(scratch, ignore_errors=True)
+        if exit_code in _DID_NOT_START or not report.exists():
+            raise RunError(f"pytest did not start (exit {exit_code}): see its message above; "
+                           "fix the arguments after --") from exc
+        raise RunError(str(exc)) from exc
+    if exit_code in _DID_NOT_START and not log.finished:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise RunError(f"pytest stopped with an internal or usage error (exit {exit_code}): "
+                       "see its message above")
+    coverage: tuple[FileCoverage, ...] = ()
+    if settings is not None and data_file is not None:
+        try:
+            coverage = read_data_file(data_file, root, settings)
+        except CoverageError as exc:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise RunError(f"coverage data could not be read: {exc}") from exc
+    depends = {o.file for o in log.outcomes} | {f.path for f in coverage}
+    record = RunRecord(
+        started=started, finished=finished, commit=commit, dirty=dirty,
+        args=tuple(pytest_args), exit_code=exit_code, source="pytest",
+        outcomes=tuple(log.outcomes), coverage=coverage,
+        collection_errors=tuple(log.collection_errors),
+        file_hashes=file_hashes(root, depends),
+    )
+    shutil.rmtree(scratch, ignore_errors=True)
+    return RunOutcome(record, exit_code, settings, None)
+
+
+def _follow(cmd: list[str], root: Path, env: dict[str, str], report: Path,
+            output: IO[str] | None, listener: Listener | None, poll_seconds: float) -> int:
+    """Run ``cmd``, feeding report events to ``listener`` while it runs; its exit code."""
+    tail = ReportTail(report)
+    try:
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=output, stderr=output,
+                                stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        raise RunError(f"cannot start {cmd[0]}: {exc.strerror}") from exc
+    try:
+        while True:
+            code = proc.poll()
+            if listener is not None:
+                for event in tail.poll():
+                    listener(event)
+            if code is not None:
+                if listener is not None:
+                    for event in [*tail.poll(), *tail.flush()]:
+                        listener(event)
+                return code
+            time.sleep(poll_seconds)
+    except KeyboardInterrupt:
+        _stop(proc)
+        raise
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop pytest the way Ctrl-C would, then harder if it does not listen."""
+    try:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    except OSError:
+        pass
