@@ -12,9 +12,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from tracker.evidence.bundle import Evidence
+from tracker import metrics as measures
+from tracker.evidence.bundle import Evidence, RunPoint
+from tracker.evidence.keyword import parse_keyword
+from tracker.evidence.results import FAILING, FileCoverage, RunRecord, TestOutcome
 from tracker.evidence.workspace import CheckResult, ItemEvidence, LinkResult
-from tracker.plan.model import Claim, Item, Metric, Phase, Plan
+from tracker.plan.measures import parse_measure
+from tracker.plan.model import Claim, Item, LinkKind, Metric, Phase, Plan
 from tracker.problems import Problem, Severity
 
 #: A review or phase due within this many days is "due soon".
@@ -45,6 +49,30 @@ _ICONS = {
 
 
 @dataclass(frozen=True)
+class Tally:
+    """What the latest run says about an item's linked tests."""
+
+    outcomes: tuple[TestOutcome, ...] = ()  #: the linked tests' results, one per test case
+    not_run: tuple[str, ...] = ()  #: linked tests (found in the source) with no result
+    collection_errors: tuple[str, ...] = ()  #: linked files the run could not collect
+
+    def count(self, *kinds: str) -> int:
+        return sum(1 for o in self.outcomes if o.outcome in kinds)
+
+    @property
+    def passed(self) -> int:
+        return self.count("passed")
+
+    @property
+    def failed(self) -> tuple[TestOutcome, ...]:
+        return tuple(o for o in self.outcomes if o.outcome in FAILING)
+
+    @property
+    def skipped(self) -> int:
+        return self.count("skipped", "xfailed")
+
+
+@dataclass(frozen=True)
 class ItemAssessment:
     """One item judged: status, the reason in words, and the evidence behind it."""
 
@@ -54,10 +82,13 @@ class ItemAssessment:
     reason: str
     evidence: ItemEvidence
     test_ids: tuple[str, ...]
-    test_count: int  #: linked tests, parametrized cases counted (statically known)
+    test_count: int  #: linked test cases: from the run when there is one, else the source
     test_files: int
     due: dt.date | None = None
     days_late: int = 0
+    tally: Tally | None = None  #: None when no run is recorded
+    target_coverage: float | None = None  #: coverage of the item's targets in the run
+    stale_files: tuple[str, ...] = ()  #: linked files changed since the run
 
     @property
     def done(self) -> bool:
@@ -137,6 +168,7 @@ class MetricAssessment:
     current: float | None
     met: bool | None  #: None when unmeasured or qualitative
     display: str  #: current value in words, such as "87.5%" or "not yet measured"
+    trend: tuple[float, ...] = ()  #: values over recorded runs, oldest first
 
 
 @dataclass(frozen=True)
@@ -151,6 +183,7 @@ class Assessment:
     review: ReviewAssessment | None
     updated: dt.date | None
     warnings: tuple[Problem, ...] = field(default=())
+    run: RunRecord | None = None  #: the run the statuses are judged on
 
     @property
     def done(self) -> int:
@@ -199,9 +232,11 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     warnings: list[Problem] = []
     items: list[ItemAssessment] = []
     phases: list[PhaseAssessment] = []
+    view = _RunView(evidence.run) if evidence.run is not None else None
     for index, phase in enumerate(plan.phases, start=1):
         start, due = phase_window(plan, phase)
-        judged = [_item(phase, item, evidence, today, due, warnings) for item in phase.items]
+        judged = [_item(phase, item, evidence, view, today, due, warnings)
+                  for item in phase.items]
         items.extend(judged)
         done = sum(1 for i in judged if i.done)
         skipped = sum(1 for i in judged if i.status is Status.SKIPPED)
@@ -214,20 +249,73 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     if plan.review and plan.review.next:
         review = ReviewAssessment(plan.review.next, (plan.review.next - today).days,
                                   plan.review.reviewers, plan.review.every_days)
-    metrics = tuple(_metric(m) for m in plan.metrics)
+    metrics = tuple(_metric(m, evidence.run, evidence.history) for m in plan.metrics)
     return Assessment(plan=plan, today=today, items=tuple(items), phases=tuple(phases),
                       metrics=metrics, review=review, updated=evidence.plan_updated,
-                      warnings=tuple(warnings))
+                      warnings=tuple(warnings), run=evidence.run)
 
 
-def _item(phase: Phase, item: Item, evidence: Evidence, today: dt.date,
-          phase_due: dt.date | None, warnings: list[Problem]) -> ItemAssessment:
+class _RunView:
+    """The latest run indexed for quick lookups by node id, file, marker and plan item."""
+
+    def __init__(self, run: RunRecord) -> None:
+        self.run = run
+        self.by_base: dict[str, list[TestOutcome]] = {}
+        self.by_id: dict[str, TestOutcome] = {}
+        self.by_file: dict[str, list[TestOutcome]] = {}
+        self.by_item: dict[str, list[TestOutcome]] = {}
+        for o in run.outcomes:
+            self.by_id[o.nodeid] = o
+            self.by_base.setdefault(o.base_id, []).append(o)
+            self.by_file.setdefault(o.file, []).append(o)
+            for item_id in o.plan_items:
+                self.by_item.setdefault(item_id, []).append(o)
+        self.broken = {e.nodeid.split("::", 1)[0]: e.message for e in run.collection_errors}
+        self.coverage: dict[str, FileCoverage] = {f.path: f for f in run.coverage}
+
+    def static(self, nodeid: str) -> list[TestOutcome]:
+        """Results of a test the source shows: every case of it, or the one case named."""
+        if "[" in nodeid:
+            found = self.by_id.get(nodeid)
+            return [found] if found else []
+        return self.by_base.get(nodeid, [])
+
+    def dynamic(self, link: LinkResult) -> list[TestOutcome]:
+        """Results the link selects at run time (markers or tests the source cannot show)."""
+        value = link.link.value
+        match link.link.kind:
+            case LinkKind.MARKER:
+                return [o for o in self.run.outcomes if value in o.markers]
+            case LinkKind.FIXTURE:
+                return [o for o in self.run.outcomes if value in o.fixtures]
+            case LinkKind.KEYWORD:
+                matcher = parse_keyword(value)
+                return [o for o in self.run.outcomes if matcher(_names(o))]
+            case LinkKind.PATH | LinkKind.GLOB:
+                return [o for f in link.files for o in self.by_file.get(f, [])]
+        return []
+
+
+def _names(outcome: TestOutcome) -> list[str]:
+    parts = outcome.nodeid.split("::")
+    return [*parts[0].split("/"), *parts[1:], *outcome.markers]
+
+
+def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
+          today: dt.date, phase_due: dt.date | None, warnings: list[Problem]) -> ItemAssessment:
     ev = evidence.workspace.items.get(item.id, ItemEvidence())
     test_ids = ev.test_ids()
     static = evidence.workspace.tests
     count = sum(_cases(static, t) for t in test_ids)
-    files = len({t.split("::", 1)[0] for t in test_ids})
-    status, reason = _judge(item, ev, count, files)
+    tally = stale = coverage = None
+    if view is not None:
+        tally = _tally(item, ev, test_ids, view)
+        stale = _stale(ev, tally, view.run, evidence.current_hashes)
+        coverage = _target_coverage(ev, view)
+        count = len(tally.outcomes) + len(tally.not_run)
+    files = len({t.split("::", 1)[0] for t in test_ids} | {o.file for o in (tally.outcomes
+                                                                           if tally else ())})
+    status, reason = _judge(item, ev, count, files, tally, stale or (), coverage)
     if item.claim is Claim.DONE and status is not Status.DONE and status is not Status.CLAIMED:
         warnings.append(Problem(item.location, f"item {item.id!r} is claimed done but the "
                                                f"evidence says {status.value}: {reason}",
@@ -242,7 +330,8 @@ def _item(phase: Phase, item: Item, evidence: Evidence, today: dt.date,
         days_late = (today - due).days
     return ItemAssessment(item=item, phase_id=phase.id, status=status, reason=reason,
                           evidence=ev, test_ids=test_ids, test_count=count, test_files=files,
-                          due=due, days_late=days_late)
+                          due=due, days_late=days_late, tally=tally, target_coverage=coverage,
+                          stale_files=tuple(stale or ()))
 
 
 def _cases(static: dict, nodeid: str) -> int:
@@ -250,52 +339,181 @@ def _cases(static: dict, nodeid: str) -> int:
     return test.cases if test is not None and "[" not in nodeid else 1
 
 
-def _judge(item: Item, ev: ItemEvidence, count: int, files: int) -> tuple[Status, str]:
-    """Status and reason from workspace evidence alone (no test runs yet)."""
+def _tally(item: Item, ev: ItemEvidence, test_ids: tuple[str, ...], view: _RunView) -> Tally:
+    found: dict[str, TestOutcome] = {}
+    not_run: list[str] = []
+    for nodeid in test_ids:
+        results = view.static(nodeid)
+        if not results:
+            not_run.append(nodeid)
+        found.update((o.nodeid, o) for o in results)
+    for link in ev.links:
+        found.update((o.nodeid, o) for o in view.dynamic(link))
+    found.update((o.nodeid, o) for o in view.by_item.get(item.id, ()))
+    files = {t.split("::", 1)[0] for t in test_ids}
+    for link in ev.links:
+        files.update(link.files)
+    broken = tuple(f"{path}: {view.broken[path]}" for path in sorted(files & view.broken.keys()))
+    return Tally(tuple(found.values()), tuple(not_run), broken)
+
+
+def _stale(ev: ItemEvidence, tally: Tally, run: RunRecord, now: dict[str, str]) -> list[str]:
+    """Linked test files and targets whose content changed since the run."""
+    files = {o.file for o in tally.outcomes} | {t.split("::", 1)[0] for t in tally.not_run}
+    for link in ev.links:
+        files.update(link.files)
+    for target in ev.targets:
+        files.update(target.files)
+    return sorted(f for f in files
+                  if f in run.file_hashes and now.get(f) not in (None, run.file_hashes[f]))
+
+
+def _target_coverage(ev: ItemEvidence, view: _RunView) -> float | None:
+    files = [f for target in ev.targets for f in target.files]
+    if not files:
+        return None
+    measured = [view.coverage[f] for f in dict.fromkeys(files) if f in view.coverage]
+    unmeasured = [f for f in files if f not in view.coverage and f.endswith(".py")]
+    if unmeasured and not measured:
+        return None
+    return measures.coverage_of(measured) if measured else None
+
+
+def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | None,
+           stale: list[str], coverage: float | None) -> tuple[Status, str]:
+    """Status and the reason in words, from workspace evidence and the latest run."""
     if item.claim is Claim.SKIPPED:
         return Status.SKIPPED, item.note or "skipped"
     if item.claim is Claim.BLOCKED:
         return Status.BLOCKED, item.note or "blocked"
-    has_links = bool(item.tests or ev.marked)
+    ran = tally.outcomes if tally else ()
+    has_links = bool(item.tests or ev.marked or ran)
     if not has_links and not item.files:
         if item.claim is Claim.DONE:
-            return Status.CLAIMED, "claimed done, unverified: nothing links it to evidence"
+            return Status.CLAIMED, "unverified: nothing links it to evidence"
         if item.claim is Claim.IN_PROGRESS:
             return Status.IN_PROGRESS, "claimed in progress; nothing links it to evidence"
         return Status.TODO, "no evidence linked yet"
+    if stale:
+        shown = ", ".join(stale[:3]) + (", …" if len(stale) > 3 else "")
+        return Status.STALE, f"changed since the last run: {shown}; run the tests again"
+    if tally is not None and (tally.failed or tally.collection_errors):
+        return Status.FAILING, _failing_reason(tally)
     missing: list[str] = []
-    found_any = bool(count) or any(c.ok for c in ev.checks)
     unresolved = [link for link in ev.links if not link.resolved]
+    if tally is not None:  # a link the source cannot show may still have matched at run time
+        unresolved = [link for link in unresolved if not _matched_at_run(link, tally)]
     if unresolved:
         missing.append(f"{len(unresolved)} of {len(ev.links)} test links match nothing")
-    failed = [c for c in ev.checks if not c.ok]
-    if failed:
-        missing.append(f"{len(failed)} of {len(ev.checks)} file checks fail "
-                       f"({str(failed[0].check)}: {failed[0].detail})")
+    failed_checks = [c for c in ev.checks if not c.ok]
+    if failed_checks:
+        first = failed_checks[0]
+        missing.append(f"{len(failed_checks)} of {len(ev.checks)} file checks fail "
+                       f"({first.check}: {first.detail})")
     if item.expect.min_tests and count < item.expect.min_tests:
         missing.append(f"{count} of {item.expect.min_tests} tests")
     if item.expect.min_files and files < item.expect.min_files:
         missing.append(f"{files} of {item.expect.min_files} test files")
-    if has_links and count:
-        missing.append(f"{_plural(count, 'test')} found, not yet run")
-    if item.expect.target_coverage is not None:
-        missing.append("coverage of targets not yet measured")
+    if tally is None:
+        if has_links and count:
+            missing.append(f"{_plural(count, 'test')} found, not yet run")
+    else:
+        if tally.not_run:
+            missing.append(f"{_plural(len(tally.not_run), 'linked test')} did not run")
+        if tally.skipped:
+            missing.append(f"{tally.skipped} skipped or xfailed")
+        if tally.count("xpassed"):
+            missing.append(f"{tally.count('xpassed')} marked xfail but passed")
+    target = item.expect.target_coverage
+    if target is not None:
+        if coverage is None:
+            missing.append("coverage of targets not measured" if tally else
+                           "coverage of targets not yet measured")
+        elif coverage + 1e-9 < target:
+            missing.append(f"targets covered {coverage:.1f}% of {target:g}%")
+    found_any = bool(ran) or bool(count) or any(c.ok for c in ev.checks)
     if not found_any:
         return Status.TODO, "; ".join(missing) or "no evidence yet"
     if missing:
         return Status.IN_PROGRESS, "; ".join(missing)
-    return Status.DONE, _done_reason(ev)
+    return Status.DONE, _done_reason(ev, tally, coverage)
 
 
-def _done_reason(ev: ItemEvidence) -> str:
-    return f"all {_plural(len(ev.checks), 'file check')} hold"
+def _matched_at_run(link: LinkResult, tally: Tally) -> bool:
+    value = link.link.value
+    match link.link.kind:
+        case LinkKind.MARKER:
+            return any(value in o.markers for o in tally.outcomes)
+        case LinkKind.FIXTURE:
+            return any(value in o.fixtures for o in tally.outcomes)
+    return False
+
+
+def _failing_reason(tally: Tally) -> str:
+    failed = tally.failed
+    parts = []
+    if failed:
+        names = ", ".join(o.nodeid.split("::")[-1] for o in failed[:3])
+        more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
+        parts.append(f"{len(failed)} of {len(tally.outcomes)} failing: {names}{more}")
+    if tally.collection_errors:
+        parts.append(f"cannot be collected: {tally.collection_errors[0]}")
+    return "; ".join(parts)
+
+
+def _done_reason(ev: ItemEvidence, tally: Tally | None, coverage: float | None) -> str:
+    parts = []
+    if tally is not None and tally.outcomes:
+        n = len(tally.outcomes)
+        parts.append("1 test, passing" if n == 1 else f"{n} tests, all passing")
+    if ev.checks:
+        parts.append(f"all {_plural(len(ev.checks), 'file check')} hold")
+    if coverage is not None:
+        parts.append(f"targets covered {coverage:.1f}%")
+    return "; ".join(parts) or "evidence complete"
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _metric(metric: Metric) -> MetricAssessment:
-    if metric.qualitative:
+def _metric(metric: Metric, run: RunRecord | None,
+            history: tuple[RunPoint, ...]) -> MetricAssessment:
+    if metric.qualitative or not metric.measure:
         return MetricAssessment(metric, None, None, "qualitative")
-    return MetricAssessment(metric, None, None, "not yet measured")
+    measure = parse_measure(metric.measure)
+    trend = _trend(measure.name, measure.arg, history)
+    if run is None:
+        return MetricAssessment(metric, None, None, "not yet measured", trend)
+    value = measures.measure_value(measure, run)
+    met = None
+    if value is not None and metric.target is not None:
+        met = measures.meets(value, metric.target)
+    return MetricAssessment(metric, value, met, measures.display(measure, value), trend)
+
+
+def _trend(name: str, arg: str | None, history: tuple[RunPoint, ...]) -> tuple[float, ...]:
+    """A metric over recorded runs, for the measures run summaries can give."""
+    values: list[float | None]
+    match name:
+        case "coverage.total":
+            values = [p.coverage_total for p in history]
+        case "tests.count":
+            values = [float(p.test_count) for p in history]
+        case "tests.passed":
+            values = [float(p.counts.get("passed", 0)) for p in history]
+        case "tests.failed":
+            values = [float(p.counts.get("failed", 0) + p.counts.get("error", 0))
+                      for p in history]
+        case "tests.pass_rate":
+            values = [_rate(p) for p in history]
+        case "tests.duration":
+            values = [p.seconds for p in history]
+        case _:
+            values = []
+    return tuple(v for v in values if v is not None)
+
+
+def _rate(point: RunPoint) -> float | None:
+    ran = point.test_count - point.counts.get("skipped", 0)
+    return 100.0 * point.counts.get("passed", 0) / ran if ran else None

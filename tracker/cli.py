@@ -67,14 +67,21 @@ def _load(plan_path: Path) -> LoadResult:
     return result
 
 
-def _assessment(plan_path: Path, today: dt.date, *, quiet_warnings: bool = False
-                ) -> Assessment:
+def _assessment(plan_path: Path, today: dt.date, *, quiet_warnings: bool = False,
+                runs: bool = True) -> Assessment:
     from tracker.assess import assess
     from tracker.evidence.gather import gather
 
     plan = _load(plan_path).plan
     assert plan is not None  # _load exits otherwise
-    evidence = gather(plan, plan_path)
+    try:
+        evidence = gather(plan, plan_path, runs=runs)
+    except Exception as exc:
+        from tracker.store import StoreError
+
+        if isinstance(exc, StoreError):
+            fail(str(exc))
+        raise
     errors = [p for p in evidence.workspace.problems if p.severity.value == "error"]
     if not quiet_warnings:
         for problem in evidence.workspace.problems:
@@ -149,15 +156,19 @@ def check(plan_path: Path, strict: bool) -> None:
               help="Write the document to this file (atomically) instead of stdout.")
 @click.option("--check", "check_file", type=click.Path(path_type=Path),
               help="Exit 1 with a diff when this file is not what render makes now.")
+@click.option("--no-runs", is_flag=True,
+              help="Leave recorded test runs out: evidence from the repository's files only "
+                   "(for a committed document that every clone can reproduce).")
 @today_option
-def render(plan_path: Path, output: Path | None, check_file: Path | None,
+def render(plan_path: Path, output: Path | None, check_file: Path | None, no_runs: bool,
            today: str | None) -> None:
     """Write the Markdown plan document of PLAN.
 
     The document is derived from plan.yaml and its evidence: header with derived status,
     progress per phase, checklists with their evidence, metrics, risks, approvals and the
-    review date. It records the day it describes ("As of"); --check compares against that day
-    unless --today is given, so a committed document only goes stale when its content would.
+    review date. It records the day it describes ("As of") and its evidence; --check compares
+    against that day (unless --today is given) and the same kind of evidence, so a committed
+    document only goes stale when its content would.
     """
     from tracker.render.markdown import render_markdown
 
@@ -172,8 +183,10 @@ def render(plan_path: Path, output: Path | None, check_file: Path | None,
             fail(f"{check_file}: cannot read it ({exc}): check the path")
         if today is None:
             day = _as_of(old) or day
-    assessment = _assessment(plan_path, day, quiet_warnings=check_file is not None)
-    text = render_markdown(assessment, plan_path.name)
+        no_runs = no_runs or _without_runs(old)
+    assessment = _assessment(plan_path, day, quiet_warnings=check_file is not None,
+                             runs=not no_runs)
+    text = render_markdown(assessment, plan_path.name, runs_included=not no_runs)
     if check_file is not None:
         if old == text:
             click.echo(f"{check_file} is up to date")
@@ -200,6 +213,13 @@ def render(plan_path: Path, output: Path | None, check_file: Path | None,
 
 def _count(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _without_runs(document: str) -> bool:
+    from tracker.render.markdown import EVIDENCE_LABEL, NO_RUNS
+
+    return any(line.startswith(EVIDENCE_LABEL) and NO_RUNS in line
+               for line in document.splitlines()[:40])
 
 
 def _as_of(document: str) -> dt.date | None:
@@ -298,6 +318,7 @@ def run(plan_path: Path, no_coverage: bool, show_output: bool | None,
     markers and fixtures and every file's coverage are stored as one run in .tracker/. The
     exit code is pytest's.
     """
+    from tracker.paths import data_dir
     from tracker.runner import RunError, run_suite
 
     plan = _load(plan_path).plan
@@ -305,7 +326,7 @@ def run(plan_path: Path, no_coverage: bool, show_output: bool | None,
     root = plan_path.resolve().parent
     store = _open_store(root)
     passthrough = show_output if show_output is not None else not sys.stderr.isatty()
-    log_path = root / ".tracker" / "last-run.log"
+    log_path = data_dir(root) / "last-run.log"
     listener = None
     progress = None
     try:
@@ -430,6 +451,38 @@ def ingest(plan_path: Path, junit_file: Path, coverage_file: Path | None,
     click.echo(f"tracker: run {run_id} recorded from {junit_file}: "
                f"{_count(len(outcomes), 'test')}"
                + (f", {_count(len(coverage), 'file')} of coverage" if coverage else ""))
+
+
+@cli.command()
+@plan_option
+@click.option("--json", "as_json", is_flag=True, help="Print the documented JSON form.")
+@click.option("--all", "show_all", is_flag=True, help="List done items too.")
+@click.option("--require", "required", multiple=True, metavar="ID",
+              help="Exit 1 unless this phase or item is done (repeatable): a gate for CI.")
+@today_option
+def status(plan_path: Path, as_json: bool, show_all: bool, required: tuple[str, ...],
+           today: str | None) -> None:
+    """Summarise the plan: phases, items not done and why, metrics, the review.
+
+    Judged on the repository's files and the latest recorded run. --json prints a stable,
+    documented form for scripts; --require PHASE_OR_ITEM exits 1 unless it is done.
+    """
+    from tracker.render.status import status_json, status_text, unmet
+
+    assessment = _assessment(plan_path, _today(today), quiet_warnings=True)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(status_json(assessment), indent=2, ensure_ascii=False))
+    else:
+        click.echo(status_text(assessment, show_all=show_all), nl=False)
+    not_done, unknown = unmet(assessment, required)
+    if unknown:
+        fail(f"--require {unknown[0]}: no phase or item has this id; check plan.yaml")
+    if not_done:
+        for line in not_done:
+            click.echo(f"required but not done: {line}", err=True)
+        raise click.exceptions.Exit(EXIT_NO)
 
 
 def main(argv: list[str] | None = None) -> int:

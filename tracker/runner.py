@@ -35,6 +35,7 @@ from tracker.evidence.results import FileCoverage, RunRecord
 from tracker.evidence.worker_coverage import ENV as WORKER_COVERAGE_ENV
 from tracker.evidence.worker_coverage import settings_env
 from tracker.history.gitcli import head_state
+from tracker.paths import data_dir
 from tracker.plan.model import CoverageConfig
 
 #: pytest exit codes that mean the suite never ran: internal error, usage error.
@@ -59,7 +60,7 @@ class RunOutcome:
 
 def work_dir(root: Path) -> Path:
     """The folder for one run's scratch files, inside tracker's git-ignored data folder."""
-    base = root / ".tracker" / "runs"
+    base = data_dir(root) / "runs"
     base.mkdir(parents=True, exist_ok=True)
     path = base / f"run-{os.getpid()}-{int(time.time() * 1000)}"
     path.mkdir()

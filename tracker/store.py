@@ -37,6 +37,7 @@ from tracker.evidence.results import (
     RunRecord,
     TestOutcome,
 )
+from tracker.paths import default_store_path  # noqa: F401  (re-exported)
 
 #: ``PRAGMA application_id`` of every tracker store: ASCII "Trkr". Tells our files apart from
 #: any other SQLite database that happens to sit where the store should be.
@@ -66,11 +67,6 @@ class RunSummary:
     counts: dict[str, int]  #: tests per outcome, every one of OUTCOMES present
     coverage_total: float | None  #: as RunRecord.coverage_total(); None when nothing measured
     test_count: int
-
-
-def default_store_path(root: Path) -> Path:
-    """Where a project's store lives: ``<root>/.tracker/tracker.db``."""
-    return Path(root) / ".tracker" / "tracker.db"
 
 
 # --- schema ------------------------------------------------------------------------------

@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from tracker.evidence.results import RunRecord
 from tracker.evidence.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class RunPoint:
+    """One earlier run, reduced to what metric trends need."""
+
+    run_id: int
+    started: dt.datetime
+    commit: str | None
+    counts: dict[str, int]
+    coverage_total: float | None
+    test_count: int
+    seconds: float
 
 
 @dataclass(frozen=True)
@@ -14,3 +28,6 @@ class Evidence:
 
     workspace: Workspace
     plan_updated: dt.date | None = None  #: last change of plan.yaml (git, else mtime)
+    run: RunRecord | None = None  #: the latest recorded run, None when there is none
+    current_hashes: dict[str, str] = field(default_factory=dict)  #: sha1 of files runs depend on
+    history: tuple[RunPoint, ...] = ()  #: recorded runs, oldest first

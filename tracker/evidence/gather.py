@@ -2,15 +2,58 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-from tracker.evidence.bundle import Evidence
-from tracker.evidence.workspace import gather_workspace
+from tracker.evidence.bundle import Evidence, RunPoint
+from tracker.evidence.workspace import Workspace, gather_workspace
 from tracker.history.gitcli import last_change
+from tracker.paths import default_store_path
 from tracker.plan.model import Plan
 
 
-def gather(plan: Plan, plan_path: Path) -> Evidence:
-    """Collect the evidence ``assess`` needs; links are relative to the plan's folder."""
+def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200) -> Evidence:
+    """Collect the evidence ``assess`` needs; links are relative to the plan's folder.
+
+    With ``runs``, the latest recorded run and up to ``history`` earlier ones are read from the
+    store, when there is one (a missing store is not created here). Raises StoreError for a
+    store that cannot be read.
+    """
     root = plan_path.resolve().parent
-    return Evidence(workspace=gather_workspace(plan, root), plan_updated=last_change(plan_path))
+    workspace = gather_workspace(plan, root)
+    updated = last_change(plan_path)
+    if not runs:
+        return Evidence(workspace=workspace, plan_updated=updated)
+    path = default_store_path(root)
+    if not path.is_file():
+        return Evidence(workspace=workspace, plan_updated=updated)
+    from tracker.store import Store
+
+    with Store.open(path) as store:
+        run = store.latest_run()
+        summaries = store.runs(limit=history)
+    points = tuple(
+        RunPoint(s.id, s.started, s.commit, s.counts, s.coverage_total, s.test_count,
+                 (s.finished - s.started).total_seconds())
+        for s in reversed(summaries))
+    hashes = _current_hashes(root, workspace) if run else {}
+    return Evidence(workspace=workspace, plan_updated=updated, run=run, current_hashes=hashes,
+                    history=points)
+
+
+def _current_hashes(root: Path, workspace: Workspace) -> dict[str, str]:
+    """Hashes now of the files whose change would make an item's run evidence stale."""
+    wanted: set[str] = set()
+    for ev in workspace.items.values():
+        for link in ev.links:
+            wanted.update(link.files)
+        wanted.update(t.split("::", 1)[0] for t in ev.marked)
+        for target in ev.targets:
+            wanted.update(target.files)
+    out = {}
+    for rel in sorted(wanted):
+        try:
+            out[rel] = hashlib.sha1((root / rel).read_bytes(), usedforsecurity=False).hexdigest()
+        except OSError:
+            continue
+    return out
