@@ -95,22 +95,25 @@ def _assessment(plan_path: Path, today: dt.date, *, quiet_warnings: bool = False
 @click.version_option(__version__, prog_name="tracker")
 @click.option("--plan", "plan_path", default=DEFAULT_PLAN, show_default=True,
               type=click.Path(path_type=Path), help="The plan to open in the terminal UI.")
+@today_option
 @click.pass_context
-def cli(ctx: click.Context, plan_path: Path) -> None:
+def cli(ctx: click.Context, plan_path: Path, today: str | None) -> None:
     """tracker: a phased testing plan as living data, its status earned by evidence.
 
-    Without a command, opens the terminal UI on the plan. Every command that reads the plan
-    takes its path (default: ./plan.yaml).
+    Without a command, opens the terminal UI on the plan: phases and items with their
+    status and evidence, metrics, history, and live test runs (r: run all, t: run the
+    selection, e: edit at the line, /: filter, m: metrics, h: history, ctrl+p: all actions).
+    Every command that reads the plan takes its path (default: ./plan.yaml).
     """
-    if ctx.invoked_subcommand is None:
-        from tracker.plan.load import load_plan
+    if ctx.invoked_subcommand is not None:
+        return
+    day = _today(today)
+    _load(plan_path)  # a plan that does not load: its errors, exit 2, before any screen
+    from tracker.tui.app import make_app
 
-        result = load_plan(plan_path)
-        if result.errors:
-            for problem in result.problems:
-                click.echo(str(problem), err=True)
-            raise click.exceptions.Exit(EXIT_BAD)
-        click.echo(ctx.get_help())
+    app = make_app(plan_path, day)
+    app.run()
+    raise click.exceptions.Exit(app.return_code or 0)
 
 
 @cli.command()

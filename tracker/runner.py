@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +47,10 @@ Listener = Callable[[dict[str, Any]], None]
 
 class RunError(Exception):
     """The run could not be made or recorded; the message is one line."""
+
+
+class RunCancelled(Exception):
+    """The run was stopped on request; nothing is to be recorded."""
 
 
 @dataclass(frozen=True)
@@ -106,11 +111,13 @@ def build_command(root: Path, pytest_args: list[str], report: Path, data_file: P
 
 def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConfig,
               measure: bool = True, output: IO[str] | None = None,
-              listener: Listener | None = None, poll_seconds: float = 0.1) -> RunOutcome:
+              listener: Listener | None = None, poll_seconds: float = 0.1,
+              cancel: threading.Event | None = None) -> RunOutcome:
     """Run the suite, follow its report, and return the complete run (not yet stored).
 
     ``output`` receives pytest's own output (None: inherit the terminal). ``listener`` is
-    called with each report event as it arrives, for progress displays.
+    called with each report event as it arrives, for progress displays. Setting ``cancel``
+    stops pytest and raises RunCancelled.
     """
     config = read_pytest_config(root)
     cov_args = split_pytest_cov(pytest_args)
@@ -135,8 +142,8 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
     started = dt.datetime.now(dt.UTC)
     cmd = build_command(root, args, report, data_file, settings)
     try:
-        exit_code = _follow(cmd, root, env, report, output, listener, poll_seconds)
-    except KeyboardInterrupt:
+        exit_code = _follow(cmd, root, env, report, output, listener, poll_seconds, cancel)
+    except (KeyboardInterrupt, RunCancelled):
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     finished = dt.datetime.now(dt.UTC)
@@ -172,7 +179,8 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
 
 
 def _follow(cmd: list[str], root: Path, env: dict[str, str], report: Path,
-            output: IO[str] | None, listener: Listener | None, poll_seconds: float) -> int:
+            output: IO[str] | None, listener: Listener | None, poll_seconds: float,
+            cancel: threading.Event | None = None) -> int:
     """Run ``cmd``, feeding report events to ``listener`` while it runs; its exit code."""
     tail = ReportTail(report)
     try:
@@ -191,6 +199,9 @@ def _follow(cmd: list[str], root: Path, env: dict[str, str], report: Path,
                     for event in [*tail.poll(), *tail.flush()]:
                         listener(event)
                 return code
+            if cancel is not None and cancel.is_set():
+                _stop(proc)
+                raise RunCancelled("cancelled")
             time.sleep(poll_seconds)
     except KeyboardInterrupt:
         _stop(proc)

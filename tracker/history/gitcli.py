@@ -64,3 +64,29 @@ def head_state(root: Path) -> tuple[str | None, bool]:
     except GitError:
         dirty = False
     return commit, dirty
+
+
+def first_added(root: Path, paths: list[str]) -> dict[str, tuple[str, dt.date]]:
+    """For each path, the commit (and its day) that first added it to the history.
+
+    One ``git log`` per 500 paths; paths git never saw are left out.
+    """
+    out: dict[str, tuple[str, dt.date]] = {}
+    for start in range(0, len(paths), 500):
+        chunk = paths[start:start + 500]
+        try:
+            text = _git(root, "log", "--diff-filter=A", "--format=@%H %cs", "--name-only",
+                        "--", *chunk)
+        except GitError:
+            return out
+        commit: tuple[str, dt.date] | None = None
+        for line in text.splitlines():  # newest first: later lines overwrite with older adds
+            if line.startswith("@"):
+                sha, _, day = line[1:].partition(" ")
+                try:
+                    commit = (sha, dt.date.fromisoformat(day))
+                except ValueError:
+                    commit = None
+            elif line.strip() and commit is not None:
+                out[line.strip()] = commit
+    return out

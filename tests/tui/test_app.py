@@ -1,0 +1,261 @@
+"""The terminal UI driven as a person would, through Textual's Pilot."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Sparkline, Static
+
+from tracker.assess import Status
+from tracker.paths import default_store_path
+from tracker.store import Store
+from tracker.tui.app import make_app
+from tracker.tui.screens.history import HistoryScreen
+from tracker.tui.screens.metrics import MetricsScreen
+from tracker.tui.widgets.plan_tree import PlanTree
+
+from ..helpers import git, write
+from .conftest import TODAY
+
+
+def labels(app) -> list[str]:
+    tree = app.query_one(PlanTree)
+    out = []
+    for node in tree.root.children:
+        out.append(str(node.label))
+        out.extend(str(child.label) for child in node.children)
+    return out
+
+
+def rendered(static: Static) -> str:
+    """What a Static shows, as plain text."""
+    from rich.console import Console
+
+    with open(os.devnull, "w") as sink:
+        console = Console(width=200, record=True, file=sink)
+        console.print(static.content)
+        return console.export_text()
+
+
+def detail_text(app) -> str:
+    return rendered(app.query_one("#detail-body", Static))
+
+
+async def test_navigation_shows_details(project):
+    app = make_app(project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert any("payment-errors" in label for label in labels(app))
+        assert "late" in labels(app)[0]
+        await pilot.press("down", "down")
+        node = app.query_one(PlanTree).cursor_node
+        assert node.data.kind == "item" and node.data.id == "payment-errors"
+        text = detail_text(app)
+        assert "failing: 1 of 3 failing: test_declined_card" in text
+        assert "assert False" in text
+        assert "[red]not red[/red]" in text, "user text is shown literally"
+        await pilot.press("up", "up")
+        assert "Critical fixes" in detail_text(app)
+        assert "Not done" in detail_text(app)
+
+
+async def test_filter_by_text_and_status(project):
+    app = make_app(project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash")
+        assert app.query_one("#filter", Input).has_focus
+        await pilot.press(*"status:failing")
+        shown = [label for label in labels(app) if not label.startswith(("1.", "2."))]
+        assert len(shown) == 1 and "payment-errors" in shown[0]
+        await pilot.press("escape")
+        assert app.query_one("#filter", Input).value == ""
+        await pilot.press("slash", *"split")
+        shown = [label for label in labels(app) if not label.startswith(("1.", "2."))]
+        assert len(shown) == 1 and "split" in shown[0]
+
+
+async def test_editor_jump_opens_the_selected_line(project, tmp_path):
+    record = tmp_path / "editor-args.txt"
+    script = write(tmp_path, "editor.py", f"""
+        import sys
+        open({str(record)!r}, "w").write(" ".join(sys.argv[1:]))
+    """)
+    os.environ["EDITOR"] = f"{sys.executable} {script}"
+    os.environ.pop("VISUAL", None)
+    try:
+        app = make_app(project / "plan.yaml", TODAY, watch=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("down", "down", "down")  # the asyncio item
+            await pilot.press("e")
+            await pilot.pause()
+    finally:
+        del os.environ["EDITOR"]
+    line = (project / "plan.yaml").read_text().splitlines().index("      - id: asyncio") + 1
+    assert record.read_text() == f"+{line} {project / 'plan.yaml'}"
+
+
+async def test_broken_plan_shows_errors_and_keeps_the_last_good_view(project):
+    app = make_app(project / "plan.yaml", TODAY, watch=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        before = labels(app)
+        plan = project / "plan.yaml"
+        plan.write_text(plan.read_text() + "\nphases: [oops\n")
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if app.query_one("#problems").has_class("-visible"):
+                break
+        problems = app.query_one("#problems", Static)
+        assert problems.has_class("-visible")
+        assert "plan.yaml:" in rendered(problems)
+        assert labels(app) == before
+        plan.write_text(plan.read_text().replace("\nphases: [oops\n", "\n"))
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if not app.query_one("#problems").has_class("-visible"):
+                break
+        assert not app.query_one("#problems").has_class("-visible")
+
+
+async def test_changed_test_file_is_picked_up(project):
+    app = make_app(project / "plan.yaml", TODAY, watch=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        write(project, "tests/integration/test_flow.py", "def test_flow():\n    pass\n")
+        (project / "plan.yaml").touch()
+        for _ in range(40):
+            await pilot.pause(0.1)
+            e2e = app.good.assessment.item("e2e")
+            if e2e.status is not Status.TODO:
+                break
+        assert app.good.assessment.item("e2e").status is Status.IN_PROGRESS
+
+
+async def test_metrics_and_history_screens(project):
+    app = make_app(project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("m")
+        assert isinstance(app.screen, MetricsScreen)
+        assert app.screen.query_one(Sparkline).data == [100.0, 100.0]  # coverage, 2 runs
+        assert [m.trend for m in app.screen.assessment.metrics][1] == (4.0, 4.0)
+        await pilot.press("escape")
+        await pilot.press("h")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, HistoryScreen):
+                break
+        assert isinstance(app.screen, HistoryScreen)
+        assert app.screen.data.first_seen["payment-errors"][1].isoformat() == "2026-03-05"
+
+
+async def test_command_palette_lists_actions(project):
+    app = make_app(project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"view: metrics")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, MetricsScreen)
+
+
+SLOW_TESTS = """
+import time
+import pytest
+
+@pytest.mark.plan("first")
+def test_quick():
+    assert True
+
+@pytest.mark.plan("later")
+@pytest.mark.parametrize("n", range(8))
+def test_slow(n):
+    time.sleep(0.4)
+"""
+
+LIVE_PLAN = """
+title: Live
+phases:
+  - id: "1"
+    title: One
+    items:
+      - {id: first, text: First}
+      - {id: later, text: Later}
+"""
+
+
+@pytest.fixture
+def live_project(tmp_path: Path) -> Path:
+    root = tmp_path / "live"
+    write(root, "plan.yaml", LIVE_PLAN)
+    write(root, "tests/test_live.py", SLOW_TESTS)
+    write(root, "pyproject.toml", textwrap.dedent("""
+        [tool.pytest.ini_options]
+        addopts = "-p no:randomly -p no:cacheprovider"
+    """))
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "live")
+    return root
+
+
+@pytest.mark.slow
+async def test_live_run_changes_the_tree_before_it_ends(live_project):
+    app = make_app(live_project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.good.assessment.item("first").status is Status.IN_PROGRESS
+        await pilot.press("r")
+        seen_done_while_running = False
+        for _ in range(300):
+            await pilot.pause(0.05)
+            if app.live is None:
+                break
+            first = next(label for label in labels(app) if "first" in label)
+            if first.startswith(Status.DONE.icon):
+                seen_done_while_running = True
+        assert seen_done_while_running, "an item turned done while the run was still going"
+        for _ in range(100):
+            if app.live is None and app.good.assessment.run is not None:
+                break
+            await pilot.pause(0.1)
+        assert app.good.assessment.item("later").status is Status.DONE
+    with Store.open(default_store_path(live_project)) as store:
+        assert store.runs_count() == 1
+
+
+@pytest.mark.slow
+async def test_escape_cancels_a_run_and_keeps_earlier_runs(live_project):
+    app = make_app(live_project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if app.live is None:
+                break
+        with Store.open(default_store_path(live_project)) as store:
+            assert store.runs_count() == 1
+        await pilot.press("r")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.live and app.live.outcomes:
+                break
+        await pilot.press("escape")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if app.live is None:
+                break
+        assert app.live is None
+    with Store.open(default_store_path(live_project)) as store:
+        assert store.runs_count() == 1, "the cancelled run was not recorded"
+        assert store.latest_run().counts()["passed"] == 9
+
+
+def test_factory_is_what_the_cli_uses():
+    import inspect
+
+    from tracker import cli
+
+    assert "make_app(" in inspect.getsource(cli)
+    assert asyncio.iscoroutinefunction(test_navigation_shows_details)

@@ -1,0 +1,324 @@
+"""The Textual app: one factory (:func:`make_app`) serves the CLI and the tests.
+
+The app receives a loaded snapshot and shows it; reloading, git and test runs happen in
+worker threads and come back as new snapshots or report events. Nothing here decides a
+status: provisional statuses during a run come from ``assess`` too (see tui.live).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import queue
+import shlex
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, Input, Static, Tree
+
+from tracker.tui.commands import TrackerCommands
+from tracker.tui.format import user
+from tracker.tui.live import LiveRun, provisional
+from tracker.tui.snapshot import Snapshot, changed, take_snapshot
+from tracker.tui.widgets.details import DetailPane
+from tracker.tui.widgets.plan_header import PlanHeader
+from tracker.tui.widgets.plan_tree import NodeRef, PlanTree
+from tracker.tui.widgets.run_bar import RunBar
+
+WATCH_SECONDS = 0.5
+LIVE_SECONDS = 0.1
+
+
+class TrackerApp(App[int]):
+    """The plan at a glance, with live runs."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tracker"
+    COMMANDS: ClassVar = App.COMMANDS | {TrackerCommands}
+    BINDINGS: ClassVar = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("r", "run_all", "Run all", tooltip="Run the whole suite", id="run.all"),
+        Binding("t", "run_selected", "Run selected", tooltip="Run the selection's tests",
+                id="run.selected"),
+        Binding("escape", "cancel_run", "Cancel", show=False, id="run.cancel"),
+        Binding("e", "edit", "Edit", tooltip="Open $EDITOR at this line", id="plan.edit"),
+        Binding("slash", "filter", "Filter", tooltip="Filter by text or status:NAME",
+                id="plan.filter"),
+        Binding("m", "metrics", "Metrics", id="view.metrics"),
+        Binding("h", "history", "History", id="view.history"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="plan.reload"),
+    ]
+
+    def __init__(self, snapshot: Snapshot, today: dt.date, *, watch: bool = True) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.good: Snapshot | None = snapshot if snapshot.assessment else None
+        self.today = today
+        self.watching = watch
+        self.live: LiveRun | None = None
+        self.events: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+        self.cancel = threading.Event()
+        self.run_label = ""
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield PlanHeader(id="header")
+        yield Static(id="problems")
+        yield Input(placeholder="filter: words or status:failing — enter to keep, esc to clear",
+                    id="filter")
+        with Horizontal(id="body"):
+            yield PlanTree(id="tree")
+            yield DetailPane(id="details")
+        yield RunBar(id="run-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_snapshot(self.snapshot)
+        self.query_one(PlanTree).focus()
+        if self.watching:
+            self.set_interval(WATCH_SECONDS, self.check_files)
+        self.set_interval(LIVE_SECONDS, self.drain_events)
+
+    # -- showing -----------------------------------------------------------------------------
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Show a new snapshot; a broken one shows its errors over the last good view."""
+        self.snapshot = snapshot
+        problems = self.query_one("#problems", Static)
+        if snapshot.assessment is None:
+            text = Text("plan.yaml has errors; showing the last good view:\n", style="bold")
+            for problem in snapshot.errors[:10]:
+                text.append_text(user(str(problem)))
+                text.append("\n")
+            problems.update(text)
+            problems.add_class("-visible")
+            if self.good is None:
+                self.query_one(DetailPane).show(None, None)
+            return
+        problems.remove_class("-visible")
+        self.good = snapshot
+        assessment = snapshot.assessment
+        self.query_one(PlanHeader).show(assessment)
+        tree = self.query_one(PlanTree)
+        tree.show(assessment, self.query_one("#filter", Input).value)
+        self.title = f"tracker — {assessment.plan.title}"
+        self.show_details()
+
+    def show_details(self) -> None:
+        tree = self.query_one(PlanTree)
+        node = tree.cursor_node
+        assessment = self.current_assessment()
+        self.query_one(DetailPane).show(assessment, node.data if node else None)
+
+    def current_assessment(self):  # type: ignore[no-untyped-def]
+        return self._live_assessment or (self.good.assessment if self.good else None)
+
+    _live_assessment = None
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
+        self.show_details()
+
+    # -- reloading and watching --------------------------------------------------------------
+
+    def check_files(self) -> None:
+        if self.live is None and changed(self.snapshot):
+            self.action_reload()
+
+    def action_reload(self) -> None:
+        self.reload_worker()
+
+    @work(thread=True, exclusive=True, group="reload")
+    def reload_worker(self) -> None:
+        snapshot = take_snapshot(self.snapshot.plan_path, self.today)
+        self.call_from_thread(self.show_snapshot, snapshot)
+
+    # -- filtering ---------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self.good and self.good.assessment:
+            self.query_one(PlanTree).show(self.current_assessment(), event.value)
+            self.show_details()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self.query_one(PlanTree).focus()
+
+    # -- editing -----------------------------------------------------------------------------
+
+    def action_edit(self) -> None:
+        """Open $EDITOR (or $VISUAL, else vi) at the selected node's line of plan.yaml."""
+        line = self.selected_line()
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        cmd = [*shlex.split(editor), f"+{line}", str(self.snapshot.plan_path)]
+        try:
+            with self.suspend():
+                subprocess.call(cmd)
+        except SuspendNotSupported:  # headless (tests) or no terminal to hand over
+            subprocess.call(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        except OSError as exc:
+            self.notify(f"cannot start {editor}: {exc.strerror}", severity="error")
+            return
+        self.action_reload()
+
+    def selected_line(self) -> int:
+        node = self.query_one(PlanTree).cursor_node
+        assessment = self.current_assessment()
+        if node is None or node.data is None or assessment is None:
+            return 1
+        ref: NodeRef = node.data
+        plan = assessment.plan
+        if ref.kind == "item":
+            item = plan.item(ref.id)
+            return item.location.line if item else 1
+        phase = next((p for p in plan.phases if p.id == ref.phase_id), None)
+        if phase is None:
+            return 1
+        if ref.kind == "section" and ref.index < len(phase.sections):
+            return phase.sections[ref.index].location.line
+        return phase.location.line
+
+    # -- screens -----------------------------------------------------------------------------
+
+    def action_metrics(self) -> None:
+        from tracker.tui.screens.metrics import MetricsScreen
+
+        assessment = self.current_assessment()
+        if assessment is not None:
+            self.push_screen(MetricsScreen(assessment))
+
+    def action_history(self) -> None:
+        self.history_worker()
+
+    @work(thread=True, exclusive=True, group="history")
+    def history_worker(self) -> None:
+        from tracker.history.gitcli import first_added
+        from tracker.tui.screens.history import HistoryData, HistoryScreen
+
+        snapshot = self.good
+        if snapshot is None or snapshot.evidence is None or snapshot.assessment is None:
+            return
+        files: dict[str, list[str]] = {}
+        for ia in snapshot.assessment.items:
+            for nodeid in ia.test_ids:
+                files.setdefault(nodeid.split("::", 1)[0], []).append(ia.item.id)
+        added = first_added(snapshot.evidence.workspace.root, sorted(files))
+        first: dict[str, tuple[str, dt.date]] = {}
+        for path, (sha, day) in added.items():
+            for item_id in files.get(path, []):
+                if item_id not in first or day < first[item_id][1]:
+                    first[item_id] = (sha, day)
+        data = HistoryData(snapshot.evidence.history, first)
+        self.call_from_thread(self.push_screen, HistoryScreen(data))
+
+    # -- live runs ---------------------------------------------------------------------------
+
+    def action_run_all(self) -> None:
+        self.start_run([], "all tests")
+
+    def action_run_selected(self) -> None:
+        node = self.query_one(PlanTree).cursor_node
+        assessment = self.current_assessment()
+        if node is None or node.data is None or assessment is None:
+            return
+        ref: NodeRef = node.data
+        items = ([assessment.item(ref.id)] if ref.kind == "item"
+                 else assessment.phase_items(ref.phase_id))
+        ids = sorted({t for ia in items if ia for t in ia.test_ids})
+        if not ids:
+            self.notify("nothing linked to run here", severity="warning")
+            return
+        self.start_run(ids, f"{len(ids)} tests of {ref.kind} {ref.id}")
+
+    def start_run(self, args: list[str], label: str) -> None:
+        if self.live is not None:
+            self.notify("a run is already going; esc cancels it", severity="warning")
+            return
+        if self.good is None or self.good.assessment is None:
+            return
+        self.cancel.clear()
+        self.live = LiveRun(started=dt.datetime.now(dt.UTC))
+        self.run_label = label
+        self.query_one(RunBar).start(label)
+        self.run_worker_thread(args)
+
+    def action_cancel_run(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_focus or box.has_class("-visible") and not self.live:
+            box.value = ""
+            box.remove_class("-visible")
+            self.query_one(PlanTree).focus()
+            return
+        if self.live is not None:
+            self.cancel.set()
+            self.notify("cancelling the run…")
+
+    @work(thread=True, exclusive=True, group="run")
+    def run_worker_thread(self, args: list[str]) -> None:
+        from tracker.runner import RunCancelled, RunError, run_suite
+        from tracker.store import Store, StoreError, default_store_path
+
+        snapshot = self.good
+        assert snapshot is not None and snapshot.plan is not None
+        root = snapshot.plan_path.resolve().parent
+        message, severity = "", "information"
+        try:
+            with open(os.devnull, "w") as sink:
+                outcome = run_suite(root, args, plan_coverage=snapshot.plan.coverage,
+                                    output=sink, listener=self.events.put, cancel=self.cancel)
+            with Store.open(default_store_path(root)) as store:
+                run_id = store.add_run(outcome.record)
+            counts = ", ".join(f"{n} {k}" for k, n in outcome.record.counts().items() if n)
+            message = f"run {run_id} recorded: {counts or 'no tests'}"
+        except RunCancelled:
+            message, severity = "run cancelled: nothing recorded", "warning"
+        except (RunError, StoreError) as exc:
+            message, severity = str(exc), "error"
+        self.call_from_thread(self.finish_run, message, severity)
+
+    def drain_events(self) -> None:
+        """Fold streamed report events into the view (runs every LIVE_SECONDS)."""
+        live = self.live
+        if live is None:
+            return
+        touched = False
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                break
+            touched = live.feed(event) or touched
+        self.query_one(RunBar).progress(live.collected, live.counts())
+        good = self.good
+        if touched and good and good.evidence and good.plan:
+            self._live_assessment = provisional(good.plan, good.evidence, live, self.today)
+            self.query_one(PlanTree).relabel(self._live_assessment)
+            self.show_details()
+
+    def finish_run(self, message: str, severity: str) -> None:
+        self.drain_events()
+        self.live = None
+        self._live_assessment = None
+        self.query_one(RunBar).stop()
+        self.notify(message, severity=severity)  # type: ignore[arg-type]
+        self.action_reload()
+
+
+def make_app(plan_path: Path, today: dt.date | None = None, *, watch: bool = True) -> TrackerApp:
+    """The app on ``plan_path`` as of ``today``: used by ``tracker`` and by the tests."""
+    day = today or dt.date.today()
+    return TrackerApp(take_snapshot(plan_path, day), day, watch=watch)

@@ -1,0 +1,54 @@
+"""Rich Text pieces shared by the widgets; user text always enters as plain Text.
+
+Never build markup strings from users' files: ``Text(value)`` shows ``[red]`` literally,
+and :func:`tracker.text.clean` drops ANSI escapes before anything is shown.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tracker.assess import Status
+from tracker.text import clean, one_line
+
+STATUS_STYLE = {
+    Status.DONE: "bold green", Status.FAILING: "bold red", Status.IN_PROGRESS: "yellow",
+    Status.STALE: "magenta", Status.TODO: "dim", Status.CLAIMED: "cyan",
+    Status.SKIPPED: "dim", Status.BLOCKED: "red",
+}
+OUTCOME_STYLE = {"passed": "green", "failed": "bold red", "error": "bold red",
+                 "skipped": "dim", "xfailed": "dim", "xpassed": "yellow"}
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def user(value: object, style: str = "") -> Text:
+    """Text from a user's file, on one line, shown literally."""
+    return Text(one_line(str(value)), style=style)
+
+
+def user_block(value: object, style: str = "") -> Text:
+    """Multi-line text from a user's file, shown literally."""
+    return Text(clean(str(value)), style=style)
+
+
+def status_text(status: Status) -> Text:
+    return Text(f"{status.icon} {status.value}", style=STATUS_STYLE[status])
+
+
+def bar(done: int, total: int, width: int = 10) -> Text:
+    """A progress bar as text: filled part green, rest dim."""
+    filled = round(width * done / total) if total else 0
+    text = Text("█" * filled, style="green")
+    text.append("░" * (width - filled), style="dim")
+    return text
+
+
+def sparkline(values: tuple[float, ...] | list[float], width: int = 20) -> str:
+    """The last ``width`` values as block characters (scaled between their min and max)."""
+    values = list(values)[-width:]
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    span = high - low
+    return "".join(BLOCKS[int((v - low) / span * (len(BLOCKS) - 1)) if span else 3]
+                   for v in values)

@@ -1,0 +1,71 @@
+"""Results streamed from a running suite, folded into a provisional assessment.
+
+While tests run, the app re-assesses the plan with the outcomes received so far laid over
+the latest recorded run, so items change status as their tests finish — and the judgement
+still happens only in :func:`tracker.assess.assess`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker.assess import Assessment, assess
+from tracker.evidence.bundle import Evidence
+from tracker.evidence.reportlog import ReportError, collection_error_from_event, outcome_from_event
+from tracker.evidence.results import CollectionError, RunRecord, TestOutcome
+from tracker.plan.model import Plan
+
+
+@dataclass
+class LiveRun:
+    """What a running suite has reported so far."""
+
+    started: dt.datetime
+    collected: int | None = None
+    outcomes: dict[str, TestOutcome] = field(default_factory=dict)
+    errors: list[CollectionError] = field(default_factory=list)
+    finished: bool = False
+
+    def feed(self, event: dict[str, Any]) -> bool:
+        """Take one report event; True when it changes what the plan looks like."""
+        kind = event.get("event")
+        try:
+            if kind == "collected":
+                self.collected = int(event.get("count") or 0)
+            elif kind == "test":
+                outcome = outcome_from_event(event)
+                self.outcomes[outcome.nodeid] = outcome
+                return True
+            elif kind == "collect_error":
+                self.errors.append(collection_error_from_event(event))
+                return True
+            elif kind == "finish":
+                self.finished = True
+        except ReportError:
+            return False
+        return False
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for o in self.outcomes.values():
+            out[o.outcome] = out.get(o.outcome, 0) + 1
+        return out
+
+
+def provisional(plan: Plan, evidence: Evidence, live: LiveRun, today: dt.date) -> Assessment:
+    """The plan judged on the latest run with the live outcomes laid over it."""
+    base = evidence.run
+    merged: dict[str, TestOutcome] = {o.nodeid: o for o in base.outcomes} if base else {}
+    merged.update(live.outcomes)
+    run = RunRecord(
+        started=live.started, finished=dt.datetime.now(dt.UTC),
+        commit=base.commit if base else None,
+        outcomes=tuple(merged.values()),
+        coverage=base.coverage if base else (),
+        collection_errors=tuple(live.errors),
+        file_hashes=dict(evidence.current_hashes),  # what runs now is the current code
+    )
+    return assess(plan, dataclasses.replace(evidence, run=run), today)

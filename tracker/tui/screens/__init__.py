@@ -1,0 +1,1 @@
+"""Screens beyond the main one: metrics and history."""

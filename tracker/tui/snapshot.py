@@ -1,0 +1,91 @@
+"""One loaded view of the plan for the UI: load → gather → assess, with no Textual here.
+
+The app asks for a snapshot in a worker thread and shows it; a plan.yaml that does not load
+gives a snapshot with problems and no assessment, so the app can show the errors and keep
+the last good view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker.assess import Assessment, assess
+from tracker.evidence.bundle import Evidence
+from tracker.evidence.gather import gather
+from tracker.plan.load import load_plan
+from tracker.plan.model import Plan
+from tracker.problems import Problem, Severity
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The plan as assessed at one moment, or why it could not be."""
+
+    plan_path: Path
+    assessment: Assessment | None
+    evidence: Evidence | None = None
+    problems: tuple[Problem, ...] = ()
+    watched: tuple[Path, ...] = ()  #: files whose change means "reload"
+    stamps: dict[str, int] = field(default_factory=dict)  #: their mtimes when loaded
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity is Severity.ERROR)
+
+    @property
+    def plan(self) -> Plan | None:
+        return self.assessment.plan if self.assessment else None
+
+
+def take_snapshot(plan_path: Path, today: dt.date) -> Snapshot:
+    """Load, gather and assess; never raises for bad input (problems are in the snapshot)."""
+    from tracker.store import StoreError
+
+    result = load_plan(plan_path, display=plan_path.name)
+    if result.errors or result.plan is None:
+        watched = (plan_path,)
+        return Snapshot(plan_path, None, problems=tuple(result.problems), watched=watched,
+                        stamps=stamps(watched))
+    try:
+        evidence = gather(result.plan, plan_path)
+    except StoreError as exc:
+        problem = Problem(result.plan.location, str(exc))
+        return Snapshot(plan_path, None, problems=(problem,), watched=(plan_path,),
+                        stamps=stamps((plan_path,)))
+    assessment = assess(result.plan, evidence, today)
+    watched = watch_list(plan_path, evidence)
+    problems = (*result.problems, *evidence.workspace.problems, *assessment.warnings)
+    return Snapshot(plan_path, assessment, evidence, tuple(problems), watched,
+                    stamps(watched))
+
+
+def watch_list(plan_path: Path, evidence: Evidence) -> tuple[Path, ...]:
+    """plan.yaml, every linked test file and every target file."""
+    root = evidence.workspace.root
+    files: set[str] = set()
+    for ev in evidence.workspace.items.values():
+        for link in ev.links:
+            files.update(link.files)
+        files.update(t.split("::", 1)[0] for t in ev.marked)
+        for target in ev.targets:
+            files.update(target.files)
+    return (plan_path, *(root / f for f in sorted(files)))
+
+
+def stamps(paths: tuple[Path, ...]) -> dict[str, int]:
+    """Modification times (ns) of ``paths``; a missing file has stamp -1."""
+    out = {}
+    for path in paths:
+        try:
+            out[os.fspath(path)] = os.stat(path).st_mtime_ns
+        except OSError:
+            out[os.fspath(path)] = -1
+    return out
+
+
+def changed(snapshot: Snapshot) -> bool:
+    """Whether any watched file changed on disk since the snapshot was taken."""
+    return stamps(snapshot.watched) != snapshot.stamps

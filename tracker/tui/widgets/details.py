@@ -1,0 +1,181 @@
+"""The detail pane: everything known about the selected item, phase or section."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from tracker.assess import Assessment, ItemAssessment, PhaseAssessment, Status
+from tracker.metrics import duration_text
+from tracker.tui.format import OUTCOME_STYLE, bar, status_text, user, user_block
+from tracker.tui.widgets.plan_tree import NodeRef
+
+MAX_TESTS_SHOWN = 200
+
+
+class DetailPane(VerticalScroll):
+    """Shows one node of the plan in full; content is built from the assessment only."""
+
+    DEFAULT_CSS = """
+    DetailPane { padding: 0 1; }
+    DetailPane > Static { width: 100%; }
+    """
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(id="detail-body")
+
+    def show(self, assessment: Assessment | None, ref: NodeRef | None) -> None:
+        body = self.query_one("#detail-body", Static)
+        if assessment is None or ref is None:
+            body.update(Text("Select an item, phase or section.", style="dim"))
+            return
+        if ref.kind == "item":
+            ia = assessment.item(ref.id)
+            body.update(item_view(ia) if ia else Text(""))
+        elif ref.kind == "phase":
+            pa = next((p for p in assessment.phases if p.phase.id == ref.phase_id), None)
+            body.update(phase_view(assessment, pa) if pa else Text(""))
+        else:
+            pa = next((p for p in assessment.phases if p.phase.id == ref.phase_id), None)
+            if pa is not None and ref.index < len(pa.phase.sections):
+                section = pa.phase.sections[ref.index]
+                title = user(f"{section.id} {section.title}" if section.id else section.title,
+                             "bold")
+                body.update(Group(title, Text(""), user_block(section.body)))
+
+
+def _facts(rows: list[tuple[str, RenderableType]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column()
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def item_view(ia: ItemAssessment) -> RenderableType:
+    item = ia.item
+    reason = status_text(ia.status)
+    reason.append(": ")
+    reason.append(user(ia.reason))
+    rows: list[tuple[str, RenderableType]] = [("status", reason)]
+    if item.claim is not None:
+        claim = user(f"{item.claim.value}" + (f" — {item.note}" if item.note else ""))
+        rows.append(("claimed", claim))
+    elif item.note:
+        rows.append(("note", user(item.note)))
+    if item.owner:
+        rows.append(("owner", user(item.owner)))
+    if ia.due:
+        due = Text(ia.due.isoformat())
+        if ia.days_late:
+            due.append(f"  late by {ia.days_late} days", style="bold red")
+        rows.append(("due", due))
+    rows.append(("line", Text(f"{item.location.path}:{item.location.line}")))
+    parts: list[RenderableType] = [user(item.text, "bold"), Text(""), _facts(rows)]
+    if ia.evidence.links or ia.evidence.marked:
+        parts += [Text(""), Text("Links", style="bold underline")]
+        for link in ia.evidence.links:
+            line = user(str(link.link), "cyan")
+            if link.resolved:
+                line.append(f"  → {link.cases} test{'s' if link.cases != 1 else ''}",
+                            style="green")
+            else:
+                line.append("  → ")
+                line.append(user(link.problem or "matches nothing", "red"))
+            parts.append(line)
+        if ia.evidence.marked:
+            parts.append(Text(f"@pytest.mark.plan  → {len(ia.evidence.marked)} tests",
+                              style="cyan"))
+    if ia.evidence.checks:
+        parts += [Text(""), Text("File checks", style="bold underline")]
+        for check in ia.evidence.checks:
+            line = Text("✔ " if check.ok else "✘ ", style="green" if check.ok else "red")
+            line.append(user(str(check.check)))
+            line.append("  ")
+            line.append(user(check.detail, "dim"))
+            parts.append(line)
+    if item.targets:
+        parts += [Text(""), Text("Targets", style="bold underline")]
+        for target in ia.evidence.targets:
+            line = user(target.target)
+            line.append(f"  {len(target.files)} file(s)", style="dim")
+            parts.append(line)
+        if ia.target_coverage is not None:
+            cov = Text(f"coverage now {ia.target_coverage:.1f}%")
+            if item.expect.target_coverage is not None:
+                cov.append(f" (expected {item.expect.target_coverage:g}%)", style="dim")
+            parts.append(cov)
+    parts.extend(_tests_view(ia))
+    if ia.stale_files:
+        parts += [Text(""), Text("Changed since the run: " + ", ".join(ia.stale_files),
+                                 style="magenta")]
+    return Group(*parts)
+
+
+def _tests_view(ia: ItemAssessment) -> list[RenderableType]:
+    tally = ia.tally
+    if tally is None:
+        if not ia.test_ids:
+            return []
+        lines: list[RenderableType] = [Text(""), Text("Tests (not yet run)",
+                                                       style="bold underline")]
+        lines.extend(user(t, "dim") for t in ia.test_ids[:MAX_TESTS_SHOWN])
+        return lines
+    table = Table(box=None, padding=(0, 1), show_header=True, header_style="bold")
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("test")
+    table.add_column("time", justify="right", no_wrap=True)
+    for o in sorted(tally.outcomes, key=lambda o: (o.outcome not in ("failed", "error"),
+                                                   o.nodeid))[:MAX_TESTS_SHOWN]:
+        name = user(o.nodeid)
+        if o.message and o.outcome != "passed":
+            name.append("\n")
+            name.append(user(o.message, "dim"))
+        table.add_row(Text(o.outcome, style=OUTCOME_STYLE.get(o.outcome, "")), name,
+                      duration_text(o.duration))
+    for nodeid in tally.not_run[:MAX_TESTS_SHOWN]:
+        table.add_row(Text("not run", style="yellow"), user(nodeid), "")
+    for error in tally.collection_errors:
+        table.add_row(Text("uncollectable", style="bold red"), user(error), "")
+    return [Text(""), Text("Tests", style="bold underline"), table]
+
+
+def phase_view(a: Assessment, pa: PhaseAssessment) -> RenderableType:
+    phase = pa.phase
+    progress = bar(pa.done, pa.total, 20)
+    progress.append(f"  {pa.done} of {pa.total} done")
+    if pa.skipped:
+        progress.append(f" ({pa.skipped} skipped)")
+    rows: list[tuple[str, RenderableType]] = [("progress", progress),
+                                              ("state", Text(pa.state))]
+    if pa.start or pa.due:
+        window = Text(f"{pa.start or '…'} → {pa.due or '…'}")
+        if pa.late:
+            window.append(f"  late by {pa.days_late} days", style="bold red")
+        elif pa.days_left is not None and pa.days_left >= 0 and not pa.complete:
+            window.append(f"  {pa.days_left} days left", style="dim")
+        rows.append(("window", window))
+    if phase.priority:
+        rows.append(("priority", user(phase.priority)))
+    parts: list[RenderableType] = [user(f"Phase {phase.id}: {phase.title}", "bold"), Text(""),
+                                   _facts(rows)]
+    if phase.body:
+        parts += [Text(""), user_block(phase.body)]
+    open_items = [i for i in a.phase_items(phase.id)
+                  if i.status not in (Status.DONE, Status.SKIPPED)]
+    if open_items:
+        parts += [Text(""), Text("Not done", style="bold underline")]
+        for ia in open_items:
+            line = status_text(ia.status)
+            line.append(" ")
+            line.append(user(ia.item.id, "bold"))
+            line.append(" ")
+            line.append(user(ia.reason, "dim"))
+            if ia.days_late:
+                line.append(f"  late {ia.days_late}d", style="red")
+            parts.append(line)
+    return Group(*parts)
