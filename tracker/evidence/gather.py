@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from tracker.evidence.bundle import Evidence, RunPoint
+from tracker.evidence.layering import MAX_LAYERS, is_partial, layer
 from tracker.evidence.workspace import Workspace, gather_workspace
 from tracker.history.gitcli import last_change
 from tracker.paths import default_store_path
@@ -30,20 +31,29 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
     from tracker.store import Store
 
     with Store.open(path) as store:
-        run = store.latest_run()
+        latest = store.latest_run()
         summaries = store.runs(limit=history)
+        chain = [latest] if latest else []
+        if latest is not None and is_partial(latest.args):  # a subset: earlier runs fill in
+            for summary in summaries[1:MAX_LAYERS]:
+                chain.append(store.run(summary.id))
+                if not is_partial(chain[-1].args):
+                    break
     points = tuple(
         RunPoint(s.id, s.started, s.commit, s.counts, s.coverage_total, s.test_count,
                  (s.finished - s.started).total_seconds())
         for s in reversed(summaries))
-    hashes = _current_hashes(root, workspace) if run else {}
-    return Evidence(workspace=workspace, plan_updated=updated, run=run, current_hashes=hashes,
-                    history=points)
+    if not chain:
+        return Evidence(workspace=workspace, plan_updated=updated, history=points)
+    ran = {o.file for run in chain[1:] for o in run.outcomes}
+    hashes = _current_hashes(root, workspace, ran)
+    return Evidence(workspace=workspace, plan_updated=updated, run=layer(chain, hashes),
+                    current_hashes=hashes, history=points)
 
 
-def _current_hashes(root: Path, workspace: Workspace) -> dict[str, str]:
-    """Hashes now of the files whose change would make an item's run evidence stale."""
-    wanted: set[str] = set()
+def _current_hashes(root: Path, workspace: Workspace, also: set[str]) -> dict[str, str]:
+    """Hashes now of the files whose change would make run evidence stale."""
+    wanted: set[str] = set(also)
     for ev in workspace.items.values():
         for link in ev.links:
             wanted.update(link.files)
