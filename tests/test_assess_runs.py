@@ -163,3 +163,14 @@ def test_metrics_are_measured_and_targets_evaluated(repo):
     trends = {m.metric.id: m.trend for m in a.metrics}
     assert trends["cov"] == (70.0, 60.0) and trends["count"] == (3.0, 7.0)
     assert trends["rate"] == (100.0, 100 * 5 / 6)
+
+
+def test_coverage_delta_since_the_first_recorded_run(repo):
+    plan = load_plan(repo / "plan.yaml").plan
+    first = (FileCoverage("src/app.py", statements=8, missing=(1, 2, 3, 4), branches=4,
+                          missing_branches=4),)
+    evidence = Evidence(workspace=gather_workspace(plan, repo), run=RUN,
+                        current_hashes={}, first_coverage=first)
+    item = assess(plan, evidence, dt.date(2026, 3, 11)).item("passing")
+    assert item.target_coverage == pytest.approx(100 * 10 / 12)
+    assert item.coverage_delta == pytest.approx(100 * 10 / 12 - 100 * 4 / 12)

@@ -88,6 +88,7 @@ class ItemAssessment:
     days_late: int = 0
     tally: Tally | None = None  #: None when no run is recorded
     target_coverage: float | None = None  #: coverage of the item's targets in the run
+    coverage_delta: float | None = None  #: change since the oldest recorded run
     stale_files: tuple[str, ...] = ()  #: linked files changed since the run
 
     @property
@@ -307,12 +308,17 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
     test_ids = ev.test_ids()
     static = evidence.workspace.tests
     count = sum(_cases(static, t) for t in test_ids)
-    tally = stale = coverage = None
+    tally = stale = coverage = delta = None
     if view is not None:
         tally = _tally(item, ev, test_ids, view)
         stale = _stale(ev, tally, view.run, evidence.current_hashes)
         coverage = _target_coverage(ev, view)
         count = len(tally.outcomes) + len(tally.not_run)
+        if coverage is not None and evidence.first_coverage:
+            first = {f.path: f for f in evidence.first_coverage}
+            before = [first[f] for t in ev.targets for f in t.files if f in first]
+            was = measures.coverage_of(before) if before else None
+            delta = coverage - was if was is not None else None
     files = len({t.split("::", 1)[0] for t in test_ids} | {o.file for o in (tally.outcomes
                                                                            if tally else ())})
     status, reason = _judge(item, ev, count, files, tally, stale or (), coverage)
@@ -331,7 +337,7 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
     return ItemAssessment(item=item, phase_id=phase.id, status=status, reason=reason,
                           evidence=ev, test_ids=test_ids, test_count=count, test_files=files,
                           due=due, days_late=days_late, tally=tally, target_coverage=coverage,
-                          stale_files=tuple(stale or ()))
+                          coverage_delta=delta, stale_files=tuple(stale or ()))
 
 
 def _cases(static: dict, nodeid: str) -> int:

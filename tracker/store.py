@@ -326,6 +326,11 @@ class Store:
                            coverage_total=_percent(row[7], row[8]), test_count=row[9])
                 for row in rows]
 
+    def coverage(self, run_id: int) -> tuple[FileCoverage, ...]:
+        """Only the per-file coverage of a run: what coverage deltas compare against."""
+        with self._read() as db:
+            return _load_coverage(db, run_id)
+
     def runs_count(self) -> int:
         """How many runs are stored."""
         with self._read() as db:
@@ -570,6 +575,14 @@ def _percent(units: int | None, covered: int | None) -> float | None:
     return 100.0 * covered / units
 
 
+def _load_coverage(db: sqlite3.Connection, run_id: int) -> tuple[FileCoverage, ...]:
+    return tuple(
+        FileCoverage(_str(path), statements, _decode_lines(missing), branches, missing_branches)
+        for path, statements, missing, branches, missing_branches in db.execute(
+            "SELECT path, statements, missing, branches, missing_branches"
+            " FROM coverage WHERE run_id = ? ORDER BY seq", (run_id,)))
+
+
 def _load_run(db: sqlite3.Connection, row: tuple[Any, ...]) -> RunRecord:
     run_id, started, finished, commit, dirty, args, exit_code, source = row
     decoded: dict[str | None, tuple[str, ...]] = {None: ()}
@@ -587,11 +600,7 @@ def _load_run(db: sqlite3.Connection, row: tuple[Any, ...]) -> RunRecord:
         for nodeid, outcome, duration, markers, fixtures, plan_items, message in db.execute(
             "SELECT nodeid, outcome, duration, markers, fixtures, plan_items, message"
             " FROM outcomes WHERE run_id = ? ORDER BY seq", (run_id,)))
-    coverage = tuple(
-        FileCoverage(_str(path), statements, _decode_lines(missing), branches, missing_branches)
-        for path, statements, missing, branches, missing_branches in db.execute(
-            "SELECT path, statements, missing, branches, missing_branches"
-            " FROM coverage WHERE run_id = ? ORDER BY seq", (run_id,)))
+    coverage = _load_coverage(db, run_id)
     errors = tuple(
         CollectionError(_str(nodeid), _str(message)) for nodeid, message in db.execute(
             "SELECT nodeid, message FROM collection_errors WHERE run_id = ? ORDER BY seq",

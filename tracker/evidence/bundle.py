@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from tracker.evidence.results import RunRecord
+from tracker.evidence.results import FileCoverage, RunRecord
 from tracker.evidence.workspace import Workspace
 
 
@@ -31,3 +31,4 @@ class Evidence:
     run: RunRecord | None = None  #: the latest recorded run, None when there is none
     current_hashes: dict[str, str] = field(default_factory=dict)  #: sha1 of files runs depend on
     history: tuple[RunPoint, ...] = ()  #: recorded runs, oldest first
+    first_coverage: tuple[FileCoverage, ...] = ()  #: per-file coverage of the oldest run kept

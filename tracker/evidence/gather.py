@@ -39,6 +39,8 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
                 chain.append(store.run(summary.id))
                 if not is_partial(chain[-1].args):
                     break
+        first = (store.coverage(summaries[-1].id)
+                 if len(summaries) > 1 and summaries[-1].coverage_total is not None else ())
     points = tuple(
         RunPoint(s.id, s.started, s.commit, s.counts, s.coverage_total, s.test_count,
                  (s.finished - s.started).total_seconds())
@@ -48,7 +50,7 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
     ran = {o.file for run in chain[1:] for o in run.outcomes}
     hashes = _current_hashes(root, workspace, ran)
     return Evidence(workspace=workspace, plan_updated=updated, run=layer(chain, hashes),
-                    current_hashes=hashes, history=points)
+                    current_hashes=hashes, history=points, first_coverage=first)
 
 
 def _current_hashes(root: Path, workspace: Workspace, also: set[str]) -> dict[str, str]:

@@ -106,6 +106,9 @@ def item_view(ia: ItemAssessment) -> RenderableType:
             parts.append(line)
         if ia.target_coverage is not None:
             cov = Text(f"coverage now {ia.target_coverage:.1f}%")
+            if ia.coverage_delta is not None:
+                cov.append(f" ({ia.coverage_delta:+.1f} since the first recorded run)",
+                           style="green" if ia.coverage_delta >= 0 else "red")
             if item.expect.target_coverage is not None:
                 cov.append(f" (expected {item.expect.target_coverage:g}%)", style="dim")
             parts.append(cov)
