@@ -259,3 +259,13 @@ def test_factory_is_what_the_cli_uses():
 
     assert "make_app(" in inspect.getsource(cli)
     assert asyncio.iscoroutinefunction(test_navigation_shows_details)
+
+
+def test_every_palette_command_calls_an_action():
+    from tracker.tui.app import TrackerApp
+    from tracker.tui.commands import COMMANDS
+
+    for name, action, _ in COMMANDS:
+        assert callable(getattr(TrackerApp, f"action_{action}", None)), name
+    bound = {b.action for b in TrackerApp.BINDINGS}
+    assert {"run_all", "run_selected", "edit", "filter", "metrics", "history"} <= bound

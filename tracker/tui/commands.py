@@ -17,6 +17,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("view: metrics", "metrics", "Metrics with targets and trends"),
     ("view: history", "history", "Coverage and test count over runs and commits"),
     ("view: toggle dark mode", "toggle_dark", "Switch between light and dark themes"),
+    ("view: change theme", "change_theme", "Pick one of Textual's themes"),
 )
 
 
