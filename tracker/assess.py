@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from tracker import metrics as measures
 from tracker.evidence.bundle import Evidence, RunPoint
@@ -55,16 +56,26 @@ class Tally:
     outcomes: tuple[TestOutcome, ...] = ()  #: the linked tests' results, one per test case
     not_run: tuple[str, ...] = ()  #: linked tests (found in the source) with no result
     collection_errors: tuple[str, ...] = ()  #: linked files the run could not collect
+    files: frozenset[str] = frozenset()  #: test files involved (linked or that ran)
+
+    @cached_property
+    def _counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for o in self.outcomes:
+            counts[o.outcome] = counts.get(o.outcome, 0) + 1
+        return counts
 
     def count(self, *kinds: str) -> int:
-        return sum(1 for o in self.outcomes if o.outcome in kinds)
+        return sum(self._counts.get(kind, 0) for kind in kinds)
 
     @property
     def passed(self) -> int:
         return self.count("passed")
 
-    @property
+    @cached_property
     def failed(self) -> tuple[TestOutcome, ...]:
+        if not self.count(*FAILING):
+            return ()
         return tuple(o for o in self.outcomes if o.outcome in FAILING)
 
     @property
@@ -273,6 +284,8 @@ class _RunView:
                 self.by_item.setdefault(item_id, []).append(o)
         self.broken = {e.nodeid.split("::", 1)[0]: e.message for e in run.collection_errors}
         self.coverage: dict[str, FileCoverage] = {f.path: f for f in run.coverage}
+        self._dynamic: dict[tuple[LinkKind, str, tuple[str, ...]],
+                            tuple[dict[str, TestOutcome], frozenset[str]]] = {}
 
     def static(self, nodeid: str) -> list[TestOutcome]:
         """Results of a test the source shows: every case of it, or the one case named."""
@@ -281,8 +294,21 @@ class _RunView:
             return [found] if found else []
         return self.by_base.get(nodeid, [])
 
-    def dynamic(self, link: LinkResult) -> list[TestOutcome]:
-        """Results the link selects at run time (markers or tests the source cannot show)."""
+    def dynamic(self, link: LinkResult) -> tuple[dict[str, TestOutcome], frozenset[str]]:
+        """Results the link selects at run time (markers or tests the source cannot show),
+        by node id, and their files.
+
+        Big plans repeat the same marker or ``-k`` link many times: each is computed once.
+        """
+        key = (link.link.kind, link.link.value, link.files)
+        found = self._dynamic.get(key)
+        if found is None:
+            selected = self._select(link)
+            found = self._dynamic[key] = ({o.nodeid: o for o in selected},
+                                          frozenset(o.file for o in selected))
+        return found
+
+    def _select(self, link: LinkResult) -> list[TestOutcome]:
         value = link.link.value
         match link.link.kind:
             case LinkKind.MARKER:
@@ -306,21 +332,22 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
           today: dt.date, phase_due: dt.date | None, warnings: list[Problem]) -> ItemAssessment:
     ev = evidence.workspace.items.get(item.id, ItemEvidence())
     test_ids = ev.test_ids()
-    static = evidence.workspace.tests
-    count = sum(_cases(static, t) for t in test_ids)
     tally = stale = coverage = delta = None
     if view is not None:
         tally = _tally(item, ev, test_ids, view)
         stale = _stale(ev, tally, view.run, evidence.current_hashes)
         coverage = _target_coverage(ev, view)
         count = len(tally.outcomes) + len(tally.not_run)
+        files = len(tally.files)
         if coverage is not None and evidence.first_coverage:
             first = {f.path: f for f in evidence.first_coverage}
             before = [first[f] for t in ev.targets for f in t.files if f in first]
             was = measures.coverage_of(before) if before else None
             delta = coverage - was if was is not None else None
-    files = len({t.split("::", 1)[0] for t in test_ids} | {o.file for o in (tally.outcomes
-                                                                           if tally else ())})
+    else:
+        static = evidence.workspace.tests
+        count = sum(_cases(static, t) for t in test_ids)
+        files = len({t.split("::", 1)[0] for t in test_ids})
     status, reason = _judge(item, ev, count, files, tally, stale or (), coverage)
     if item.claim is Claim.DONE and status is not Status.DONE and status is not Status.CLAIMED:
         warnings.append(Problem(item.location, f"item {item.id!r} is claimed done but the "
@@ -348,30 +375,31 @@ def _cases(static: dict, nodeid: str) -> int:
 def _tally(item: Item, ev: ItemEvidence, test_ids: tuple[str, ...], view: _RunView) -> Tally:
     found: dict[str, TestOutcome] = {}
     not_run: list[str] = []
+    files = {t.split("::", 1)[0] for t in test_ids}
     for nodeid in test_ids:
         results = view.static(nodeid)
         if not results:
             not_run.append(nodeid)
         found.update((o.nodeid, o) for o in results)
     for link in ev.links:
-        found.update((o.nodeid, o) for o in view.dynamic(link))
-    found.update((o.nodeid, o) for o in view.by_item.get(item.id, ()))
-    files = {t.split("::", 1)[0] for t in test_ids}
-    for link in ev.links:
+        selected, where = view.dynamic(link)
+        found.update(selected)  # a dict: merged at C speed, big marker links are common
         files.update(link.files)
+        files.update(where)
+    for o in view.by_item.get(item.id, ()):
+        found[o.nodeid] = o
+        files.add(o.file)
     broken = tuple(f"{path}: {view.broken[path]}" for path in sorted(files & view.broken.keys()))
-    return Tally(tuple(found.values()), tuple(not_run), broken)
+    return Tally(tuple(found.values()), tuple(not_run), broken, frozenset(files))
 
 
 def _stale(ev: ItemEvidence, tally: Tally, run: RunRecord, now: dict[str, str]) -> list[str]:
     """Linked test files and targets whose content changed since the run."""
-    files = {o.file for o in tally.outcomes} | {t.split("::", 1)[0] for t in tally.not_run}
-    for link in ev.links:
-        files.update(link.files)
+    files = set(tally.files)
     for target in ev.targets:
         files.update(target.files)
-    return sorted(f for f in files
-                  if f in run.file_hashes and now.get(f) not in (None, run.file_hashes[f]))
+    hashes = run.file_hashes
+    return sorted(f for f in files if f in hashes and now.get(f) not in (None, hashes[f]))
 
 
 def _target_coverage(ev: ItemEvidence, view: _RunView) -> float | None:

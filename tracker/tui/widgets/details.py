@@ -14,6 +14,7 @@ from tracker.tui.format import OUTCOME_STYLE, bar, status_text, user, user_block
 from tracker.tui.widgets.plan_tree import NodeRef
 
 MAX_TESTS_SHOWN = 200
+MAX_OPEN_SHOWN = 40
 
 
 class DetailPane(VerticalScroll):
@@ -171,8 +172,8 @@ def phase_view(a: Assessment, pa: PhaseAssessment) -> RenderableType:
     open_items = [i for i in a.phase_items(phase.id)
                   if i.status not in (Status.DONE, Status.SKIPPED)]
     if open_items:
-        parts += [Text(""), Text("Not done", style="bold underline")]
-        for ia in open_items:
+        parts += [Text(""), Text(f"Not done ({len(open_items)})", style="bold underline")]
+        for ia in open_items[:MAX_OPEN_SHOWN]:
             line = status_text(ia.status)
             line.append(" ")
             line.append(user(ia.item.id, "bold"))
@@ -181,4 +182,6 @@ def phase_view(a: Assessment, pa: PhaseAssessment) -> RenderableType:
             if ia.days_late:
                 line.append(f"  late {ia.days_late}d", style="red")
             parts.append(line)
+        if len(open_items) > MAX_OPEN_SHOWN:
+            parts.append(Text(f"… and {len(open_items) - MAX_OPEN_SHOWN} more", style="dim"))
     return Group(*parts)

@@ -22,6 +22,10 @@ class NodeRef:
     index: int = 0  #: position of a section within its phase
 
 
+#: Plans with more items than this open with only the current phase expanded.
+EXPAND_ALL_UP_TO = 300
+
+
 class PlanTree(Tree[NodeRef]):
     """Phases → sections and items. Rebuilt on reload, relabelled during live runs."""
 
@@ -35,36 +39,60 @@ class PlanTree(Tree[NodeRef]):
         self.guide_depth = 2
         self._items: dict[str, TreeNode[NodeRef]] = {}
         self._phases: dict[str, TreeNode[NodeRef]] = {}
+        self._pending: dict[str, PhaseAssessment] = {}  #: closed phases not filled yet
+        self._assessment: Assessment | None = None
         self._filter = ""
 
     def show(self, assessment: Assessment, text_filter: str = "") -> None:
         """Build the tree for ``assessment``, keeping the cursor on the same node."""
         keep = self.cursor_node.data if self.cursor_node is not None else None
         self._filter = text_filter.strip().lower()
+        self._assessment = assessment
+        # a big plan opens on the current phase only: thousands of open rows help nobody,
+        # and a closed phase gets its rows when it is first opened
+        current = assessment.current_phase
+        expand_all = len(assessment.items) <= EXPAND_ALL_UP_TO or bool(self._filter)
         self.clear()
         self._items.clear()
         self._phases.clear()
+        self._pending.clear()
         for pa in assessment.phases:
-            items = [i for i in assessment.phase_items(pa.phase.id) if self._matches(i)]
-            sections = [] if self._filter else list(enumerate(pa.phase.sections))
-            if self._filter and not items:
+            if self._filter and not any(self._matches(i)
+                                        for i in assessment.phase_items(pa.phase.id)):
                 continue
+            expand = (expand_all or pa is current
+                      or pa.phase.id == getattr(keep, "phase_id", None))
             node = self.root.add(self.phase_label(pa), data=NodeRef("phase", pa.phase.id,
-                                                                    pa.phase.id), expand=True)
+                                                                    pa.phase.id),
+                                 expand=expand, allow_expand=True)
             self._phases[pa.phase.id] = node
-            for index, section in sections:
+            if expand:
+                self._fill(node, pa)
+            else:
+                self._pending[pa.phase.id] = pa
+        if keep is not None:
+            self.focus_ref(keep)
+        if (self.cursor_node is None or self.cursor_line < 0) and self.root.children:
+            self.move_cursor_to_line(0)
+
+    def _fill(self, node: TreeNode[NodeRef], pa: PhaseAssessment) -> None:
+        """Add a phase's sections and items under its node."""
+        if not self._filter:
+            for index, section in enumerate(pa.phase.sections):
                 label = Text("§ ", style="dim")
                 label.append(user(f"{section.id} {section.title}" if section.id
                                   else section.title))
                 node.add_leaf(label, data=NodeRef("section", section.id or section.title,
                                                   pa.phase.id, index))
-            for ia in items:
+        for ia in self._assessment.phase_items(pa.phase.id):
+            if self._matches(ia):
                 self._items[ia.item.id] = node.add_leaf(
                     self.item_label(ia), data=NodeRef("item", ia.item.id, pa.phase.id))
-        if keep is not None:
-            self.focus_ref(keep)
-        if (self.cursor_node is None or self.cursor_line < 0) and self.root.children:
-            self.move_cursor_to_line(0)
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeRef]) -> None:
+        ref = event.node.data
+        if ref is not None and ref.kind == "phase" and ref.phase_id in self._pending:
+            self._fill(event.node, self._pending.pop(ref.phase_id))
 
     def _matches(self, ia: ItemAssessment) -> bool:
         """Filter by text, id, or ``status:NAME`` (e.g. ``status:failing``)."""
@@ -79,6 +107,12 @@ class PlanTree(Tree[NodeRef]):
         return True
 
     def focus_ref(self, ref: NodeRef) -> None:
+        pending = self._pending.pop(ref.phase_id, None)
+        if pending is not None and ref.kind != "phase":
+            self._fill(self._phases[ref.phase_id], pending)
+            self._phases[ref.phase_id].expand()
+        elif pending is not None:
+            self._pending[ref.phase_id] = pending
         node = (self._items.get(ref.id) if ref.kind == "item"
                 else self._phases.get(ref.phase_id))
         if node is not None:
@@ -86,6 +120,10 @@ class PlanTree(Tree[NodeRef]):
 
     def relabel(self, assessment: Assessment) -> None:
         """Update icons and bars in place (live runs): no rebuild, no cursor jump."""
+        self._assessment = assessment
+        for phase_id in self._pending:
+            self._pending[phase_id] = next(p for p in assessment.phases
+                                           if p.phase.id == phase_id)
         for ia in assessment.items:
             node = self._items.get(ia.item.id)
             if node is not None:
