@@ -549,5 +549,5 @@ def _trend(name: str, arg: str | None, history: tuple[RunPoint, ...]) -> tuple[f
 
 
 def _rate(point: RunPoint) -> float | None:
-    ran = point.test_count - point.counts.get("skipped", 0)
+    ran = point.test_count - point.counts.get("skipped", 0) - point.counts.get("xfailed", 0)
     return 100.0 * point.counts.get("passed", 0) / ran if ran else None

@@ -317,12 +317,14 @@ def run(plan_path: Path, no_coverage: bool, show_output: bool | None,
     Runs pytest as the project configures it (its ini options, plugins and addopts apply),
     with branch coverage measured where the project says: pytest-cov options passed after --
     (such as --cov=src), else plan.yaml's coverage: setting, else coverage.py's own config
-    files, else the project's packages; test files are never measured. Every test's outcome,
+    files, else the project's packages; test files are left out unless the project's own
+    coverage configuration decides. Every test's outcome,
     markers and fixtures and every file's coverage are stored as one run in .tracker/. The
     exit code is pytest's.
     """
     from tracker.paths import data_dir
     from tracker.runner import RunError, run_suite
+    from tracker.store import StoreError
 
     plan = _load(plan_path).plan
     assert plan is not None
@@ -347,6 +349,8 @@ def run(plan_path: Path, no_coverage: bool, show_output: bool | None,
             if log is not None:
                 log.close()
         run_id = store.add_run(outcome.record)
+    except StoreError as exc:
+        fail(f"the run finished but could not be recorded: {exc}")
     except RunError as exc:
         if not passthrough and log_path.exists():
             sys.stderr.write(log_path.read_text(encoding="utf-8", errors="replace")[-4000:])
@@ -446,9 +450,13 @@ def ingest(plan_path: Path, junit_file: Path, coverage_file: Path | None,
         outcomes=tuple(outcomes), coverage=coverage,
         file_hashes=file_hashes(root, {o.file for o in outcomes} | {f.path for f in coverage}),
     )
+    from tracker.store import StoreError
+
     store = _open_store(root)
     try:
         run_id = store.add_run(record)
+    except StoreError as exc:
+        fail(str(exc))
     finally:
         store.close()
     click.echo(f"tracker: run {run_id} recorded from {junit_file}: "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 
 from tracker.evidence.results import FileCoverage, RunRecord
 from tracker.plan.measures import Measure
@@ -32,11 +33,11 @@ def measure_value(measure: Measure, run: RunRecord) -> float | None:
     match measure.name:
         case "coverage.total":
             return run.coverage_total()
-        case "coverage.file":
-            path = (measure.arg or "").strip("./") if measure.arg else ""
+        case "coverage.file":  # "./src/a.py" is src/a.py; ".github/a.py" keeps its dot
+            path = posixpath.normpath(measure.arg or "")
             return coverage_of([f for f in run.coverage if f.path == path])
         case "coverage.files":
-            pattern = measure.arg or "*"
+            pattern = posixpath.normpath(measure.arg or "*")
             return coverage_of([f for f in run.coverage if fnmatch.fnmatchcase(f.path, pattern)])
         case "tests.count":
             return float(count)
@@ -45,7 +46,7 @@ def measure_value(measure: Measure, run: RunRecord) -> float | None:
         case "tests.failed":
             return float(counts["failed"] + counts["error"])
         case "tests.pass_rate":
-            ran = count - counts["skipped"]
+            ran = count - counts["skipped"] - counts["xfailed"]  # neither proves nor fails
             return 100.0 * counts["passed"] / ran if ran else None
         case "tests.ratio":
             if not count:

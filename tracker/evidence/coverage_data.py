@@ -10,8 +10,10 @@ get per-file statements and branches), never with SQL against ``.coverage``.
 from __future__ import annotations
 
 import configparser
+import glob
 import json
 import os
+import shutil
 import tempfile
 import tomllib
 import warnings
@@ -193,34 +195,57 @@ def parse_coverage_json(data: Any, root: Path) -> tuple[FileCoverage, ...]:
 
 def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | None = None
                    ) -> tuple[FileCoverage, ...]:
-    """Analyse a coverage.py data file (combining its parallel parts) into per-file values."""
+    """Analyse a coverage.py data file and its parallel parts (``NAME.*``) into per-file values.
+
+    The files are only read: they are combined in a temporary folder, since they may be the
+    user's own (``tracker ingest --coverage .coverage`` must neither consume ``.coverage.*``
+    nor rewrite ``.coverage``).
+    """
     import coverage
     from coverage.exceptions import CoverageException, CoverageWarning, NoDataError
 
     settings = settings or CoverageSettings(config_file=True)
     cwd = os.getcwd()
+    parts = [p for p in sorted(data_file.parent.glob(glob.escape(data_file.name) + ".*"))
+             if p.is_file()]
+    copies: dict[str, str] = {}
+
+    def said(exc: BaseException) -> str:  # name the user's files, not our copies
+        text = str(exc)
+        for copy, original in copies.items():
+            text = text.replace(copy, original)
+        return text
+
     try:
-        warnings.filterwarnings("ignore", category=CoverageWarning)  # we say it better
-        os.chdir(root)  # coverage resolves relative sources and config against the cwd
-        cov = coverage.Coverage(data_file=str(data_file), config_file=settings.config_file,
-                                source=list(settings.source) or None,
-                                omit=list(settings.omit) or None)
-        parts = sorted(data_file.parent.glob(data_file.name + ".*"))
-        if parts:
-            cov.combine([str(p) for p in parts], keep=False)
-            cov.save()
-        cov.load()
         with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "coverage.json"
+            base = os.path.join(tmp, "data")
+            if data_file.is_file():
+                shutil.copyfile(data_file, base)
+                copies[base] = str(data_file)
+            for n, part in enumerate(parts):
+                copies[f"{base}.{n}"] = str(part)
+                shutil.copyfile(part, f"{base}.{n}")
+            warnings.filterwarnings("ignore", category=CoverageWarning)  # we say it better
+            os.chdir(root)  # coverage resolves relative sources and config against the cwd
+            cov = coverage.Coverage(data_file=base, config_file=settings.config_file,
+                                    source=list(settings.source) or None,
+                                    omit=list(settings.omit) or None)
+            cov.load()  # the file's own data first: combining alone would replace it
+            if parts:
+                cov.combine([p for p in copies if p != base], keep=True)
+                cov.save()
+            out = os.path.join(tmp, "report.json")
             try:
-                cov.json_report(outfile=str(out), ignore_errors=True)
+                cov.json_report(outfile=out, ignore_errors=True)
             except NoDataError:
                 return ()
-            report = json.loads(out.read_text(encoding="utf-8"))
+            report = json.loads(Path(out).read_text(encoding="utf-8"))
     except CoverageException as exc:
-        raise CoverageError(f"{data_file}: {exc}") from exc
+        raise CoverageError(said(exc)) from exc
+    except OSError as exc:
+        raise CoverageError(f"cannot read it ({exc.strerror or exc})") from exc
     except Exception as exc:  # coverage raises sqlite3 errors for foreign files
-        raise CoverageError(f"{data_file}: not a coverage.py data file ({exc})") from exc
+        raise CoverageError(f"not a coverage.py data file ({said(exc)})") from exc
     finally:
         os.chdir(cwd)
     return parse_coverage_json(report, root)

@@ -12,7 +12,8 @@ from tracker.assess import Assessment, ItemAssessment, Status
 from tracker.render.markdown import progress_bar
 from tracker.text import one_line
 
-#: 1: first version (items, phases, metrics, review, run, warnings).
+#: 1: first version (items, phases, metrics, review, run, warnings; later added:
+#: run.collection_errors).
 FORMAT_VERSION = 1
 
 
@@ -55,6 +56,8 @@ def status_json(a: Assessment) -> dict[str, Any]:
             "commit": run.commit, "dirty": run.dirty, "source": run.source,
             "exit_code": run.exit_code, "counts": run.counts(),
             "coverage": run.coverage_total(),
+            "collection_errors": [{"nodeid": e.nodeid, "message": e.message}
+                                  for e in run.collection_errors],
         },
         "phases": [{
             "id": p.phase.id, "title": p.phase.title, "done": p.done, "total": p.total,
@@ -91,6 +94,12 @@ def status_text(a: Assessment, *, show_all: bool = False) -> str:
         commit = f", commit {run.commit[:10]}" if run.commit else ""
         dirty = " with local changes" if run.dirty else ""
         out.append(f"Evidence: run of {run.started:%Y-%m-%d %H:%M} UTC{commit}{dirty}: {counts}")
+        errors = run.collection_errors
+        for error in errors[:3]:
+            out.append(f"  cannot be collected: {one_line(error.nodeid)}: "
+                       f"{one_line(error.message)}")
+        if len(errors) > 3:
+            out.append(f"  and {len(errors) - 3} more collection errors")
     width = max((len(i.item.id) for i in a.items), default=0)
     for p in a.phases:
         due = f"  due {p.due.isoformat()}" if p.due else ""
@@ -129,7 +138,8 @@ def unmet(a: Assessment, ids: tuple[str, ...]) -> tuple[list[str], list[str]]:
                                 "done")
         elif ident in items:
             if not items[ident].done:
-                not_done.append(f"{ident}: {items[ident].status.value}: {items[ident].reason}")
+                not_done.append(f"{ident}: {items[ident].status.value}: "
+                                f"{one_line(items[ident].reason)}")
         else:
             unknown.append(ident)
     return not_done, unknown
