@@ -22,6 +22,7 @@ print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {heavy})), 
 
 @pytest.mark.parametrize("argv", [
     ["check"], ["render", "--today", "2026-03-20"], ["schema"], ["--version"],
+    ["remind", "--today", "2026-03-20"], ["status", "--today", "2026-03-20"],
 ])
 def test_light_commands_do_not_import_heavy_modules(argv):
     code = PROBE.replace("{heavy}", repr(set(HEAVY)))

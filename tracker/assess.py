@@ -18,6 +18,7 @@ from tracker.evidence.bundle import Evidence, RunPoint
 from tracker.evidence.keyword import parse_keyword
 from tracker.evidence.results import FAILING, FileCoverage, RunRecord, TestOutcome
 from tracker.evidence.workspace import CheckResult, ItemEvidence, LinkResult
+from tracker.history.signoff import SignOff
 from tracker.plan.measures import parse_measure
 from tracker.plan.model import Claim, Item, LinkKind, Metric, Phase, Plan
 from tracker.problems import Problem, Severity
@@ -196,6 +197,7 @@ class Assessment:
     updated: dt.date | None
     warnings: tuple[Problem, ...] = field(default=())
     run: RunRecord | None = None  #: the run the statuses are judged on
+    signoffs: tuple[SignOff, ...] = ()  #: reviews and approvals recorded in git
 
     @property
     def done(self) -> int:
@@ -264,7 +266,7 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     metrics = tuple(_metric(m, evidence.run, evidence.history) for m in plan.metrics)
     return Assessment(plan=plan, today=today, items=tuple(items), phases=tuple(phases),
                       metrics=metrics, review=review, updated=evidence.plan_updated,
-                      warnings=tuple(warnings), run=evidence.run)
+                      warnings=tuple(warnings), run=evidence.run, signoffs=evidence.signoffs)
 
 
 class _RunView:

@@ -68,14 +68,14 @@ def _load(plan_path: Path) -> LoadResult:
 
 
 def _assessment(plan_path: Path, today: dt.date, *, quiet_warnings: bool = False,
-                runs: bool = True) -> Assessment:
+                runs: bool = True, signoffs: bool = True) -> Assessment:
     from tracker.assess import assess
     from tracker.evidence.gather import gather
 
     plan = _load(plan_path).plan
     assert plan is not None  # _load exits otherwise
     try:
-        evidence = gather(plan, plan_path, runs=runs)
+        evidence = gather(plan, plan_path, runs=runs, signoffs=signoffs)
     except Exception as exc:
         from tracker.store import StoreError
 
@@ -83,9 +83,8 @@ def _assessment(plan_path: Path, today: dt.date, *, quiet_warnings: bool = False
             fail(str(exc))
         raise
     errors = [p for p in evidence.workspace.problems if p.severity.value == "error"]
-    if not quiet_warnings:
-        for problem in evidence.workspace.problems:
-            click.echo(str(problem), err=True)
+    for problem in evidence.workspace.problems if not quiet_warnings else errors:
+        click.echo(str(problem), err=True)
     if errors:
         raise click.exceptions.Exit(EXIT_BAD)
     return assess(plan, evidence, today)
@@ -494,6 +493,22 @@ def status(plan_path: Path, as_json: bool, show_all: bool, required: tuple[str, 
         for line in not_done:
             click.echo(f"required but not done: {line}", err=True)
         raise click.exceptions.Exit(EXIT_NO)
+
+
+def _register() -> None:
+    """Commands kept in their own modules (each imports its heavy parts lazily)."""
+    from tracker.commands.reviews import (
+        approve_command,
+        hooks_command,
+        remind_command,
+        review_command,
+    )
+
+    for command in (remind_command, review_command, approve_command, hooks_command):
+        cli.add_command(command)
+
+
+_register()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from tracker.evidence.results import FileCoverage, RunRecord
 from tracker.evidence.workspace import Workspace
+from tracker.history.signoff import SignOff
 
 
 @dataclass(frozen=True)
@@ -32,3 +33,4 @@ class Evidence:
     current_hashes: dict[str, str] = field(default_factory=dict)  #: sha1 of files runs depend on
     history: tuple[RunPoint, ...] = ()  #: recorded runs, oldest first
     first_coverage: tuple[FileCoverage, ...] = ()  #: per-file coverage of the oldest run kept
+    signoffs: tuple[SignOff, ...] = ()  #: reviews and approvals recorded in git

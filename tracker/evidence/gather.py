@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -9,11 +10,13 @@ from tracker.evidence.bundle import Evidence, RunPoint
 from tracker.evidence.layering import MAX_LAYERS, is_partial, layer
 from tracker.evidence.workspace import Workspace, gather_workspace
 from tracker.history.gitcli import last_change
+from tracker.history.signoff import SignOff, SignOffError, read_signoffs
 from tracker.paths import default_store_path
 from tracker.plan.model import Plan
 
 
-def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200) -> Evidence:
+def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200,
+           signoffs: bool = True) -> Evidence:
     """Collect the evidence ``assess`` needs; links are relative to the plan's folder.
 
     With ``runs``, the latest recorded run and up to ``history`` earlier ones are read from the
@@ -23,11 +26,13 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
     root = plan_path.resolve().parent
     workspace = gather_workspace(plan, root)
     updated = last_change(plan_path)
+    signed = _signoffs(plan, plan_path) if signoffs else ()
+    base = Evidence(workspace=workspace, plan_updated=updated, signoffs=signed)
     if not runs:
-        return Evidence(workspace=workspace, plan_updated=updated)
+        return base
     path = default_store_path(root)
     if not path.is_file():
-        return Evidence(workspace=workspace, plan_updated=updated)
+        return base
     from tracker.store import Store
 
     with Store.open(path) as store:
@@ -46,11 +51,19 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
                  (s.finished - s.started).total_seconds())
         for s in reversed(summaries))
     if not chain:
-        return Evidence(workspace=workspace, plan_updated=updated, history=points)
+        return dataclasses.replace(base, history=points)
     ran = {o.file for run in chain[1:] for o in run.outcomes}
     hashes = _current_hashes(root, workspace, ran)
-    return Evidence(workspace=workspace, plan_updated=updated, run=layer(chain, hashes),
-                    current_hashes=hashes, history=points, first_coverage=first)
+    return dataclasses.replace(base, run=layer(chain, hashes), current_hashes=hashes,
+                               history=points, first_coverage=first)
+
+
+def _signoffs(plan: Plan, plan_path: Path) -> tuple[SignOff, ...]:
+    """Reviews and approvals from git; none outside a repository or when git fails."""
+    try:
+        return read_signoffs(plan_path, since=plan.created)
+    except SignOffError:
+        return ()
 
 
 def _current_hashes(root: Path, workspace: Workspace, also: set[str]) -> dict[str, str]:

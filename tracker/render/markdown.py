@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from tracker.assess import Assessment, ItemAssessment, PhaseAssessment, Status
 from tracker.evidence.workspace import CheckResult, LinkResult
+from tracker.history.signoff import latest_approvals, past_reviews
 from tracker.plan.model import Phase, Section
 from tracker.text import md_block, md_cell, md_code, md_inline
 
@@ -17,6 +18,7 @@ AS_OF_LABEL = "**As of:**"
 EVIDENCE_LABEL = "**Evidence:**"
 NO_RUNS = "test results not included"
 BAR_WIDTH = 10
+PAST_REVIEWS = 5
 
 
 def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
@@ -254,8 +256,15 @@ def _approvals(a: Assessment) -> list[str]:
     if not a.plan.approvals:
         return []
     out = ["## Approvals", "", "| Role | Name | Date | Signature |", "|---|---|---|---|"]
-    for ap in a.plan.approvals:
-        out.append(f"| {md_cell(ap.role)} | {md_cell(ap.name)} | — | — |")
+    for ap, signed in latest_approvals(a.plan.approvals, a.signoffs):
+        if signed is None:
+            out.append(f"| {md_cell(ap.role)} | {md_cell(ap.name)} | — | — |")
+            continue
+        signature = signed.signature_text()
+        if not signed.current:
+            signature += "; approved an earlier version"
+        out.append(f"| {md_cell(ap.role)} | {md_cell(signed.name)} | "
+                   f"{signed.date.isoformat()} | {md_cell(signature)} |")
     return [*out, ""]
 
 
@@ -286,4 +295,12 @@ def _review(a: Assessment) -> list[str]:
     if review.reviewers:
         parts.append("reviewers: " + ", ".join(md_inline(r) for r in review.reviewers))
     out.append(" · ".join(parts))
+    reviews = past_reviews(a.signoffs)
+    if reviews:
+        shown = [f"{r.date.isoformat()} by {md_inline(r.name)}"
+                 + (f" ({md_inline(r.note.splitlines()[0])})" if r.note else "")
+                 for r in reviews[:PAST_REVIEWS]]
+        more = (f" and {len(reviews) - PAST_REVIEWS} earlier"
+                if len(reviews) > PAST_REVIEWS else "")
+        out += ["", "**Past reviews:** " + "; ".join(shown) + more]
     return [*out, ""]

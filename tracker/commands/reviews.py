@@ -1,0 +1,324 @@
+"""Commands about the plan's dates and sign-offs: remind, review, approve, hooks install.
+
+Thin like the rest of the command layer: reminders are chosen by :mod:`tracker.reminders`
+from the one Assessment, the calendar is written by :mod:`tracker.render.ics`, plan.yaml is
+edited by :mod:`tracker.plan.edit` and sign-offs are recorded by
+:mod:`tracker.history.signoff`. ``remind`` runs from git hooks and cron, so it imports neither
+GitPython nor Textual. The CLI registers these objects with ``cli.add_command``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+# The same --plan and --today as tracker.cli's. Defined here, not imported, because the CLI
+# imports this module to register its commands: importing tracker.cli at the top of this
+# module would be circular. Its helpers are imported inside the commands instead.
+plan_option = click.option("--plan", "plan_path", default="plan.yaml", show_default=True,
+                           type=click.Path(path_type=Path), help="The plan (plan.yaml).")
+today_option = click.option("--today", metavar="YYYY-MM-DD",
+                            help="Judge dates as of this day instead of today.")
+
+#: First comment line of every hook tracker writes; a hook without it is not ours to replace.
+HOOK_MARKER = "# tracker-hook: reminders"
+HOOKS = ("post-merge", "post-checkout")
+JSON_FORMAT = 1
+
+_WITHIN = re.compile(r"^\s*([0-9]+)\s*(d|day|days|w|wk|week|weeks)?\s*$")
+
+
+# -- remind -----------------------------------------------------------------------------------
+
+
+@click.command("remind")
+@plan_option
+@click.option("--within", default="7d", show_default=True, metavar="DAYS",
+              help="Also remind of what is due within this long: 7d, 2w, or 0 for only what "
+                   "is overdue or due today.")
+@click.option("--json", "as_json", is_flag=True, help="Print the reminders as JSON.")
+@click.option("--ics", "ics_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="Also write the review and phase due dates as an iCalendar file (with "
+                   "alarms; re-importing it updates the events instead of adding copies).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print nothing when nothing is due (for git hooks and cron).")
+@today_option
+def remind_command(plan_path: Path, within: str, as_json: bool, ics_file: Path | None,
+                   quiet: bool, today: str | None) -> None:
+    """Print what is overdue or due soon, most urgent first: the review, phases, items.
+
+    Exit 0 when nothing is overdue, 1 when something is (for cron and CI), 2 when the plan
+    is broken.
+    """
+    from tracker.cli import EXIT_NO, _assessment, _today, fail
+    from tracker.reminders import reminders
+
+    day = _today(today)
+    days = _within_days(within)
+    assessment = _assessment(plan_path, day, quiet_warnings=True)
+    found = reminders(assessment, days)
+    if ics_file is not None:
+        from tracker.fsutil import write_atomic
+        from tracker.render.ics import render_ics
+
+        try:
+            write_atomic(ics_file, render_ics(assessment))
+        except OSError as exc:
+            fail(f"{ics_file}: cannot write it ({exc.strerror}): check the folder")
+        click.echo(f"wrote {ics_file}", err=True)
+    if as_json:
+        click.echo(json.dumps({
+            "format": JSON_FORMAT, "today": day.isoformat(), "within_days": days,
+            "overdue": sum(1 for r in found if r.overdue),
+            "reminders": [{"kind": r.kind.value, "id": r.subject, "due": r.due.isoformat(),
+                           "days_left": r.days_left, "overdue": r.overdue, "text": r.text}
+                          for r in found],
+        }, indent=2, ensure_ascii=False))
+    elif found:
+        for reminder in found:
+            click.echo(reminder.text)
+    elif not quiet:
+        click.echo(f"Nothing overdue or due within {_days(days)}.")
+    if any(r.overdue for r in found):
+        raise click.exceptions.Exit(EXIT_NO)
+
+
+def _within_days(text: str) -> int:
+    from tracker.cli import fail
+
+    match = _WITHIN.match(text)
+    if match is None:
+        fail(f"--within {text!r}: write days or weeks, such as 7d or 2w (0 for only what is "
+             "overdue or due today)")
+    count = int(match.group(1))
+    return count * 7 if (match.group(2) or "d").startswith("w") else count
+
+
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+# -- review -----------------------------------------------------------------------------------
+
+
+@click.command("review")
+@plan_option
+@click.option("--by", "name", required=True, metavar="NAME", help="Who reviewed the plan.")
+@click.option("--note", metavar="TEXT", help="What the review found or decided.")
+@today_option
+def review_command(plan_path: Path, name: str, note: str | None, today: str | None) -> None:
+    """Record that the plan was reviewed today, and schedule the next review.
+
+    Sets review.next in plan.yaml to today plus review.every (changing nothing else in the
+    file) and commits plan.yaml, as reviewed, alone with a "Reviewed-by: NAME" trailer, so
+    the document can list past reviews. Other staged changes are left staged.
+    """
+    from tracker.cli import _load, _today, fail
+    from tracker.history.signoff import SignOffError, record_review, repository_root
+    from tracker.plan.edit import EditError, update_review_next, write_text
+
+    day = _today(today)
+    name = _person(name)
+    plan = _load(plan_path).plan
+    assert plan is not None  # _load exits otherwise
+    review = plan.review
+    if review is None or review.every_days is None:
+        fail(f"{plan_path}: the plan's review has no 'every': add it under review (such as "
+             "every: 14d) so the next review can be scheduled")
+    next_day = day + dt.timedelta(days=review.every_days)
+    if review.reviewers and name.casefold() not in {r.casefold() for r in review.reviewers}:
+        click.echo(f"note: {name} is not one of the plan's reviewers "
+                   f"({', '.join(review.reviewers)})", err=True)
+    try:
+        repository_root(plan_path)
+    except SignOffError as exc:
+        fail(f"{plan_path}: cannot record the review: {exc}")
+    try:
+        edit = update_review_next(plan_path, next_day,
+                                  validate=lambda text: _still_valid(plan_path, text))
+    except EditError as exc:
+        message = str(exc)
+        fail(message if message.startswith(f"{plan_path}:") else f"{plan_path}: {message}")
+    try:
+        done = record_review(plan_path, name, title=plan.title, next_review=next_day,
+                             note=note, when=_noon(day) if today is not None else None)
+    except SignOffError as exc:
+        try:
+            write_text(plan_path, edit.before)
+        except EditError as undo:
+            fail(f"{plan_path}: the review was not recorded ({exc}), and the old plan could "
+                 f"not be restored ({undo}): set review.next back by hand")
+        fail(f"{plan_path}: the review was not recorded and the plan is unchanged: {exc}")
+    for line in done.notes:
+        click.echo(f"note: {line}", err=True)
+    signed = f", {done.signoff.signature_words()}" if done.signoff else ""
+    click.echo(f"recorded the review by {name} in commit {done.commit[:10]}{signed}; "
+               f"next review {next_day.isoformat()} (set in {plan_path})")
+
+
+def _noon(day: dt.date) -> dt.datetime:
+    """A review recorded ``--today`` another day is dated at that day's local noon."""
+    return dt.datetime.combine(day, dt.time(12)).astimezone()
+
+
+def _still_valid(plan_path: Path, text: str) -> None:
+    """Refuse an edit that would make the plan invalid (a next review before ``created``)."""
+    from tracker.plan.edit import EditError
+    from tracker.plan.load import load_plan_text
+
+    result = load_plan_text(text, str(plan_path), root=plan_path.resolve().parent)
+    if result.errors:
+        raise EditError(f"the new review date would make the plan invalid: "
+                        f"{result.errors[0]}")
+
+
+def _person(name: str) -> str:
+    from tracker.cli import fail
+
+    cleaned = " ".join(name.split())
+    if not cleaned or any(c in cleaned for c in "<>") or not cleaned.isprintable():
+        fail(f"--by {name!r}: give a person's name on one line, without < or >")
+    return cleaned
+
+
+# -- approve ----------------------------------------------------------------------------------
+
+
+@click.command("approve")
+@plan_option
+@click.option("--role", required=True, metavar="ROLE",
+              help="One of the plan's approval roles (approvals: in plan.yaml).")
+@click.option("--by", "name", required=True, metavar="NAME", help="Who approves.")
+def approve_command(plan_path: Path, role: str, name: str) -> None:
+    """Record a sign-off of the committed plan for one of its approval roles.
+
+    Makes an empty commit with an "Approved-by: NAME (ROLE)" trailer (nothing staged goes
+    into it; commit.gpgSign applies, so it can be signed). The document's approvals table
+    shows the name, date and signature from that commit, and "approved an earlier version"
+    once the plan changes.
+    """
+    import difflib
+
+    from tracker.cli import _load, fail
+    from tracker.history.signoff import SignOffError, match_role, record_approval
+
+    name = _person(name)
+    plan = _load(plan_path).plan
+    assert plan is not None
+    roles = [a.role for a in plan.approvals]
+    matched = match_role(role, plan.approvals)
+    if matched is None:
+        if not roles:
+            fail(f"--role {role!r}: {plan_path} lists no approvals: add approvals: with the "
+                 "roles that sign off, such as [{role: Tech Lead}]")
+        close = difflib.get_close_matches(role, roles, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        fail(f"--role {role!r}: not an approval role of {plan_path} (its roles: "
+             f"{', '.join(roles)}){hint}")
+    expected = next((a.name for a in plan.approvals if a.role == matched and a.name), None)
+    if expected and expected.casefold() != name.casefold():
+        click.echo(f"note: {plan_path} names {expected} for {matched}", err=True)
+    try:
+        done = record_approval(plan_path, name, matched, title=plan.title)
+    except SignOffError as exc:
+        fail(f"{plan_path}: the approval was not recorded: {exc}")
+    for line in done.notes:
+        click.echo(f"note: {line}", err=True)
+    signed = f", {done.signoff.signature_words()}" if done.signoff else ""
+    click.echo(f"recorded the approval by {name} as {matched} in commit "
+               f"{done.commit[:10]}{signed}")
+
+
+# -- hooks ------------------------------------------------------------------------------------
+
+
+@click.group("hooks")
+def hooks_command() -> None:
+    """Git hooks that print the plan's reminders after a merge or a branch switch."""
+
+
+@hooks_command.command("install")
+@plan_option
+def install_hooks(plan_path: Path) -> None:
+    """Add post-merge and post-checkout hooks that print due reminders.
+
+    The hooks never block git (they always exit 0). A hook tracker did not write is never
+    replaced: install refuses and says how to chain the reminder into it.
+    """
+    from tracker.cli import fail
+
+    if not plan_path.is_file():
+        fail(f"{plan_path}: no such file: pass the plan's path with --plan")
+    folder = plan_path.absolute().parent
+    try:
+        done = subprocess.run(["git", "rev-parse", "--show-toplevel", "--git-path", "hooks"],
+                              cwd=folder, capture_output=True, text=True, timeout=30,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        fail(f"cannot run git ({exc}): install git")
+    lines = done.stdout.splitlines()
+    if done.returncode != 0 or len(lines) != 2:
+        fail(f"{folder} is not in a git work tree: hooks belong to a repository; run "
+             "`git init` or pass --plan inside one")
+    top, hooks_dir = Path(lines[0]), Path(os.path.normpath(folder / lines[1]))
+    try:
+        rel = (folder.resolve() / plan_path.name).relative_to(top.resolve()).as_posix()
+    except ValueError:
+        rel = str(plan_path.absolute())
+    chain = f"tracker remind --plan {shlex.quote(rel)} --quiet || true"
+    foreign = [path for path in (hooks_dir / hook for hook in HOOKS)
+               if path.exists() and not _ours(path)]
+    if foreign:
+        names = " and ".join(str(p) for p in foreign)
+        fail(f"{names} {'exists' if len(foreign) == 1 else 'exist'} and tracker did not write "
+             f"{'it' if len(foreign) == 1 else 'them'}; nothing installed. To chain the "
+             f"reminders, add this line to {'it' if len(foreign) == 1 else 'each'}: {chain}")
+    from tracker.fsutil import write_atomic
+
+    for hook in HOOKS:
+        path = hooks_dir / hook
+        existed = path.exists()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, hook_script(hook, rel, sys.executable))
+            path.chmod(0o755)
+        except OSError as exc:
+            fail(f"{path}: cannot write it ({exc.strerror}): check the folder's permissions")
+        click.echo(f"{'updated' if existed else 'installed'} {path}")
+
+
+def _ours(path: Path) -> bool:
+    try:
+        return HOOK_MARKER in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def hook_script(hook: str, plan: str, python: str) -> str:
+    """The shell script of a reminder hook: runs ``tracker remind`` and always exits 0."""
+    skip = ('[ "$3" = "1" ] || exit 0  # a file checkout, not a branch switch\n'
+            if hook == "post-checkout" else "")
+    args = f"remind --plan {shlex.quote(plan)} --quiet"
+    py = shlex.quote(python)
+    return (
+        "#!/bin/sh\n"
+        f"{HOOK_MARKER} (written by `tracker hooks install`; delete this file to remove it)\n"
+        "# Prints the testing plan's overdue and due-soon reminders. Never blocks git: it\n"
+        "# always exits 0.\n"
+        f"{skip}"
+        'cd "$(git rev-parse --show-toplevel 2>/dev/null || pwd)" || exit 0\n'
+        f"if [ -x {py} ]; then\n"
+        f"  {py} -m tracker {args} || true\n"
+        "elif command -v tracker >/dev/null 2>&1; then\n"
+        f"  tracker {args} || true\n"
+        "fi\n"
+        "exit 0\n"
+    )
