@@ -19,7 +19,7 @@ from tracker.tui.screens.history import HistoryScreen
 from tracker.tui.screens.metrics import MetricsScreen
 from tracker.tui.widgets.plan_tree import PlanTree
 
-from ..helpers import git, write
+from ..helpers import git, run_cli, write
 from .conftest import TODAY
 
 
@@ -148,6 +148,20 @@ async def test_metrics_and_history_screens(project):
                 break
         assert isinstance(app.screen, HistoryScreen)
         assert app.screen.data.first_seen["payment-errors"][1].isoformat() == "2026-03-05"
+
+
+async def test_reminders_view_matches_tracker_remind(project):
+    from tracker.tui.screens.reminders import RemindersScreen
+
+    app = make_app(project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert "Phase 1 late by 5 days" in rendered(app.query_one("#header", Static))
+        await pilot.press("d")
+        assert isinstance(app.screen, RemindersScreen)
+        table = app.screen.query_one("#reminders-table")
+        texts = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+    done = run_cli("remind", "--today", TODAY.isoformat(), cwd=project)
+    assert texts == done.stdout.strip().splitlines()
 
 
 async def test_command_palette_lists_actions(project):

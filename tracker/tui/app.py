@@ -53,6 +53,8 @@ class TrackerApp(App[int]):
                 id="plan.filter"),
         Binding("m", "metrics", "Metrics", id="view.metrics"),
         Binding("h", "history", "History", id="view.history"),
+        Binding("d", "reminders", "Due", tooltip="What is overdue or due soon",
+                id="view.reminders"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="plan.reload"),
     ]
 
@@ -200,6 +202,13 @@ class TrackerApp(App[int]):
         assessment = self.current_assessment()
         if assessment is not None:
             self.push_screen(MetricsScreen(assessment))
+
+    def action_reminders(self) -> None:
+        from tracker.tui.screens.reminders import RemindersScreen
+
+        assessment = self.current_assessment()
+        if assessment is not None:
+            self.push_screen(RemindersScreen(assessment))
 
     def action_history(self) -> None:
         self.history_worker()

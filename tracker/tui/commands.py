@@ -16,6 +16,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("run: cancel", "cancel_run", "Stop the running suite; earlier runs stay intact"),
     ("view: metrics", "metrics", "Metrics with targets and trends"),
     ("view: history", "history", "Coverage and test count over runs and commits"),
+    ("view: reminders", "reminders", "What is overdue or due soon"),
     ("view: toggle dark mode", "toggle_dark", "Switch between light and dark themes"),
     ("view: change theme", "change_theme", "Pick one of Textual's themes"),
 )

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tracker.assess import Assessment
+from tracker.reminders import ReminderKind, headline, reminders
 from tracker.tui.format import user
 
 
@@ -40,9 +41,10 @@ class PlanHeader(Static):
                 banner.append(user(", ".join(review.reviewers)))
             banner.append(")")
             line.append_text(banner)
-        late = [p for p in a.phases if p.late]
-        if late:
+        urgent = headline([r for r in reminders(a) if r.kind is not ReminderKind.REVIEW])
+        if urgent:
             line.append("\n")
-            line.append(f"⚠ {len(late)} phase(s) late: ", style="bold red")
-            line.append(user(", ".join(f"{p.phase.id} ({p.days_late}d)" for p in late)))
+            line.append("⚠ ", style="bold red")
+            line.append(user(urgent))
+            line.append("  (d: all reminders)", style="dim")
         self.update(line)
