@@ -42,7 +42,9 @@ def recorded_run(minutes: int = 0, failing: bool = False) -> RunRecord:
 def project(tmp_path: Path) -> Path:
     """The sample plan in a git repository, with two recorded runs (the last one failing)."""
     root = tmp_path / "shop"
-    shutil.copytree(SAMPLE, root)
+    # only the files git tracks: caches left by other runs would change the commit's hash
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns("__pycache__", ".tracker",
+                                                                ".pytest_cache"))
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "sample")
