@@ -497,6 +497,7 @@ def status(plan_path: Path, as_json: bool, show_all: bool, required: tuple[str, 
 
 def _register() -> None:
     """Commands kept in their own modules (each imports its heavy parts lazily)."""
+    from tracker.commands.importer import import_command
     from tracker.commands.reviews import (
         approve_command,
         hooks_command,
@@ -504,7 +505,8 @@ def _register() -> None:
         review_command,
     )
 
-    for command in (remind_command, review_command, approve_command, hooks_command):
+    for command in (remind_command, review_command, approve_command, hooks_command,
+                    import_command):
         cli.add_command(command)
 
 

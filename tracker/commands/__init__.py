@@ -1,5 +1,5 @@
-"""Commands that live in their own modules, registered on the ``tracker`` group by cli.py.
+"""Commands kept in their own modules, registered on the ``tracker`` group by cli.py.
 
-Each module holds one click command and imports what it needs inside the command, so that
-registering it costs nothing at start-up.
+Each module holds one command or a few related ones and imports what they need inside the
+command functions, so that registering them costs nothing at start-up.
 """

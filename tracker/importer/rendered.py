@@ -1,0 +1,245 @@
+"""Reading back what ``tracker render`` wrote: item detail lines, evidence, phase facts.
+
+A rendered document shows each item's id as inline code, its claim and note in the detail
+line under it ("claimed done, unverified: NOTE", "skipped: NOTE", "(claimed done: NOTE)")
+and its links in the evidence part. Parsing these back is what makes import → render →
+import keep the same plan. The vocabulary (status icons, labels) is the renderer's own,
+imported from it, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from tracker.assess import Status
+from tracker.importer.draft import Link
+from tracker.importer.inline import iso_dates, parse_date, unescape_inline
+from tracker.importer.markdown import code_span
+from tracker.plan.fields import CLAIMS
+from tracker.render.markdown import GENERATED
+
+GENERATED_PREFIX = GENERATED.split("{", 1)[0]
+PROGRESS_HEADER = "| Phase | Done | Progress | Due | State |"
+_ICONS = {status.icon: status for status in Status}
+_CLAIMS = sorted(CLAIMS, key=len, reverse=True)
+_CHECK = re.compile(r"(.+) (contains|lacks) ('.*'|\".*\")")
+_GLOB_CHECK = re.compile(r"at least ([0-9]+) files match (.+)")
+_EVERY = re.compile(r"(?i)(?:every\s+)?([0-9]{1,3})\s*(d|days?|w|wks?|weeks?)")
+_GLOB_CHARS = set("*?[")
+
+
+@dataclass
+class Detail:
+    """What an item's detail line says: the claim, note, owner, due date and links."""
+
+    claim: str | None = None
+    note: str | None = None
+    owner: str | None = None
+    due: dt.date | None = None
+    tests: list[Link] = field(default_factory=list)
+    files: list[Link] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+
+
+def is_generated(lines: list[str]) -> bool:
+    """True when the document says it was rendered by tracker."""
+    return any(line.startswith(GENERATED_PREFIX) for line in lines[:5])
+
+
+def is_detail(text: str) -> bool:
+    """True for the indented status line the renderer writes under each item."""
+    if not text.startswith("  ") or len(text) > 100_000:
+        return False
+    stripped = text.strip()
+    return len(stripped) > 2 and stripped[0] in _ICONS and stripped[1] == " "
+
+
+def parse_detail(text: str) -> Detail:
+    """Claim, note, owner, due date and links from a detail line."""
+    stripped = text.strip()
+    status = _ICONS[stripped[0]]
+    parts = stripped[2:].split(" · ")
+    detail = Detail()
+    if len(parts) > 1 and parts[-1].startswith("**late by "):
+        parts.pop()
+    if len(parts) > 1 and parts[-1].startswith("due ") and iso_dates(parts[-1]):
+        detail.due = iso_dates(parts[-1])[0]
+        parts.pop()
+    if len(parts) > 1 and parts[-1].startswith("owner: "):
+        detail.owner = unescape_inline(parts.pop()[len("owner: "):])
+    if len(parts) > 1 and parts[-1].startswith("evidence: "):
+        detail.tests, detail.files, detail.targets = parse_evidence(parts.pop()[10:])
+    detail.claim, detail.note = _claim(status, " · ".join(parts))
+    return detail
+
+
+def _claim(status: Status, words: str) -> tuple[str | None, str | None]:
+    """Claim and note from the status words (see ``_status_words`` in the renderer)."""
+    if status is Status.CLAIMED:
+        rest = words.removeprefix("claimed done, unverified")
+        return "done", unescape_inline(rest[2:]) if rest.startswith(": ") else None
+    if status in (Status.SKIPPED, Status.BLOCKED):
+        rest = words.removeprefix(f"{status.value}: ")
+        return status.value, None if rest == status.value else unescape_inline(rest)
+    if not words.endswith(")"):
+        return None, None
+    found = [(i, marker) for marker in (" (claimed ", " (note: ")
+             if (i := words.find(marker)) >= 0]
+    if not found:
+        return None, None
+    index, marker = min(found)
+    inside = words[index + len(marker):-1]
+    if marker == " (note: ":
+        return None, unescape_inline(inside)
+    for claim in _CLAIMS:
+        if inside == claim:
+            return claim, None
+        if inside.startswith(claim + ": "):
+            return claim, unescape_inline(inside[len(claim) + 2:])
+    return None, None
+
+
+def _split_top(text: str) -> list[str]:
+    """``text`` split at ", " outside inline code."""
+    out, start, index = [], 0, 0
+    while index < len(text):
+        if text[index] == "`":
+            span = code_span(text, index)
+            if span is not None:
+                index = span[1]
+                continue
+            while index < len(text) and text[index] == "`":
+                index += 1
+            continue
+        if text.startswith(", ", index):
+            out.append(text[start:index])
+            index += 2
+            start = index
+            continue
+        index += 1
+    out.append(text[start:])
+    return out
+
+
+def _spans(text: str) -> list[str]:
+    out, index = [], 0
+    while index < len(text):
+        span = code_span(text, index) if text[index] == "`" else None
+        if span is None:
+            index += 1
+            continue
+        out.append(span[0].replace("\\|", "|"))
+        index = span[1]
+    return out
+
+
+def parse_evidence(text: str) -> tuple[list[Link], list[Link], list[str]]:
+    """Test links, file checks and targets from "evidence: `a` (2 tests), `b exists` ✔, …"."""
+    tests: list[Link] = []
+    files: list[Link] = []
+    targets: list[str] = []
+    in_targets = False
+    for segment in _split_top(text):
+        if in_targets or segment.startswith("targets "):
+            in_targets = True
+            targets.extend(_spans(segment))
+            continue
+        span = code_span(segment, 0)
+        if span is None:
+            continue  # "2 marked `plan(id)`": tests link themselves, nothing to keep
+        content = span[0].replace("\\|", "|")
+        tail = segment[span[1]:].strip()
+        if tail.startswith(("✔", "✘")):
+            check = file_check(content)
+            if check is not None:
+                files.append(check)
+        else:
+            tests.append(test_link(content))
+    return tests, files, targets
+
+
+def test_link(text: str) -> Link:
+    """A test link from its display form (``marker: slow`` or a path, glob or node id)."""
+    for kind in ("marker", "fixture", "keyword"):
+        if text.startswith(kind + ": "):
+            return {kind: text[len(kind) + 2:]}
+    return text
+
+
+def file_check(text: str) -> Link | None:
+    """A file check from its display form (``str(FileCheck)``)."""
+    if text.endswith(" exists"):
+        path = text[:-len(" exists")]
+        return {"path": path} if _GLOB_CHARS & set(path) else path
+    if text.endswith(" is absent"):
+        return {"absent": text[:-len(" is absent")]}
+    match = _GLOB_CHECK.fullmatch(text)
+    if match:
+        count = int(match.group(1))
+        return {"glob": match.group(2)} | ({"min_files": count} if count != 1 else {})
+    match = _CHECK.fullmatch(text)
+    if match:
+        try:
+            pattern = ast.literal_eval(match.group(3))
+        except (ValueError, SyntaxError):
+            return None
+        if isinstance(pattern, str):
+            return {"file": match.group(1), match.group(2): pattern}
+    return None
+
+
+def facts_line(text: str) -> tuple[dt.date | None, dt.date | None] | None:
+    """(start, due) from the italic line under a rendered phase heading, or None."""
+    stripped = text.strip()
+    if not (stripped.startswith("_") and stripped.endswith("_") and " done" in stripped):
+        return None
+    first = stripped[1:-1].split(" · ", 1)[0]
+    if " → " not in first:
+        return None, None
+    start, due = (part.strip() for part in first.split(" → ", 1))
+    return (iso_dates(start)[0] if iso_dates(start) else None,
+            iso_dates(due)[0] if iso_dates(due) else None)
+
+
+def review_value(value: str) -> tuple[dt.date | None, str | None, list[str]] | None:
+    """(next date, interval, reviewers) from a review line's value, or None if unreadable.
+
+    Reads the renderer's "2026-03-16 (in 3 days) · every 14 days · reviewers: A, B" and the
+    usual hand-written "2026-02-25" or "March 1, 2026".
+    """
+    parts = value.split(" · ")
+    first = parts[0].strip()
+    when = parse_date(first)
+    if when is None and first != "not scheduled":
+        return None
+    every, reviewers = None, []
+    for part in parts[1:]:
+        part = part.strip()
+        if part.startswith("reviewers: "):
+            reviewers = [unescape_inline(r.strip()) for r in part[11:].split(", ") if r.strip()]
+        elif (interval := review_interval(part)) is not None:
+            every = interval
+        else:
+            return None
+    return when, every, reviewers
+
+
+def review_interval(text: str) -> str | None:
+    """"14d" from "every 14 days", "2w" from "every 2 weeks" or "biweekly"."""
+    lowered = text.strip().lower().rstrip(".")
+    if lowered in ("biweekly", "bi-weekly", "fortnightly", "every other week", "every fortnight"):
+        return "2w"
+    if lowered in ("weekly", "every week"):
+        return "1w"
+    if lowered in ("daily", "every day"):
+        return "1d"
+    match = _EVERY.fullmatch(lowered)
+    if match is None or int(match.group(1)) == 0:
+        return None
+    count, weeks = int(match.group(1)), match.group(2).startswith("w")
+    if not weeks and count % 7 == 0:  # "every 14 days" reads better as 2w
+        count, weeks = count // 7, True
+    return f"{count}{'w' if weeks else 'd'}"
