@@ -9,7 +9,9 @@
   divided by the same with 1 run stored (runs of 1,000 outcomes and 100 files). Goal: at most
   1.5, i.e. listing runs for trends does not re-read every run's outcomes.
 
-The inputs are generated from a fixed seed. Run on its own: ``python benchmarks/bench_store.py``.
+The inputs are generated from a fixed seed. ``BENCHMARKS`` lists both for ``run.py``
+(``store-write-20k`` as a value in seconds, ``store-history-200`` as a ratio), each one
+computing only its own row. Run on its own: ``python benchmarks/bench_store.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # measure this checkout's tracker, however this file is run
     sys.path.insert(0, str(REPO))
+
+from harness import BenchError, Benchmark, Options, Result  # noqa: E402  (this file's folder)
 
 from tracker.evidence.results import (  # noqa: E402
     OUTCOMES,
@@ -132,22 +136,49 @@ def bench_history(folder: Path) -> Row:
     return ("store-history-200", ratio, f"<= {HISTORY_GOAL}", ratio <= HISTORY_GOAL, detail)
 
 
+def _in_temp_folder(measure: Callable[[Path], Row], keep: bool = False) -> Row:
+    """One measurement in a fresh temporary folder, removed afterwards unless ``keep``."""
+    folder = Path(tempfile.mkdtemp(prefix="tracker-bench-store-"))
+    try:
+        return measure(folder)
+    finally:
+        if keep:
+            print(f"# store: folder kept at {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def bench() -> list[Row]:
     """Every store measurement, each in a fresh temporary folder."""
-    rows = []
-    for measure in (bench_write, bench_history):
-        folder = Path(tempfile.mkdtemp(prefix="tracker-bench-store-"))
-        try:
-            rows.append(measure(folder))
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-    return rows
+    return [_in_temp_folder(measure) for measure in (bench_write, bench_history)]
 
 
 def main() -> int:
     for name, value, goal, passed, detail in bench():
         print(f"{name}  {value:.3f}  goal {goal}  {'PASS' if passed else 'FAIL'}  ({detail})")
     return 0
+
+
+def _runner(measure: Callable[[Path], Row], goal: float, unit: str = "",
+            ) -> Callable[[Options], Result]:
+    """A run.py benchmark function: one of the measurements above, as a Result."""
+    def run(options: Options) -> Result:
+        name, value, _, passed, detail = _in_temp_folder(measure, keep=options.keep)
+        result = Result(name, value, goal, detail, unit=unit)
+        if result.passed != passed:  # the row and the line must never disagree
+            raise BenchError(f"verdicts differ for {name}: {value} against {goal}")
+        return result
+    return run
+
+
+BENCHMARKS = [
+    Benchmark("store-write-20k", WRITE_GOAL,
+              "seconds to store one run of 20,000 outcomes and 2,000 measured files",
+              _runner(bench_write, WRITE_GOAL, "s"), unit="s"),
+    Benchmark("store-history-200", HISTORY_GOAL,
+              "runs() + latest_run() with 200 runs stored vs. with 1 stored",
+              _runner(bench_history, HISTORY_GOAL)),
+]
 
 
 if __name__ == "__main__":

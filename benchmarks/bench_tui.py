@@ -182,7 +182,7 @@ BENCHMARKS = [
               first_screen),
     Benchmark("tui-live-delay", DELAY_GOAL,
               "median delay from a test finishing to its item changing in the tree",
-              live_delay),
+              live_delay, unit="s"),
 ]
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ takes the :class:`Options` and returns a :class:`Result`.
 
 Timings are ratios against a floor measured on the same machine, in the same way, interleaved
 with the subject, so that the goal does not depend on how fast the machine is or how busy it
-happens to be.
+happens to be. The exception is an in-process budget with a unit (``Result.unit``, e.g. seconds
+for the store's write), which is an absolute value against an absolute goal.
 """
 
 from __future__ import annotations
@@ -36,23 +37,36 @@ class Options:
     keep: bool = False  #: keep generated workspaces (their paths are printed) for profiling
 
 
+def goal_text(goal: float, unit: str = "") -> str:
+    """``goal<=2.0`` for a ratio, ``goal<0.5s`` for a value in ``unit``."""
+    return f"goal<{float(goal)}{unit}" if unit else f"goal<={float(goal)}"
+
+
 @dataclass(frozen=True)
 class Result:
-    """One benchmark's outcome: a measured ratio against an upper goal."""
+    """One benchmark's outcome: a measured ratio against an upper goal.
+
+    With a ``unit`` (such as ``"s"``), ``ratio`` holds an absolute measurement in that unit
+    instead, and the goal is a budget it must stay under (strictly): ``value=0.091s goal<0.5s``.
+    """
 
     name: str
-    ratio: float
-    goal: float  #: the ratio must be at most this
+    ratio: float  #: the measured ratio, or with ``unit`` the measured value
+    goal: float  #: the ratio must be at most this (the value, below it)
     detail: str = ""
     extra: tuple[str, ...] = ()  #: more lines, printed with --verbose
+    unit: str = ""  #: empty for a ratio
 
     @property
     def passed(self) -> bool:
-        return self.ratio <= self.goal
+        return self.ratio < self.goal if self.unit else self.ratio <= self.goal
 
     def line(self, width: int = 0) -> str:
         verdict = "PASS" if self.passed else "FAIL"
-        text = f"{self.name:<{width}}  ratio={self.ratio:.2f}  goal<={float(self.goal)}  {verdict}"
+        measured = (f"value={self.ratio:.3f}{self.unit}" if self.unit
+                    else f"ratio={self.ratio:.2f}")
+        text = (f"{self.name:<{width}}  {measured}  {goal_text(self.goal, self.unit)}  "
+                f"{verdict}")
         return f"{text}  ({self.detail})" if self.detail else text
 
 
@@ -64,6 +78,7 @@ class Benchmark:
     goal: float
     summary: str
     run: Callable[[Options], Result]
+    unit: str = ""  #: as Result.unit: empty when the goal is a ratio
 
 
 class BenchError(Exception):
@@ -135,7 +150,8 @@ def time_once(cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
 
 
 def interleaved(subject: Sequence[str], floor: Sequence[str], *, cwd: Path, runs: int,
-                env: dict[str, str] | None = None, warmup: int = 1) -> Timings:
+                env: dict[str, str] | None = None, warmup: int = 1,
+                before: Callable[[], None] | None = None) -> Timings:
     """Time ``subject`` and ``floor`` alternately, ``runs`` times each, after a warm-up.
 
     The warm-up fills the OS file cache and the bytecode cache, so every timed run starts the
@@ -143,16 +159,25 @@ def interleaved(subject: Sequence[str], floor: Sequence[str], *, cwd: Path, runs
 
     The order flips every round (subject first, then floor first) so that neither command
     always runs right after the other's disk or CPU activity.
+
+    ``before``, when given, is called (untimed) before every run of either command, e.g. to
+    remove files a command leaves behind.
     """
     env = env if env is not None else python_env()
+
+    def once(cmd: Sequence[str]) -> float:
+        if before is not None:
+            before()
+        return time_once(cmd, cwd, env)
+
     for _ in range(warmup):
-        time_once(subject, cwd, env)
-        time_once(floor, cwd, env)
+        once(subject)
+        once(floor)
     timings = Timings()
     for i in range(max(runs, MIN_RUNS)):
         order = ((subject, timings.subject), (floor, timings.floor))
         for cmd, out in order if i % 2 == 0 else reversed(order):
-            out.append(time_once(cmd, cwd, env))
+            out.append(once(cmd))
     return timings
 
 

@@ -433,12 +433,13 @@ def make_workspace(root: Path, shape: Shape | None = None) -> Workspace:
     text = plan_text(shape, ids, rng)
     plan = root / "plan.yaml"
     plan.write_text(text, encoding="utf-8")
-    _git_commit(root)
+    git_commit(root)
     return Workspace(root=root, plan=plan, items=len(flat), tests=total_tests,
                      plan_bytes=len(text.encode()))
 
 
-def _git_commit(root: Path) -> None:
+def git_commit(root: Path) -> None:
+    """Commit everything under ``root`` into a new git repository, on COMMIT_DATE."""
     env = {**os.environ, "GIT_AUTHOR_DATE": COMMIT_DATE, "GIT_COMMITTER_DATE": COMMIT_DATE,
            "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid",

@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # so bench modules can `import harness` however run.py is run
     sys.path.insert(0, str(HERE))
 
-from harness import MIN_RUNS, BenchError, Benchmark, Options  # noqa: E402
+from harness import MIN_RUNS, BenchError, Benchmark, Options, goal_text  # noqa: E402
 
 DEFAULT_RUNS = 7
 
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     benchmarks = discover()
     if args.list:
         for b in benchmarks:
-            print(f"{b.name}  goal<={float(b.goal)}  {b.summary}")
+            print(f"{b.name}  {goal_text(b.goal, b.unit)}  {b.summary}")
         return 0
     unknown = set(args.names) - {b.name for b in benchmarks}
     if unknown:
