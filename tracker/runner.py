@@ -189,6 +189,8 @@ def _follow(cmd: list[str], root: Path, env: dict[str, str], report: Path,
     except OSError as exc:
         raise RunError(f"cannot start {cmd[0]}: {exc.strerror}") from exc
     try:
+        if listener is None and cancel is None:
+            return proc.wait()  # nobody follows along: no polling delay at the end
         while True:
             code = proc.poll()
             if listener is not None:

@@ -103,14 +103,15 @@ class ItemAnnotator:
     """Puts what is known only next to the item (markers, fixtures, plan items) on its
     reports, where xdist carries it to the controller."""
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):
-        outcome = yield
-        report = outcome.get_result()
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
+                                  ) -> Any:
+        report = yield
         info = item.stash.get(_info_key, None)
         if info is None:
             info = item.stash[_info_key] = item_info(item)
         setattr(report, REPORT_ATTRIBUTE, info)
+        return report
 
 
 def item_info(item: pytest.Item) -> dict[str, list[str]]:
