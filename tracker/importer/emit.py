@@ -31,6 +31,7 @@ _UNSAFE = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ff
                      "|[\u2028\u2029\ufeff]")
 _UNSAFE_PLAIN = re.compile("[\t\n]|" + _UNSAFE.pattern)
 _ESCAPED = re.compile('["\\\\\t\n]|' + _UNSAFE.pattern)
+_FLOW_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9 ._/()+-]*$")
 _SIMPLE_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}
 
 
@@ -54,7 +55,7 @@ def _plain(text: str, flow: bool) -> bool:
         return False
     if text.lower() in _RESERVED or text.endswith(":") or ": " in text or " #" in text:
         return False
-    if flow and any(char in text for char in ",[]{}:"):
+    if flow and not _FLOW_PLAIN.match(text):  # PyYAML reads little else plainly in {...}
         return False
     return _UNSAFE_PLAIN.search(text) is None
 
