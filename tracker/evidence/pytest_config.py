@@ -1,6 +1,7 @@
 """The parts of a project's pytest configuration that decide which files hold tests.
 
-Read without importing pytest: ``tracker check`` and ``render`` must start fast. Sources in
+Read without importing pytest: ``tracker check`` and ``render`` must start fast, so even the
+TOML, INI and shell-word parsers are imported only for a file that needs them. Sources in
 pytest's own order of precedence: pytest.toml / .pytest.toml, pytest.ini / .pytest.ini,
 pyproject.toml ``[tool.pytest.ini_options]`` (or ``[tool.pytest]``), tox.ini ``[pytest]``,
 setup.cfg ``[tool:pytest]``.
@@ -8,11 +9,9 @@ setup.cfg ``[tool:pytest]``.
 
 from __future__ import annotations
 
-import configparser
-import shlex
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_NORECURSE = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv",
                      "{arch}", "__pycache__", "site-packages")
@@ -43,6 +42,8 @@ def _from_mapping(values: dict[str, object], source: str) -> PytestConfig:
     base = PytestConfig()
     addopts = values.get("addopts")
     if isinstance(addopts, str):
+        import shlex
+
         try:
             opts = tuple(shlex.split(addopts))
         except ValueError:
@@ -65,9 +66,8 @@ def read_pytest_config(root: Path) -> PytestConfig:
     for name in ("pytest.toml", ".pytest.toml"):
         path = root / name
         if path.is_file():
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+            data = _read_toml(path)
+            if data is None:
                 return PytestConfig()
             return _from_mapping(data.get("pytest", {}), name)
     for name, section in (("pytest.ini", "pytest"), (".pytest.ini", "pytest")):
@@ -76,10 +76,7 @@ def read_pytest_config(root: Path) -> PytestConfig:
             return _from_ini(path, section, name) or PytestConfig(source=name)
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
-            data = {}
+        data = _read_toml(pyproject) or {}
         tool = data.get("tool", {}).get("pytest", {})
         if isinstance(tool, dict) and tool:
             options = tool.get("ini_options", tool)
@@ -94,7 +91,19 @@ def read_pytest_config(root: Path) -> PytestConfig:
     return PytestConfig()
 
 
+def _read_toml(path: Path) -> dict[str, Any] | None:
+    """The TOML file's data; None when it cannot be read or parsed."""
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+        return None
+
+
 def _from_ini(path: Path, section: str, name: str) -> PytestConfig | None:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(path, encoding="utf-8")

@@ -2,23 +2,27 @@
 
 Resolves every test link (paths, globs, node ids, markers, fixtures, ``-k`` expressions and
 ``@pytest.mark.plan`` from the test side) to the tests the source holds, and runs every file
-check. Test files are read once, lazily: a plan that links only paths never scans the tree.
+check. Test files are read once, lazily: a plan that links only paths never scans the tree;
+and a file's tests are parsed again only when it changed (see :mod:`.scancache`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.evidence.keyword import parse_keyword
 from tracker.evidence.pytest_config import PytestConfig, read_pytest_config
+from tracker.evidence.scancache import ScanCache, Stamp
 from tracker.evidence.testscan import ScannedFile, StaticTest, is_test_file, scan_source
+from tracker.paths import DATA_DIR
 from tracker.plan.model import CheckKind, FileCheck, Item, LinkKind, Plan, TestLink
+from tracker.plan.yamlread import paused_gc
 from tracker.problems import Location, Problem, Severity
 
 #: A file larger than this is not searched by contains/lacks checks.
@@ -76,6 +80,9 @@ class ItemEvidence:
         return tuple(seen)
 
 
+_NO_EVIDENCE = ItemEvidence()
+
+
 @dataclass
 class Workspace:
     """The workspace evidence of a whole plan."""
@@ -87,37 +94,88 @@ class Workspace:
 
 
 class _Index:
-    """Lazily scanned test files of the repository."""
+    """The repository's test files, scanned lazily, and file-system facts asked for repeatedly.
 
-    def __init__(self, root: Path, config: PytestConfig) -> None:
+    A big plan names the same files, folders and globs many times over; each is looked at once.
+    """
+
+    def __init__(self, root: Path, config: PytestConfig, cache: ScanCache | None = None) -> None:
         self.root = root
         self.config = config
+        self.cache = cache
+        self._root_text = os.fspath(root)
         self._files: list[str] | None = None
         self._scanned: dict[str, ScannedFile] = {}
         self._bytes: dict[str, bytes] = {}
+        self._stamps: dict[str, Stamp | None] = {}
         self._by_id: dict[str, dict[str, StaticTest]] = {}
         self._globs: dict[str, list[str]] = {}
+        self._named: list[tuple[StaticTest, tuple[str]]] | None = None
         self._real_root = os.path.realpath(root)
         self._real_dirs: dict[str, str] = {}
+        self._inside: dict[str, bool] = {}
+        self._paths: dict[str, Path | None] = {}
+        self._modes: dict[str, int] = {}
 
-    def inside(self, path: Path) -> bool:
-        """True when ``path`` (after symlinks) stays under the root. Cached per folder."""
+    def inside(self, path: Path | str) -> bool:
+        """True when ``path`` (after symlinks) stays under the root."""
         text = os.fspath(path)
-        folder, _, _ = text.rpartition(os.sep)
-        real_dir = self._real_dirs.get(folder)
-        if real_dir is None:
-            real_dir = self._real_dirs[folder] = os.path.realpath(folder or os.sep)
-        real = os.path.realpath(text) if os.path.islink(text) else real_dir
+        known = self._inside.get(text)
+        if known is None:
+            folder = text.rpartition(os.sep)[0]
+            real = os.path.realpath(text) if os.path.islink(text) else self._real_dir(folder)
+            known = self._inside[text] = self._under_root(real)
+        return known
+
+    def path(self, relpath: str) -> Path | None:
+        """``root / relpath`` when it stays under the root after symlinks, else None."""
+        if relpath not in self._paths:
+            path = self.root / relpath
+            self._paths[relpath] = path if self.inside(path) else None
+        return self._paths[relpath]
+
+    def mode(self, path: Path) -> int:
+        """The type and permission bits of ``path`` (symlinks followed); 0 when missing."""
+        text = os.fspath(path)
+        mode = self._modes.get(text)
+        if mode is None:
+            try:
+                mode = os.stat(text).st_mode
+            except (OSError, ValueError):
+                mode = 0
+            self._modes[text] = mode
+        return mode
+
+    def is_file(self, path: Path) -> bool:
+        return stat.S_ISREG(self.mode(path))
+
+    def is_dir(self, path: Path) -> bool:
+        return stat.S_ISDIR(self.mode(path))
+
+    def _real_dir(self, folder: str) -> str:
+        """The real path of a folder, resolved once per folder."""
+        real = self._real_dirs.get(folder)
+        if real is None:
+            real = self._real_dirs[folder] = os.path.realpath(folder or os.sep)
+        return real
+
+    def _under_root(self, real: str) -> bool:
         return real == self._real_root or real.startswith(self._real_root + os.sep)
 
     def glob(self, pattern: str) -> list[str]:
-        """Files matching a glob under the root, each pattern computed once."""
+        """Files matching a glob under the root, each pattern computed once.
+
+        tracker's own data folder is never evidence: what it holds (caches, the run store)
+        comes and goes with tracker's use, not with the project's work.
+        """
         if pattern not in self._globs:
             clean = pattern.replace("\\", "/")
             clean = clean[2:] if clean.startswith("./") else clean
+            prefix = len(os.path.join(self._root_text, ""))  # matches are root + os.sep + rel
+            found = (text[prefix:].replace(os.sep, "/")
+                     for text in map(os.fspath, self.root.glob(clean)) if self.inside(text))
             self._globs[pattern] = sorted(
-                p.relative_to(self.root).as_posix() for p in self.root.glob(clean)
-                if self.inside(p))
+                rel for rel in found if rel != DATA_DIR and not rel.startswith(DATA_DIR + "/"))
         return self._globs[pattern]
 
     def test(self, nodeid: str) -> StaticTest | None:
@@ -133,9 +191,9 @@ class _Index:
             starts = [self.root / p for p in self.config.testpaths] or [self.root]
             found: list[str] = []
             for start in starts:
-                if start.is_file():
+                if self.is_file(start):
                     found.append(self.rel(start))
-                elif start.is_dir():
+                elif self.is_dir(start):
                     found.extend(f for f in self.walk(start) if is_test_file(f, self.config))
             self._files = sorted(set(found))
         return self._files
@@ -144,31 +202,84 @@ class _Index:
         return path.relative_to(self.root).as_posix()
 
     def walk(self, start: Path) -> Iterator[str]:
-        skip = self.config.norecursedirs
-        for dirpath, dirnames, filenames in os.walk(start):
-            dirnames[:] = sorted(
-                d for d in dirnames
-                if not any(fnmatch.fnmatchcase(d, pat) for pat in skip)
-                and d not in (".venv", "venv", ".tox", ".nox", ".git")
-            )
-            base = Path(dirpath)
-            for name in sorted(filenames):
-                path = base / name
-                if name.endswith(".py") and self.inside(path):
-                    yield self.rel(path)
+        """Python files under the folder ``start``, relative to the root, in os.walk order.
+
+        Like ``os.walk`` (which it replaces, to use what ``os.scandir`` already knows instead
+        of a system call per file): symlinked folders are not followed; folders pytest does
+        not recurse into are skipped, and so are files whose real path leaves the root.
+        """
+        prefix = self.rel(start)
+        yield from self._walk(os.fspath(start), "" if prefix == "." else prefix + "/")
+
+    def _walk(self, folder: str, prefix: str) -> Iterator[str]:
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=_name)
+        except OSError:
+            return
+        subfolders = []
+        for entry in entries:
+            if _is_dir(entry):
+                subfolders.append(entry)
+            elif entry.name.endswith(".py") and self._entry_inside(folder, entry):
+                yield prefix + entry.name
+        for entry in subfolders:
+            if not self._skipped(entry.name) and not entry.is_symlink():
+                yield from self._walk(entry.path, f"{prefix}{entry.name}/")
+
+    def _entry_inside(self, folder: str, entry: os.DirEntry[str]) -> bool:
+        if not entry.is_symlink():
+            return self._under_root(self._real_dir(folder))
+        return self.inside(entry.path)
+
+    def _skipped(self, name: str) -> bool:
+        """True for a folder pytest would not collect from (norecursedirs, environments)."""
+        return (name in (".venv", "venv", ".tox", ".nox", ".git")
+                or any(fnmatch.fnmatchcase(name, pat) for pat in self.config.norecursedirs))
+
+    def stamp(self, relpath: str) -> Stamp | None:
+        """Size and mtime of a file, taken once and always before its bytes are read."""
+        if relpath not in self._stamps:
+            try:
+                info = os.stat(self.root / relpath)
+                self._stamps[relpath] = (info.st_size, info.st_mtime_ns)
+            except (OSError, ValueError):
+                self._stamps[relpath] = None
+        return self._stamps[relpath]
 
     def read(self, relpath: str) -> bytes:
-        if relpath not in self._bytes:
+        data = self._bytes.get(relpath)
+        if data is None:
+            self.stamp(relpath)  # first: a change after the stamp is seen next time
             try:
-                self._bytes[relpath] = (self.root / relpath).read_bytes()
-            except OSError:
-                self._bytes[relpath] = b""
-        return self._bytes[relpath]
+                data = (self.root / relpath).read_bytes()
+            except (OSError, ValueError):
+                data = b""
+            self._bytes[relpath] = data
+        return data
 
     def scan(self, relpath: str) -> ScannedFile:
-        if relpath not in self._scanned:
-            self._scanned[relpath] = scan_source(self.read(relpath), relpath, self.config)
-        return self._scanned[relpath]
+        scanned = self._scanned.get(relpath)
+        if scanned is None:
+            scanned = self._scanned[relpath] = self._scan(relpath)
+        return scanned
+
+    def _scan(self, relpath: str) -> ScannedFile:
+        """The file's tests from the cache when it is unchanged, else parsed (and cached)."""
+        stamp = self.stamp(relpath) if self.cache is not None else None
+        if stamp is not None and self.cache is not None:
+            cached = self.cache.get(relpath, stamp)
+            if cached is not None:
+                return cached
+        scanned = scan_source(self.read(relpath), relpath, self.config)
+        if stamp is not None and self.cache is not None:
+            self.cache.put(relpath, stamp, scanned)
+        return scanned
+
+    def save_cache(self) -> None:
+        """Store what was scanned, for the next run (files no longer listed are dropped)."""
+        if self.cache is not None:
+            self.cache.save(set(self._scanned) | set(self._files or ()))
 
     def tests_in(self, relpaths: list[str]) -> list[StaticTest]:
         return [t for f in relpaths for t in self.scan(f).tests]
@@ -180,24 +291,49 @@ class _Index:
             files = [f for f in files if needle in self.read(f)]
         return self.tests_in(files)
 
+    def named_tests(self) -> list[tuple[StaticTest, tuple[str]]]:
+        """Every test with the names a -k expression is matched against, built once.
+
+        An identifier of a -k expression matches when it is a case-insensitive substring of
+        any of the names. No identifier can hold a newline, so the names joined by newlines
+        into one give the same answers, with one search per identifier instead of one per name.
+        """
+        if self._named is None:
+            self._named = [(t, ("\n".join(t.names()),)) for t in self.all_tests()]
+        return self._named
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
 
 def gather_workspace(plan: Plan, root: Path, config: PytestConfig | None = None) -> Workspace:
-    """Resolve every item of ``plan`` against the files under ``root``."""
-    config = config or read_pytest_config(root)
-    index = _Index(root, config)
+    """Resolve every item of ``plan`` against the files under ``root``.
+
+    Saves the scans of the test files under ``root/.tracker/cache`` for the next run.
+    """
+    with paused_gc():  # thousands of acyclic results: collection passes would free nothing
+        return _gather(plan, root, config or read_pytest_config(root))
+
+
+def _gather(plan: Plan, root: Path, config: PytestConfig) -> Workspace:
+    index = _Index(root, config, ScanCache.load(root, config))
     workspace = Workspace(root=root)
     resolver = _Resolver(root, index, workspace)
     marked = resolver.plan_markers(plan)
     for _, item in plan.items():
-        workspace.items[item.id] = ItemEvidence(
-            links=tuple(resolver.link(link) for link in item.tests),
-            marked=tuple(t.nodeid for t in marked.get(item.id, [])),
-            checks=tuple(resolver.check(c) for c in item.files),
-            targets=tuple(resolver.target(i, item) for i in range(len(item.targets))),
-        )
+        workspace.items[item.id] = resolver.evidence(item, marked.get(item.id, ()))
     for scanned in index._scanned.values():
         for test in scanned.tests:
             workspace.tests.setdefault(test.nodeid, test)
+    index.save_cache()
     return workspace
 
 
@@ -207,6 +343,8 @@ class _Resolver:
         self.index = index
         self.workspace = workspace
         self._links: dict[tuple[LinkKind, str], LinkResult] = {}
+        self._checks: dict[tuple[CheckKind, str, str | None, bool], tuple[bool, str, int]] = {}
+        self._targets: dict[str, tuple[str, ...]] = {}
 
     def warn(self, loc: Location, message: str) -> None:
         self.workspace.problems.append(Problem(loc, message, Severity.WARNING))
@@ -216,8 +354,8 @@ class _Resolver:
 
     def safe(self, relpath: str, loc: Location) -> Path | None:
         """The path under root, or None (with an error) when a symlink leads out of it."""
-        path = self.root / relpath
-        if not self.index.inside(path):
+        path = self.index.path(relpath)
+        if path is None:
             self.error(loc, f"{relpath!r} resolves outside the repository (a symlink?): link "
                             "only files inside it")
             return None
@@ -238,16 +376,25 @@ class _Resolver:
                               f"{hint}: fix the id or add the item")
         return found
 
+    def evidence(self, item: Item, marked: list[StaticTest] | tuple[()]) -> ItemEvidence:
+        """What the workspace shows for one item; ``marked``: tests naming it."""
+        if not (item.tests or item.files or item.targets or marked):
+            return _NO_EVIDENCE  # many items of a plan link nothing (yet)
+        return ItemEvidence(
+            links=tuple([self.link(link) for link in item.tests]),
+            marked=tuple([t.nodeid for t in marked]),
+            checks=tuple([self.check(c) for c in item.files]),
+            targets=tuple([self.target(i, item) for i in range(len(item.targets))]),
+        )
+
     def link(self, link: TestLink) -> LinkResult:
         key = (link.kind, link.value)
         known = self._links.get(key)
         if known is None:  # big plans repeat the same marker or -k link many times
-            result = self._link(link)
-            cases = sum(self.cases(t) for t in result.tests)
-            known = self._links[key] = dataclasses.replace(result, cases=cases)
+            known = self._links[key] = self._link(link)
         if known.problem:
             self.warn(link.location, f"test link {str(link)!r} matches nothing: {known.problem}")
-        return dataclasses.replace(known, link=link)
+        return LinkResult(link, known.tests, known.files, known.problem, known.cases)
 
     def cases(self, nodeid: str) -> int:
         """How many test cases a node id stands for (parametrized tests count each case)."""
@@ -257,14 +404,20 @@ class _Resolver:
         return test.cases if test is not None else 1
 
     def _link(self, link: TestLink) -> LinkResult:
+        """What a link resolves to, its test cases counted."""
+        found = self._resolve(link)
+        cases = sum(map(self.cases, found.tests))
+        return LinkResult(link, found.tests, found.files, found.problem, cases)
+
+    def _resolve(self, link: TestLink) -> LinkResult:
         match link.kind:
             case LinkKind.PATH:
                 path = self.safe(link.value, link.location)
                 if path is None:
                     return LinkResult(link, (), (), "it leaves the repository")
-                if path.is_file():
+                if self.index.is_file(path):
                     files = [link.value.strip("/")]
-                elif path.is_dir():
+                elif self.index.is_dir(path):
                     files = [f for f in self.index.walk(path)
                              if is_test_file(f, self.index.config)]
                 else:
@@ -287,7 +440,7 @@ class _Resolver:
                 return self._from_tests(link, tests, f"no test uses fixture {link.value!r}")
             case _:
                 matcher = parse_keyword(link.value)
-                tests = [t for t in self.index.all_tests() if matcher(t.names())]
+                tests = [t for t, names in self.index.named_tests() if matcher(names)]
                 return self._from_tests(link, tests, "no test name matches the expression")
 
     def _from_files(self, link: TestLink, files: list[str]) -> LinkResult:
@@ -312,7 +465,7 @@ class _Resolver:
         path = self.safe(relpath, link.location)
         if path is None:
             return LinkResult(link, (), (), "it leaves the repository")
-        if not path.is_file():
+        if not self.index.is_file(path):
             return LinkResult(link, (), (), f"{relpath} does not exist")
         scanned = self.index.scan(relpath)
         if scanned.error:
@@ -344,38 +497,53 @@ class _Resolver:
         path = self.safe(check.path, check.location)
         if path is None:
             return CheckResult(check, False, "outside the repository")
-        exists = path.exists()
+        key = (check.kind, check.path, check.pattern, check.regex)
+        state = self._checks.get(key)
+        if state is None:  # big plans check the same files for the same text many times
+            state = self._checks[key] = self._file_state(check, path)
+        ok, detail, count = state
+        return CheckResult(check, ok, detail, count)
+
+    def _file_state(self, check: FileCheck, path: Path) -> tuple[bool, str, int]:
+        """Whether a (non-glob) file check holds: ok, detail and files matched."""
+        exists = self.index.mode(path) != 0
         if check.kind is CheckKind.EXISTS:
-            return CheckResult(check, exists, "exists" if exists else "missing", int(exists))
+            return exists, "exists" if exists else "missing", int(exists)
         if check.kind is CheckKind.ABSENT:
-            return CheckResult(check, not exists, "still exists" if exists else "absent")
-        if not path.is_file():
-            return CheckResult(check, False, "file missing")
+            return not exists, "still exists" if exists else "absent", 0
+        if not self.index.is_file(path):
+            return False, "file missing", 0
         try:
             if path.stat().st_size > MAX_CHECK_BYTES:
-                return CheckResult(check, False, "file too large to search")
+                return False, "file too large to search", 0
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
-            return CheckResult(check, False, f"unreadable ({exc.strerror})")
+            return False, f"unreadable ({exc.strerror})", 0
         pattern = check.pattern or ""
         found = bool(re.search(pattern, text, re.MULTILINE)) if check.regex else pattern in text
         if check.kind is CheckKind.CONTAINS:
-            return CheckResult(check, found, "found" if found else "not found", 1)
-        return CheckResult(check, not found, "still present" if found else "gone", 1)
+            return found, "found" if found else "not found", 1
+        return not found, "still present" if found else "gone", 1
 
     def target(self, index: int, item: Item) -> TargetResult:
         target = item.targets[index]
         where = item.target_location(index)
-        if any(c in target for c in "*?["):
-            files = self.index.glob(target)
+        if "*" in target or "?" in target or "[" in target:
+            files = tuple(self.index.glob(target))
         else:
             path = self.safe(target, where)
-            if path is None:
-                files = []
-            elif path.is_dir():
-                files = list(self.index.walk(path))
-            else:
-                files = [target] if path.is_file() else []
+            files = () if path is None else self._target_files(target, path)
         if not files:
             self.warn(where, f"target {target!r} of item {item.id!r} matches no file: fix the path")
-        return TargetResult(target, tuple(files))
+        return TargetResult(target, files)
+
+    def _target_files(self, target: str, path: Path) -> tuple[str, ...]:
+        """The files a (non-glob) target names: a file, or a folder's Python files."""
+        files = self._targets.get(target)
+        if files is None:
+            if self.index.is_dir(path):
+                files = tuple(self.index.walk(path))
+            else:
+                files = (target,) if self.index.is_file(path) else ()
+            self._targets[target] = files
+        return files

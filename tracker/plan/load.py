@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import difflib
 import re
 import stat
 from collections.abc import Callable
@@ -36,7 +35,7 @@ from tracker.plan.model import (
     Section,
     TestLink,
 )
-from tracker.plan.yamlread import YMap, YSeq, decode, read_yaml
+from tracker.plan.yamlread import YMap, YSeq, decode, paused_gc, read_yaml
 from tracker.problems import Location, Problem, Severity, sort_problems
 
 T = TypeVar("T")
@@ -45,7 +44,53 @@ T = TypeVar("T")
 MAX_PLAN_BYTES = 20 * 1024 * 1024
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_GLOB_CHARS = set("*?[")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_LINK_KINDS = {kind.value: kind for kind in LinkKind}
+_CLAIMS = {claim.value: claim for claim in Claim}
+_NO_EXPECT = Expect()
+
+
+def _is_glob(text: str) -> bool:
+    return "*" in text or "?" in text or "[" in text
+
+
+def _label(m: YMap, table: str) -> str | None:
+    """How messages name an entry with an id, such as "item 'login'"; None without one."""
+    ident = m.get("id")
+    if isinstance(ident, str):  # as written, since strings are read verbatim
+        return f"{table} {ident!r}"
+    if isinstance(ident, int | float):
+        return f"{table} {m.written('id', str(ident))!r}"
+    return None
+
+
+def _path_problem(value: str) -> str | None:
+    """What makes a link's path unusable (empty, absolute, leaving the repository), or None.
+
+    Said as the end of a sentence whose subject, such as "test link of item 'x'", the caller
+    adds: thousands of links are checked, and the subject is only worth building for a problem.
+    """
+    if not value.strip():
+        return "is empty: write a path relative to the plan's folder"
+    posix = value.replace("\\", "/")
+    if posix.startswith("/") or _DRIVE.match(value):
+        return f"{value!r} is an absolute path: write it relative to the plan's folder"
+    if ".." not in posix.split("/"):  # only '..' climbs: the common case needs no walk
+        return None
+    depth = 0
+    for part in PurePosixPath(posix).parts:
+        depth += -1 if part == ".." else (0 if part == "." else 1)
+        if depth < 0:
+            return f"{value!r} points outside the repository: link only files inside it"
+    return None
+
+
+def _close_match(word: str, choices: list[str] | tuple[str, ...], cutoff: float) -> str | None:
+    """The choice most like ``word``, for "did you mean"; difflib only loads on mistakes."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return close[0] if close else None
 
 
 @dataclass
@@ -102,6 +147,11 @@ def load_plan_text(data: bytes | str, name: str, root: Path | None = None) -> Lo
             return LoadResult(None, problems)
     else:
         text = data
+    with paused_gc():  # the YAML tree and the model are acyclic: see paused_gc
+        return _build(text, name)  # which frees the tree before collection resumes
+
+
+def _build(text: str, name: str) -> LoadResult:
     tree, problems = read_yaml(text, name)
     if tree is None:
         return LoadResult(None, problems)
@@ -116,7 +166,8 @@ class _Builder:
     def __init__(self, name: str, problems: list[Problem]) -> None:
         self.name = name
         self.problems = list(problems)
-        self.ids: dict[str, Location] = {}
+        self.ids: dict[str, YMap] = {}  #: id -> the mapping that first used it
+        self.keywords: dict[str, str | None] = {}  #: -k expression -> why it does not parse
 
     # -- reporting ---------------------------------------------------------------------
 
@@ -133,45 +184,57 @@ class _Builder:
             self.error(loc, f"{what} must be a mapping of keys ({', '.join(fields.TABLES[table])}),"
                             f" not {_kind(value)}")
             return None
-        allowed = fields.TABLES[table]
-        for key in value:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
-                hint = (f"did you mean {close[0]!r}?" if close else
-                        f"allowed keys: {', '.join(allowed)}")
-                self.error(value.key_loc(key), f"unknown key {key!r} in {what}: {hint}")
+        self.known_keys(value, what, table)
         return value
 
-    def seq(self, m: YMap, key: str, what: str) -> list[tuple[Any, Location]]:
-        if key not in m or m[key] is None:
-            return []
-        value = m[key]
+    def known_keys(self, value: YMap, what: str, table: str) -> None:
+        """Report every key ``table`` does not have, with the closest one it has."""
+        allowed = fields.TABLES[table]
+        if value.keys() <= allowed.keys():
+            return
+        for key in value:
+            if key not in allowed:
+                close = _close_match(key, list(allowed), cutoff=0.6)
+                hint = (f"did you mean {close!r}?" if close else
+                        f"allowed keys: {', '.join(allowed)}")
+                self.error(value.key_loc(key), f"unknown key {key!r} in {what}: {hint}")
+
+    def entries(self, m: YMap, key: str, what: str) -> YSeq | None:
+        """The list under ``key``; None when absent (or not a list, which is reported)."""
+        value = m.get(key)
+        if value is None:
+            return None
         if not isinstance(value, YSeq):
             self.error(m.value_loc(key), f"{what} must be a list (one '- ' entry per line), "
                                          f"not {_kind(value)}")
-            return []
-        return list(zip(value, value.item_locs, strict=True))
+            return None
+        return value
+
+    def seq(self, m: YMap, key: str, what: str) -> list[tuple[Any, Location]]:
+        """The entries of the list under ``key``, each with its position."""
+        value = self.entries(m, key, what)
+        return [] if value is None else list(zip(value, value.item_locs, strict=True))
 
     def str_(self, m: YMap, key: str, what: str, *, required: bool = False) -> str | None:
-        if key not in m or m[key] is None:
+        value = m.get(key)
+        if value is None:
             if required:
                 self.error(m.loc, f"{what} needs '{key}': add {key}: ...")
-            return None
-        value = m[key]
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.error(m.value_loc(key), f"'{key}' of {what} must be text, not {_kind(value)}")
             return None
         if isinstance(value, str):
             if required and not value.strip():
                 self.error(m.value_loc(key), f"'{key}' of {what} is empty: write something")
                 return None
             return value
-        return m.raw.get(key, str(value))
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.error(m.value_loc(key), f"'{key}' of {what} must be text, not {_kind(value)}")
+            return None
+        return m.written(key, str(value))
 
     def int_(self, m: YMap, key: str, what: str, minimum: int = 0) -> int | None:
-        if key not in m or m[key] is None:
+        value = m.get(key)
+        if value is None:
             return None
-        value = m[key]
         if isinstance(value, bool) or not isinstance(value, int):
             self.error(m.value_loc(key), f"'{key}' of {what} must be a whole number, "
                                          f"not {_kind(value)}")
@@ -182,9 +245,9 @@ class _Builder:
         return value
 
     def number(self, m: YMap, key: str, what: str, low: float, high: float) -> float | None:
-        if key not in m or m[key] is None:
+        value = m.get(key)
+        if value is None:
             return None
-        value = m[key]
         if isinstance(value, str) and value.strip().endswith("%"):
             with contextlib.suppress(ValueError):
                 value = float(value.strip()[:-1])
@@ -208,9 +271,9 @@ class _Builder:
         return value
 
     def date(self, m: YMap, key: str, what: str) -> dt.date | None:
-        if key not in m or m[key] is None:
+        value = m.get(key)
+        if value is None:
             return None
-        value = m[key]
         if isinstance(value, dt.datetime):
             self.error(m.value_loc(key), f"'{key}' of {what} must be a day (YYYY-MM-DD), "
                                          "not a date and time")
@@ -223,18 +286,25 @@ class _Builder:
             except ValueError:
                 pass
         self.error(m.value_loc(key), f"'{key}' of {what} must be a date written YYYY-MM-DD, "
-                                     f"not {m.raw.get(key, _kind(value))!r}")
+                                     f"not {m.written(key, _kind(value))!r}")
         return None
 
     def strings(self, m: YMap, key: str, what: str) -> tuple[str, ...]:
+        value = m.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):  # a single value where a list is expected is fine
+            return (value,)
+        entries = self.entries(m, key, f"'{key}' of {what}")
+        if entries is None:
+            return ()
         out = []
-        if isinstance(m.get(key), str):  # a single value where a list is expected is fine
-            return (m[key],)
-        for value, loc in self.seq(m, key, f"'{key}' of {what}"):
-            if isinstance(value, str | int | float) and not isinstance(value, bool):
-                out.append(str(value))
+        for i, entry in enumerate(entries):
+            if isinstance(entry, str | int | float) and not isinstance(entry, bool):
+                out.append(str(entry))
             else:
-                self.error(loc, f"entries of '{key}' in {what} must be text, not {_kind(value)}")
+                self.error(entries.item_loc(i), f"entries of '{key}' in {what} must be text, "
+                                                f"not {_kind(entry)}")
         return tuple(out)
 
     def ident(self, m: YMap, what: str, *, required: bool = True, unique: bool = True
@@ -249,44 +319,35 @@ class _Builder:
             return value
         if unique:
             if value in self.ids:
-                first = self.ids[value]
+                first = self.ids[value].value_loc("id")
                 self.error(m.value_loc("id"), f"duplicate id {value!r} (first used at line "
                                               f"{first.line}): ids must be unique; rename one")
             else:
-                self.ids[value] = m.value_loc("id")
+                self.ids[value] = m
         return value
 
     def link_path(self, value: str, loc: Location, what: str) -> bool:
         """Reject links that leave the repository; True when the path is usable."""
-        if not value.strip():
-            self.error(loc, f"{what} is empty: write a path relative to the plan's folder")
-            return False
-        posix = PurePosixPath(value.replace("\\", "/"))
-        if posix.is_absolute() or re.match(r"^[A-Za-z]:", value):
-            self.error(loc, f"{what} {value!r} is an absolute path: write it relative to the "
-                            "plan's folder")
-            return False
-        depth = 0
-        for part in posix.parts:
-            depth += -1 if part == ".." else (0 if part == "." else 1)
-            if depth < 0:
-                self.error(loc, f"{what} {value!r} points outside the repository: link only "
-                                "files inside it")
-                return False
-        return True
+        problem = _path_problem(value)
+        if problem is not None:
+            self.error(loc, f"{what} {problem}")
+        return problem is None
 
     def each(self, m: YMap, key: str, what: str, table: str,
              build: Callable[[YMap, str], T | None]) -> tuple[T, ...]:
+        entries = self.entries(m, key, what)
+        if entries is None:
+            return ()
         out = []
-        for i, (value, loc) in enumerate(self.seq(m, key, what), start=1):
-            label = f"{what} entry {i}"
-            if isinstance(value, YMap) and isinstance(value.get("id"), str | int | float):
-                label = f"{table} {value.raw.get('id', str(value['id']))!r}"
-            sub = self.mapping(value, loc, label, table)
-            if sub is not None:
-                built = build(sub, label)
-                if built is not None:
-                    out.append(built)
+        for i, value in enumerate(entries):
+            if not isinstance(value, YMap):
+                self.mapping(value, entries.item_loc(i), f"{what} entry {i + 1}", table)
+                continue
+            label = _label(value, table) or f"{what} entry {i + 1}"
+            self.known_keys(value, label, table)
+            built = build(value, label)
+            if built is not None:
+                out.append(built)
         return tuple(out)
 
     # -- the plan ------------------------------------------------------------------------
@@ -388,40 +449,16 @@ class _Builder:
         )
 
     def item(self, m: YMap, what: str) -> Item | None:
+        # A big plan has thousands of items with a few keys each: keys an item does not have
+        # are skipped here rather than looked up (and found missing) by each helper in turn.
         iid = self.ident(m, what)
         text = self.str_(m, "text", what, required=True)
-        tests = tuple(t for value, loc in self.seq(m, "tests", f"tests of {what}")
-                      if (t := self.test_link(value, loc, what)) is not None)
-        files = tuple(f for value, loc in self.seq(m, "files", f"files of {what}")
-                      if (f := self.file_check(value, loc, what)) is not None)
-        targets = self.strings(m, "targets", what)
-        seq = m.get("targets")
-        target_locs = tuple(seq.item_locs[i] if isinstance(seq, YSeq) else m.value_loc("targets")
-                            for i in range(len(targets)))
-        for target, loc in zip(targets, target_locs, strict=True):
-            self.link_path(target, loc, "target")
-        expect = Expect()
-        if m.get("expect") is not None:
-            em = self.mapping(m["expect"], m.value_loc("expect"), f"expect of {what}", "expect")
-            if em is not None:
-                expect = Expect(
-                    min_tests=self.int_(em, "min_tests", f"expect of {what}", minimum=1),
-                    min_files=self.int_(em, "min_files", f"expect of {what}", minimum=1),
-                    target_coverage=self.number(em, "target_coverage", f"expect of {what}",
-                                                0, 100),
-                )
-        claim = None
-        status = self.str_(m, "status", what)
-        if status is not None:
-            normal = status.strip().lower().replace("_", " ").replace("-", " ")
-            try:
-                claim = Claim(normal)
-            except ValueError:
-                close = difflib.get_close_matches(normal, fields.CLAIMS, n=1, cutoff=0.5)
-                hint = f"did you mean {close[0]!r}?" if close else ""
-                self.error(m.value_loc("status"), f"unknown status {status!r}: use one of "
-                                                  f"{', '.join(fields.CLAIMS)}. {hint}".rstrip())
-        note = self.str_(m, "note", what)
+        tests = self.listed(m, "tests", what, self.test_link) if "tests" in m else ()
+        files = self.listed(m, "files", what, self.file_check) if "files" in m else ()
+        targets, target_locs = self.targets(m, what) if "targets" in m else ((), ())
+        expect = self.expect(m, what) if "expect" in m else _NO_EXPECT
+        claim = self.claim(m, what) if "status" in m else None
+        note = self.str_(m, "note", what) if "note" in m else None
         if claim in (Claim.SKIPPED, Claim.BLOCKED) and not note:
             self.warn(m.value_loc("status"), f"{what} is claimed {claim.value} without a note: "
                                              "add note: saying why")
@@ -430,19 +467,76 @@ class _Builder:
         return Item(id=iid, text=text, location=m.loc, tests=tests, files=files,
                     targets=targets, target_locations=target_locs, expect=expect,
                     claim=claim, note=note,
-                    owner=self.str_(m, "owner", what), due=self.date(m, "due", what))
+                    owner=self.str_(m, "owner", what) if "owner" in m else None,
+                    due=self.date(m, "due", what) if "due" in m else None)
+
+    def listed(self, m: YMap, key: str, what: str,
+               build: Callable[[Any, Location, str], T | None]) -> tuple[T, ...]:
+        """The ``key`` list of an item (tests, files), each entry built; bad ones left out."""
+        entries = m.get(key)
+        if not isinstance(entries, YSeq):  # absent, or reported (with a label made only then)
+            self.entries(m, key, f"{key} of {what}")
+            return ()
+        out = []
+        for value, loc in zip(entries, entries.item_locs, strict=True):
+            built = build(value, loc, what)
+            if built is not None:
+                out.append(built)
+        return tuple(out)
+
+    def targets(self, m: YMap, what: str) -> tuple[tuple[str, ...], tuple[Location, ...]]:
+        """An item's targets and where each is written."""
+        targets = self.strings(m, "targets", what)
+        if not targets:
+            return (), ()
+        seq = m.get("targets")
+        if isinstance(seq, YSeq):
+            locs = seq.item_locs
+            target_locs = tuple(locs[i] for i in range(len(targets)))
+        else:
+            target_locs = (m.value_loc("targets"),) * len(targets)
+        for target, loc in zip(targets, target_locs, strict=True):
+            self.link_path(target, loc, "target")
+        return targets, target_locs
+
+    def expect(self, m: YMap, what: str) -> Expect:
+        value = m.get("expect")
+        if value is None:
+            return _NO_EXPECT
+        em = self.mapping(value, m.value_loc("expect"), f"expect of {what}", "expect")
+        if em is None:
+            return _NO_EXPECT
+        return Expect(
+            min_tests=self.int_(em, "min_tests", f"expect of {what}", minimum=1),
+            min_files=self.int_(em, "min_files", f"expect of {what}", minimum=1),
+            target_coverage=self.number(em, "target_coverage", f"expect of {what}", 0, 100),
+        )
+
+    def claim(self, m: YMap, what: str) -> Claim | None:
+        status = self.str_(m, "status", what)
+        if status is None:
+            return None
+        normal = status.strip().lower().replace("_", " ").replace("-", " ")
+        claim = _CLAIMS.get(normal)
+        if claim is None:
+            close = _close_match(normal, fields.CLAIMS, cutoff=0.5)
+            hint = f"did you mean {close!r}?" if close else ""
+            self.error(m.value_loc("status"), f"unknown status {status!r}: use one of "
+                                              f"{', '.join(fields.CLAIMS)}. {hint}".rstrip())
+        return claim
 
     def test_link(self, value: Any, loc: Location, what: str) -> TestLink | None:
         if isinstance(value, str):
             text = value.strip()
             if "::" in text:
                 kind = LinkKind.NODE
-            elif _GLOB_CHARS & set(text):
+            elif _is_glob(text):
                 kind = LinkKind.GLOB
             else:
                 kind = LinkKind.PATH
-            path_part = text.split("::", 1)[0]
-            if not self.link_path(path_part, loc, f"test link of {what}"):
+            problem = _path_problem(text.split("::", 1)[0])
+            if problem is not None:
+                self.error(loc, f"test link of {what} {problem}")
                 return None
             return TestLink(kind, text, loc)
         m = self.mapping(value, loc, f"a test link of {what}", "testlink")
@@ -457,25 +551,37 @@ class _Builder:
         text = self.str_(m, key, f"test link of {what}", required=True)
         if text is None:
             return None
-        kind = LinkKind(key)
+        kind = _LINK_KINDS[key]
+        where = m.value_loc(key)
         if kind in (LinkKind.PATH, LinkKind.GLOB, LinkKind.NODE) and not self.link_path(
-                text.split("::", 1)[0], m.value_loc(key), f"test link of {what}"):
+                text.split("::", 1)[0], where, f"test link of {what}"):
             return None
         if kind is LinkKind.KEYWORD:
+            problem = self.keyword_problem(text)
+            if problem is not None:
+                self.error(where, f"keyword expression {text!r}: {problem}")
+                return None
+        return TestLink(kind, text.strip(), where)
+
+    def keyword_problem(self, text: str) -> str | None:
+        """Why a -k expression does not parse (None when it does), once per distinct text."""
+        if text not in self.keywords:
             from tracker.evidence.keyword import KeywordError, parse_keyword
 
             try:
                 parse_keyword(text)
+                self.keywords[text] = None
             except KeywordError as exc:
-                self.error(m.value_loc(key), f"keyword expression {text!r}: {exc}")
-                return None
-        return TestLink(kind, text.strip(), m.value_loc(key))
+                self.keywords[text] = str(exc)
+        return self.keywords[text]
 
     def file_check(self, value: Any, loc: Location, what: str) -> FileCheck | None:
         if isinstance(value, str):
-            if not self.link_path(value, loc, f"file check of {what}"):
+            problem = _path_problem(value)
+            if problem is not None:
+                self.error(loc, f"file check of {what} {problem}")
                 return None
-            kind = CheckKind.GLOB if _GLOB_CHARS & set(value) else CheckKind.EXISTS
+            kind = CheckKind.GLOB if _is_glob(value) else CheckKind.EXISTS
             return FileCheck(kind, value.strip(), loc)
         m = self.mapping(value, loc, f"a file check of {what}", "filecheck")
         if m is None:
@@ -488,7 +594,11 @@ class _Builder:
             return None
         head = heads[0]
         path = self.str_(m, head, label, required=True)
-        if path is None or not self.link_path(path, m.value_loc(head), label):
+        if path is None:
+            return None
+        problem = _path_problem(path)
+        if problem is not None:
+            self.error(m.value_loc(head), f"{label} {problem}")
             return None
         contains, lacks = self.str_(m, "contains", label), self.str_(m, "lacks", label)
         regex = self.bool_(m, "regex", label)

@@ -9,8 +9,10 @@ problem becomes a :class:`~tracker.problems.Problem`.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -27,29 +29,111 @@ MAX_NODES = 500_000
 
 _TAG = "tag:yaml.org,2002:"
 _STR = f"{_TAG}str"
+_MAP, _SEQ, _MERGE = f"{_TAG}map", f"{_TAG}seq", f"{_TAG}merge"
 _SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_ScalarNode, _MappingNode = yaml.ScalarNode, yaml.MappingNode  # checked for every node
 
 
 class YMap(dict[str, Any]):
-    """A mapping that remembers where each key and value stand in the file."""
+    """A mapping that remembers where each key and value stand in the file.
 
-    loc: Location
-    key_locs: dict[str, Location]
-    value_locs: dict[str, Location]
-    raw: dict[str, str]  #: scalar values as written, so ``id: 1.10`` stays "1.10"
+    Positions are worked out on demand from the parser's nodes: a big plan has tens of
+    thousands of keys, and only the few that end up in the model or in a problem need one.
+    """
+
+    __slots__ = ("path", "node", "nodes")
+
+    def __init__(self, path: str, node: yaml.Node) -> None:  # empty: the converter fills it
+        self.path = path
+        self.node = node
+        self.nodes: dict[str, tuple[yaml.Node, yaml.Node]] = {}  #: key -> (key, value) nodes
+
+    @property
+    def loc(self) -> Location:
+        return _loc(self.path, self.node)
 
     def key_loc(self, key: str) -> Location:
-        return self.key_locs.get(key, self.loc)
+        pair = self.nodes.get(key)
+        return _loc(self.path, pair[0]) if pair else self.loc
 
     def value_loc(self, key: str) -> Location:
-        return self.value_locs.get(key, self.loc)
+        pair = self.nodes.get(key)
+        return _loc(self.path, pair[1]) if pair else self.loc
+
+    def written(self, key: str, default: str | None = None) -> str | None:
+        """The scalar value of ``key`` as written (``id: 1.10`` stays "1.10"), else default."""
+        pair = self.nodes.get(key)
+        if pair is None or not isinstance(pair[1], yaml.ScalarNode):
+            return default
+        return str(pair[1].value)
+
+    @property
+    def key_locs(self) -> dict[str, Location]:
+        """Every key's position at once (key_loc is cheaper for one)."""
+        return {key: _loc(self.path, k) for key, (k, _) in self.nodes.items()}
+
+    @property
+    def value_locs(self) -> dict[str, Location]:
+        return {key: _loc(self.path, v) for key, (_, v) in self.nodes.items()}
+
+    @property
+    def raw(self) -> dict[str, str]:
+        """Scalar values as written, by key."""
+        return {key: str(v.value) for key, (_, v) in self.nodes.items()
+                if isinstance(v, yaml.ScalarNode)}
 
 
 class YSeq(list[Any]):
-    """A sequence that remembers where each entry stands in the file."""
+    """A sequence that remembers where each entry stands in the file (worked out on demand)."""
 
-    loc: Location
-    item_locs: list[Location]
+    __slots__ = ("path", "node")
+
+    def __init__(self, path: str, node: yaml.Node) -> None:  # empty: the converter fills it
+        self.path = path
+        self.node = node
+
+    @property
+    def loc(self) -> Location:
+        return _loc(self.path, self.node)
+
+    def item_loc(self, index: int) -> Location:
+        return _loc(self.path, self.node.value[index])
+
+    @property
+    def item_locs(self) -> list[Location]:
+        return [_loc(self.path, child) for child in self.node.value]
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Run a block that builds a large acyclic structure without cyclic garbage collection.
+
+    Reading a plan (or gathering its evidence) makes tens of thousands of objects that hold no
+    cycles: every collection pass on the way finds nothing to free, yet walks the whole growing
+    heap, which costs more than the reading itself. What outlives the block (the plan, the
+    evidence) is long-lived: see _promote_survivors. Nested pauses are fine; only the
+    outermost one switches collection back on.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            _promote_survivors()
+            gc.enable()
+
+
+def _promote_survivors() -> None:
+    """Move every tracked object to the oldest generation, without a collection walking it.
+
+    Where a plan or its evidence would end up anyway, after two more passes over all of it.
+    Skipped when something else in the process froze objects on purpose (``gc.freeze``):
+    unfreezing would undo that.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _loc(path: str, node: yaml.Node) -> Location:
@@ -58,7 +142,11 @@ def _loc(path: str, node: yaml.Node) -> Location:
 
 
 class _Converter:
-    """Turns a composed node graph into YMap/YSeq/scalars, collecting problems."""
+    """Turns a composed node graph into YMap/YSeq/scalars, collecting problems.
+
+    This runs once per node of the plan, so the common case, a plain string, is recognised
+    by the mapping and sequence loops and taken as it is, without the general conversion.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -71,24 +159,26 @@ class _Converter:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig(_loc(self.path, node))
-        if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
+        if isinstance(node, _ScalarNode):
+            return node.value if node.tag == _STR else self._scalar(node)
         if id(node) in self.open:
             raise _Cycle(_loc(self.path, node))
         self.open.add(id(node))
         try:
-            if isinstance(node, yaml.MappingNode):
+            if isinstance(node, _MappingNode):
                 return self._mapping(node)
-            seq = YSeq()
-            seq.loc = _loc(self.path, node)
-            seq.item_locs = []
-            self._check_tag(node, f"{_TAG}seq")
-            for child in node.value:
-                seq.append(self.convert(child))
-                seq.item_locs.append(_loc(self.path, child))
-            return seq
+            return self._sequence(node)
         finally:
             self.open.discard(id(node))
+
+    def _plain(self, node: yaml.Node) -> bool:
+        """True for a plain string node, counted as converted (the inline fast path)."""
+        if node.tag != _STR or not isinstance(node, _ScalarNode):
+            return False
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(_loc(self.path, node))
+        return True
 
     def _check_tag(self, node: yaml.Node, expected: str) -> None:
         if node.tag != expected:
@@ -99,10 +189,8 @@ class _Converter:
             ))
 
     def _scalar(self, node: yaml.Node) -> Any:
-        if node.tag == _STR:  # most values: no need for the constructor's machinery
-            return node.value
         if node.tag not in _SCALAR_TAGS:
-            self._check_tag(node, f"{_TAG}str")
+            self._check_tag(node, _STR)
             return node.value if isinstance(node.value, str) else None
         try:
             return self.constructor.construct_object(node, deep=True)
@@ -114,22 +202,29 @@ class _Converter:
             self.problems.append(Problem(_loc(self.path, node), msg))
             return None
 
+    def _sequence(self, node: yaml.Node) -> YSeq:
+        seq = YSeq(self.path, node)
+        if node.tag != _SEQ:
+            self._check_tag(node, _SEQ)
+        append, plain, convert = seq.append, self._plain, self.convert
+        for child in node.value:
+            append(child.value if plain(child) else convert(child))
+        return seq
+
     def _mapping(self, node: yaml.MappingNode) -> YMap:
-        result = YMap()
-        result.loc = _loc(self.path, node)
-        result.key_locs = {}
-        result.value_locs = {}
-        result.raw = {}
-        self._check_tag(node, f"{_TAG}map")
+        result = YMap(self.path, node)
+        if node.tag != _MAP:
+            self._check_tag(node, _MAP)
         merged: list[tuple[yaml.Node, yaml.Node]] = []
-        for key_node, value_node in node.value:
-            if key_node.tag == f"{_TAG}merge":
-                merged.extend(self._merge_pairs(value_node))
-                continue
-            self._put(result, key_node, value_node, explicit=True)
-        for key_node, value_node in merged:  # explicit keys win over merged ones, as in YAML
-            if str(key_node.value) not in result:
-                self._put(result, key_node, value_node, explicit=False)
+        put = self._put
+        for pair in node.value:
+            if pair[0].tag == _MERGE:
+                merged.extend(self._merge_pairs(pair[1]))
+            else:
+                put(result, pair, True)
+        for pair in merged:  # explicit keys win over merged ones, as in YAML
+            if str(pair[0].value) not in result:
+                put(result, pair, False)
         return result
 
     def _merge_pairs(self, node: yaml.Node, depth: int = 0) -> list[tuple[yaml.Node, yaml.Node]]:
@@ -141,36 +236,34 @@ class _Converter:
                 self.problems.append(Problem(_loc(self.path, source),
                                              "'<<' must merge a mapping: point it at a mapping"))
                 continue
-            own = [(k, v) for k, v in source.value if k.tag != f"{_TAG}merge"]
+            own = [(k, v) for k, v in source.value if k.tag != _MERGE]
             names = {str(k.value) for k, _ in own if isinstance(k, yaml.ScalarNode)}
             for key, value in source.value:
-                if key.tag == f"{_TAG}merge":
+                if key.tag == _MERGE:
                     own.extend((k, v) for k, v in self._merge_pairs(value, depth + 1)
                                if str(k.value) not in names)
             pairs.extend(own)
         return pairs
 
-    def _put(self, result: YMap, key_node: yaml.Node, value_node: yaml.Node,
-             *, explicit: bool) -> None:
+    def _put(self, result: YMap, pair: tuple[yaml.Node, yaml.Node], explicit: bool) -> None:
+        """Convert one key/value pair into ``result``; a repeated explicit key is a problem."""
         self.count += 1
-        if not isinstance(key_node, yaml.ScalarNode):
+        key_node, value_node = pair
+        if not isinstance(key_node, _ScalarNode):
             self.problems.append(Problem(_loc(self.path, key_node),
                                          "keys must be plain words: quote or rename this key"))
             return
         key = str(key_node.value)
-        where = _loc(self.path, key_node)
-        if explicit and key in result.key_locs:
-            first = result.key_locs[key]
+        nodes = result.nodes
+        if explicit and key in nodes:
+            first = _loc(self.path, nodes[key][0])
             self.problems.append(Problem(
-                where,
+                _loc(self.path, key_node),
                 f"duplicate key {key!r} (first at line {first.line}): YAML would silently keep "
                 f"only the last one; merge them into one",
             ))
-        result[key] = self.convert(value_node)
-        result.key_locs[key] = where
-        result.value_locs[key] = _loc(self.path, value_node)
-        if isinstance(value_node, yaml.ScalarNode):
-            result.raw[key] = str(value_node.value)
+        result[key] = value_node.value if self._plain(value_node) else self.convert(value_node)
+        nodes[key] = pair
 
 
 class _TooBig(Exception):
@@ -257,6 +350,11 @@ def _alias_use(text: str, anchor: Location) -> Location:
 
 def read_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML document into YMap/YSeq/scalars; problems instead of exceptions."""
+    with paused_gc():  # parsing and converting make tens of thousands of acyclic objects
+        return _read(text, path)
+
+
+def _read(text: str, path: str) -> tuple[Any, list[Problem]]:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -268,8 +366,6 @@ def read_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(Location(path, 1, 1),
                               "plan is empty: write a plan (`tracker init` makes a starter)")]
     converter = _Converter(path)
-    collecting = gc.isenabled()
-    gc.disable()  # the tree is acyclic and short-lived: collection passes are pure overhead
     try:
         value = converter.convert(node)
     except _Cycle as cycle:
@@ -283,7 +379,4 @@ def read_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
     except RecursionError:
         return None, [Problem(Location(path, 1, 1),
                               "YAML nests too deeply to read: flatten the structure")]
-    finally:
-        if collecting:
-            gc.enable()
     return value, converter.problems
