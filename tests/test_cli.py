@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import click
 import jsonschema
 import pytest
 import yaml
@@ -27,7 +28,7 @@ def sample(tmp_path: Path) -> Path:
 def test_version_and_help():
     done = run_cli("--version", cwd=Path.cwd())
     assert done.returncode == 0 and done.stdout.startswith("tracker, version ")
-    for name in cli.commands:
+    for name in cli.list_commands(click.Context(cli)):
         done = run_cli(name, "--help", cwd=Path.cwd())
         assert done.returncode == 0, name
         assert "Usage: tracker " + name in done.stdout

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tracker.plan.yamlread import paused_gc
+from tracker.gcpause import paused_gc
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tracker.cli import cli
 from tracker.commands.reviews import HOOK_MARKER, HOOKS, hook_script, hooks_command
 
 from .helpers import write
@@ -110,8 +109,6 @@ def test_post_checkout_ignores_file_checkouts(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif("remind" not in cli.commands,
-                    reason="runs `python -m tracker remind`: needs remind registered in the CLI")
 def test_hook_prints_due_reminders_after_checkout(repo):
     assert _install(repo / "docs" / "plan.yaml").exit_code == 0
     done = _git(repo, "checkout", "-b", "feature")

@@ -74,8 +74,12 @@ def _assessment(plan_path: Path, today: dt.date, *, quiet_warnings: bool = False
 
     plan = _load(plan_path).plan
     assert plan is not None  # _load exits otherwise
+    from tracker.gcpause import paused_gc
+
     try:
-        evidence = gather(plan, plan_path, runs=runs, signoffs=signoffs)
+        with paused_gc():  # evidence and assessment are big and acyclic
+            evidence = gather(plan, plan_path, runs=runs, signoffs=signoffs)
+            assessment = assess(plan, evidence, today)
     except Exception as exc:
         from tracker.store import StoreError
 
@@ -87,10 +91,37 @@ def _assessment(plan_path: Path, today: dt.date, *, quiet_warnings: bool = False
         click.echo(str(problem), err=True)
     if errors:
         raise click.exceptions.Exit(EXIT_BAD)
-    return assess(plan, evidence, today)
+    return assessment
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose bigger commands live in their own modules, imported only when used.
+
+    ``tracker render`` should not pay for importing the import or review commands.
+    """
+
+    lazy: dict[str, str] = {
+        "remind": "tracker.commands.reviews:remind_command",
+        "review": "tracker.commands.reviews:review_command",
+        "approve": "tracker.commands.reviews:approve_command",
+        "hooks": "tracker.commands.reviews:hooks_command",
+        "import": "tracker.commands.importer:import_command",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            import importlib
+
+            module, _, attr = self.lazy[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tracker")
 @click.option("--plan", "plan_path", default=DEFAULT_PLAN, show_default=True,
               type=click.Path(path_type=Path), help="The plan to open in the terminal UI.")
@@ -493,24 +524,6 @@ def status(plan_path: Path, as_json: bool, show_all: bool, required: tuple[str, 
         for line in not_done:
             click.echo(f"required but not done: {line}", err=True)
         raise click.exceptions.Exit(EXIT_NO)
-
-
-def _register() -> None:
-    """Commands kept in their own modules (each imports its heavy parts lazily)."""
-    from tracker.commands.importer import import_command
-    from tracker.commands.reviews import (
-        approve_command,
-        hooks_command,
-        remind_command,
-        review_command,
-    )
-
-    for command in (remind_command, review_command, approve_command, hooks_command,
-                    import_command):
-        cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from pathlib import Path
 
 from tracker.evidence.bundle import Evidence, RunPoint
@@ -68,6 +67,8 @@ def _signoffs(plan: Plan, plan_path: Path) -> tuple[SignOff, ...]:
 
 def _current_hashes(root: Path, workspace: Workspace, also: set[str]) -> dict[str, str]:
     """Hashes now of the files whose change would make run evidence stale."""
+    import hashlib  # only when runs are recorded: render without runs starts faster
+
     wanted: set[str] = set(also)
     for ev in workspace.items.values():
         for link in ev.links:

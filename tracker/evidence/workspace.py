@@ -20,9 +20,9 @@ from tracker.evidence.keyword import parse_keyword
 from tracker.evidence.pytest_config import PytestConfig, read_pytest_config
 from tracker.evidence.scancache import ScanCache, Stamp
 from tracker.evidence.testscan import ScannedFile, StaticTest, is_test_file, scan_source
+from tracker.gcpause import paused_gc
 from tracker.paths import DATA_DIR
 from tracker.plan.model import CheckKind, FileCheck, Item, LinkKind, Plan, TestLink
-from tracker.plan.yamlread import paused_gc
 from tracker.problems import Location, Problem, Severity
 
 #: A file larger than this is not searched by contains/lacks checks.

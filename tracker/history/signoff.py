@@ -22,7 +22,6 @@ import datetime as dt
 import os
 import re
 import subprocess
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -431,6 +430,8 @@ def _record(plan_path: Path, name: str, subject: str, body: list[str], trailer: 
     env = _identity(repo, name)
     if when is not None:
         env["GIT_AUTHOR_DATE"] = when.isoformat()
+    import tempfile  # only when recording: reading sign-offs is on render's start-up path
+
     with tempfile.TemporaryDirectory(prefix="tracker-signoff-") as tmp:
         index = {**env, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
         message_file = Path(tmp) / "message"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
+from tracker.gcpause import paused_gc
 from tracker.plan import fields
 from tracker.plan.measures import parse_days, parse_measure, parse_target, parse_weeks
 from tracker.plan.model import (
@@ -35,7 +36,7 @@ from tracker.plan.model import (
     Section,
     TestLink,
 )
-from tracker.plan.yamlread import YMap, YSeq, decode, paused_gc, read_yaml
+from tracker.plan.yamlread import YMap, YSeq, decode, read_yaml
 from tracker.problems import Location, Problem, Severity, sort_problems
 
 T = TypeVar("T")
