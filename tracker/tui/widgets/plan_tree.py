@@ -48,9 +48,10 @@ class PlanTree(Tree[NodeRef]):
         keep = self.cursor_node.data if self.cursor_node is not None else None
         self._filter = text_filter.strip().lower()
         self._assessment = assessment
-        # a big plan opens on the current phase only: thousands of open rows help nobody,
-        # and a closed phase gets its rows when it is first opened
-        current = assessment.current_phase
+        # a big plan opens with its phases closed (enter opens one): thousands of open rows
+        # help nobody, and a closed phase gets its rows only when it is first opened
+        current = assessment.current_phase if len(assessment.items) <= EXPAND_ALL_UP_TO * 2 \
+            else None
         expand_all = len(assessment.items) <= EXPAND_ALL_UP_TO or bool(self._filter)
         self.clear()
         self._items.clear()
