@@ -283,3 +283,22 @@ def test_every_palette_command_calls_an_action():
         assert callable(getattr(TrackerApp, f"action_{action}", None)), name
     bound = {b.action for b in TrackerApp.BINDINGS}
     assert {"run_all", "run_selected", "edit", "filter", "metrics", "history"} <= bound
+
+
+async def test_a_big_plan_opens_closed_and_fills_a_phase_when_opened(tmp_path):
+    lines = ["title: Big", "phases:"]
+    for p in range(2):
+        lines += [f"  - id: p{p}", f"    title: Phase {p}", "    items:"]
+        lines += [f"      - {{id: i{p}-{n}, text: Item {n}}}" for n in range(350)]
+    write(tmp_path, "plan.yaml", "\n".join(lines) + "\n")
+    app = make_app(tmp_path / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        tree = app.query_one(PlanTree)
+        phases = list(tree.root.children)
+        assert [p.is_expanded for p in phases] == [False, False]
+        assert [len(p.children) for p in phases] == [0, 0]
+        await pilot.press("enter")
+        assert phases[0].is_expanded and len(phases[0].children) == 350
+        await pilot.press("slash", *"i1-349")
+        shown = [label for label in labels(app) if "i1-349" in label]
+        assert len(shown) == 1
