@@ -288,6 +288,8 @@ class _RunView:
         self.coverage: dict[str, FileCoverage] = {f.path: f for f in run.coverage}
         self._dynamic: dict[tuple[LinkKind, str, tuple[str, ...]],
                             tuple[dict[str, TestOutcome], frozenset[str]]] = {}
+        self._linked: dict[tuple[LinkKind, str, tuple[str, ...], tuple[str, ...]],
+                           tuple[dict[str, TestOutcome], dict[str, None], frozenset[str]]] = {}
 
     def static(self, nodeid: str) -> list[TestOutcome]:
         """Results of a test the source shows: every case of it, or the one case named."""
@@ -309,6 +311,25 @@ class _RunView:
             found = self._dynamic[key] = ({o.nodeid: o for o in selected},
                                           frozenset(o.file for o in selected))
         return found
+
+    def linked(self, link: LinkResult
+               ) -> tuple[dict[str, TestOutcome], dict[str, None], frozenset[str]]:
+        """Everything one link contributes: results by node id, the tests the source shows
+        that did not run, and the files involved. Computed once per distinct link."""
+        key = (link.link.kind, link.link.value, link.files, link.tests)
+        known = self._linked.get(key)
+        if known is None:
+            selected, where = self.dynamic(link)
+            found = dict(selected)
+            missing: dict[str, None] = {}
+            for nodeid in link.tests:
+                results = self.static(nodeid)
+                if not results:
+                    missing[nodeid] = None
+                found.update((o.nodeid, o) for o in results)
+            files = frozenset({*link.files, *where, *(t.split("::", 1)[0] for t in link.tests)})
+            known = self._linked[key] = (found, missing, files)
+        return known
 
     def _select(self, link: LinkResult) -> list[TestOutcome]:
         value = link.link.value
@@ -336,7 +357,7 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
     test_ids = ev.test_ids()
     tally = stale = coverage = delta = None
     if view is not None:
-        tally = _tally(item, ev, test_ids, view)
+        tally = _tally(item, ev, view)
         stale = _stale(ev, tally, view.run, evidence.current_hashes)
         coverage = _target_coverage(ev, view)
         count = len(tally.outcomes) + len(tally.not_run)
@@ -374,20 +395,21 @@ def _cases(static: dict, nodeid: str) -> int:
     return test.cases if test is not None and "[" not in nodeid else 1
 
 
-def _tally(item: Item, ev: ItemEvidence, test_ids: tuple[str, ...], view: _RunView) -> Tally:
+def _tally(item: Item, ev: ItemEvidence, view: _RunView) -> Tally:
     found: dict[str, TestOutcome] = {}
-    not_run: list[str] = []
-    files = {t.split("::", 1)[0] for t in test_ids}
-    for nodeid in test_ids:
+    not_run: dict[str, None] = {}
+    files: set[str] = set()
+    for link in ev.links:
+        selected, missing, where = view.linked(link)
+        found.update(selected)  # dicts merge at C speed; big plans repeat the same links
+        not_run.update(missing)
+        files.update(where)
+    for nodeid in ev.marked:
         results = view.static(nodeid)
         if not results:
-            not_run.append(nodeid)
+            not_run[nodeid] = None
         found.update((o.nodeid, o) for o in results)
-    for link in ev.links:
-        selected, where = view.dynamic(link)
-        found.update(selected)  # a dict: merged at C speed, big marker links are common
-        files.update(link.files)
-        files.update(where)
+        files.add(nodeid.split("::", 1)[0])
     for o in view.by_item.get(item.id, ()):
         found[o.nodeid] = o
         files.add(o.file)
