@@ -235,6 +235,7 @@ async def test_live_run_changes_the_tree_before_it_ends(live_project):
                 break
             await pilot.pause(0.1)
         assert app.good.assessment.item("later").status is Status.DONE
+        await app.workers.wait_for_complete()
     with Store.open(default_store_path(live_project)) as store:
         assert store.runs_count() == 1
 
@@ -261,6 +262,7 @@ async def test_escape_cancels_a_run_and_keeps_earlier_runs(live_project):
             if app.live is None:
                 break
         assert app.live is None
+        await app.workers.wait_for_complete()
     with Store.open(default_store_path(live_project)) as store:
         assert store.runs_count() == 1, "the cancelled run was not recorded"
         assert store.latest_run().counts()["passed"] == 9

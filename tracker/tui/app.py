@@ -21,6 +21,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, Static, Tree
 
 from tracker.tui.commands import TrackerCommands
@@ -93,8 +94,11 @@ class TrackerApp(App[int]):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Show a new snapshot; a broken one shows its errors over the last good view."""
+        try:
+            problems = self.query_one("#problems", Static)
+        except NoMatches:  # a reload that finished while the app was closing
+            return
         self.snapshot = snapshot
-        problems = self.query_one("#problems", Static)
         if snapshot.assessment is None:
             text = Text("plan.yaml has errors; showing the last good view:\n", style="bold")
             for problem in snapshot.errors[:10]:
