@@ -447,10 +447,10 @@ def ingest(plan_path: Path, junit_file: Path, coverage_file: Path | None,
     import json
 
     from tracker.evidence.coverage_data import CoverageError, parse_coverage_json, read_data_file
+    from tracker.evidence.hashes import file_hashes
     from tracker.evidence.junit import JUnitError, parse_junit
     from tracker.evidence.results import RunRecord
     from tracker.history.gitcli import head_state
-    from tracker.runner import file_hashes
 
     _load(plan_path)
     root = plan_path.resolve().parent

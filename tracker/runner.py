@@ -9,7 +9,6 @@ interrupted or failed start leaves the store as it was.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib.util
 import os
 import shutil
@@ -30,6 +29,7 @@ from tracker.evidence.coverage_data import (
     resolve_settings,
     split_pytest_cov,
 )
+from tracker.evidence.hashes import file_hashes
 from tracker.evidence.pytest_config import read_pytest_config
 from tracker.evidence.reportlog import ReportError, ReportTail, read_report
 from tracker.evidence.results import FileCoverage, RunRecord
@@ -70,24 +70,6 @@ def work_dir(root: Path) -> Path:
     path = base / f"run-{os.getpid()}-{int(time.time() * 1000)}"
     path.mkdir()
     return path
-
-
-def sha1_of(path: Path) -> str | None:
-    """Content hash used to tell whether a file changed since a run."""
-    try:
-        return hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()
-    except OSError:
-        return None
-
-
-def file_hashes(root: Path, paths: set[str]) -> dict[str, str]:
-    """Hashes of the files a run depended on (test files and measured sources)."""
-    out = {}
-    for rel in sorted(paths):
-        digest = sha1_of(root / rel)
-        if digest is not None:
-            out[rel] = digest
-    return out
 
 
 def build_command(root: Path, pytest_args: list[str], report: Path, data_file: Path | None,

@@ -67,19 +67,6 @@ def _signoffs(plan: Plan, plan_path: Path) -> tuple[SignOff, ...]:
 
 def _current_hashes(root: Path, workspace: Workspace, also: set[str]) -> dict[str, str]:
     """Hashes now of the files whose change would make run evidence stale."""
-    import hashlib  # only when runs are recorded: render without runs starts faster
+    from tracker.evidence.hashes import file_hashes, linked_files  # only when runs exist
 
-    wanted: set[str] = set(also)
-    for ev in workspace.items.values():
-        for link in ev.links:
-            wanted.update(link.files)
-        wanted.update(t.split("::", 1)[0] for t in ev.marked)
-        for target in ev.targets:
-            wanted.update(target.files)
-    out = {}
-    for rel in sorted(wanted):
-        try:
-            out[rel] = hashlib.sha1((root / rel).read_bytes(), usedforsecurity=False).hexdigest()
-        except OSError:
-            continue
-    return out
+    return file_hashes(root, linked_files(workspace) | also)

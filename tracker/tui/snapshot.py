@@ -15,6 +15,7 @@ from pathlib import Path
 from tracker.assess import Assessment, assess
 from tracker.evidence.bundle import Evidence
 from tracker.evidence.gather import gather
+from tracker.evidence.hashes import linked_files
 from tracker.plan.load import load_plan
 from tracker.plan.model import Plan
 from tracker.problems import Problem, Severity
@@ -65,14 +66,7 @@ def take_snapshot(plan_path: Path, today: dt.date) -> Snapshot:
 def watch_list(plan_path: Path, evidence: Evidence) -> tuple[Path, ...]:
     """plan.yaml, every linked test file and every target file."""
     root = evidence.workspace.root
-    files: set[str] = set()
-    for ev in evidence.workspace.items.values():
-        for link in ev.links:
-            files.update(link.files)
-        files.update(t.split("::", 1)[0] for t in ev.marked)
-        for target in ev.targets:
-            files.update(target.files)
-    return (plan_path, *(root / f for f in sorted(files)))
+    return (plan_path, *(root / f for f in sorted(linked_files(evidence.workspace))))
 
 
 def stamps(paths: tuple[Path, ...]) -> dict[str, int]:
