@@ -24,6 +24,7 @@ from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, Static, Tree
 
+from tracker.assess import Assessment
 from tracker.tui.commands import TrackerCommands
 from tracker.tui.format import user
 from tracker.tui.live import LiveRun, provisional
@@ -69,6 +70,7 @@ class TrackerApp(App[int]):
         self.events: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
         self.cancel = threading.Event()
         self.run_label = ""
+        self._live_assessment: Assessment | None = None
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -124,10 +126,9 @@ class TrackerApp(App[int]):
         assessment = self.current_assessment()
         self.query_one(DetailPane).show(assessment, node.data if node else None)
 
-    def current_assessment(self):  # type: ignore[no-untyped-def]
+    def current_assessment(self) -> Assessment | None:
+        """The provisional assessment during a run, else the last good one."""
         return self._live_assessment or (self.good.assessment if self.good else None)
-
-    _live_assessment = None
 
     @on(Tree.NodeHighlighted)
     def _highlighted(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
