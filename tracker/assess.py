@@ -9,19 +9,24 @@ evidence and never turns an item done on its own.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from itertools import compress
+from operator import attrgetter
 
 from tracker import metrics as measures
 from tracker.evidence.bundle import Evidence, RunPoint
-from tracker.evidence.keyword import parse_keyword
+from tracker.evidence.keyword import haystack, parse_keyword
 from tracker.evidence.results import FAILING, FileCoverage, RunRecord, TestOutcome
 from tracker.evidence.workspace import CheckResult, ItemEvidence, LinkResult
 from tracker.history.signoff import SignOff
 from tracker.plan.measures import parse_measure
 from tracker.plan.model import Claim, Item, LinkKind, Metric, Phase, Plan
 from tracker.problems import Problem, Severity
+
+_OUTCOME = attrgetter("outcome")
 
 #: A review or phase due within this many days is "due soon".
 DUE_SOON_DAYS = 7
@@ -60,11 +65,8 @@ class Tally:
     files: frozenset[str] = frozenset()  #: test files involved (linked or that ran)
 
     @cached_property
-    def _counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for o in self.outcomes:
-            counts[o.outcome] = counts.get(o.outcome, 0) + 1
-        return counts
+    def _counts(self) -> Counter[str]:
+        return Counter(map(_OUTCOME, self.outcomes))  # counted at C speed
 
     def count(self, *kinds: str) -> int:
         return sum(self._counts.get(kind, 0) for kind in kinds)
@@ -77,7 +79,8 @@ class Tally:
     def failed(self) -> tuple[TestOutcome, ...]:
         if not self.count(*FAILING):
             return ()
-        return tuple(o for o in self.outcomes if o.outcome in FAILING)
+        outcomes = self.outcomes  # filtered at C speed: big items link hundreds of tests
+        return tuple(compress(outcomes, map(FAILING.__contains__, map(_OUTCOME, outcomes))))
 
     @property
     def skipped(self) -> int:
@@ -246,7 +249,8 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     warnings: list[Problem] = []
     items: list[ItemAssessment] = []
     phases: list[PhaseAssessment] = []
-    view = _RunView(evidence.run) if evidence.run is not None else None
+    view = (_RunView(evidence.run, evidence.current_hashes, evidence.first_coverage)
+            if evidence.run is not None else None)
     for index, phase in enumerate(plan.phases, start=1):
         start, due = phase_window(plan, phase)
         judged = [_item(phase, item, evidence, view, today, due, warnings)
@@ -272,8 +276,15 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
 class _RunView:
     """The latest run indexed for quick lookups by node id, file, marker and plan item."""
 
-    def __init__(self, run: RunRecord) -> None:
+    def __init__(self, run: RunRecord, now: dict[str, str],
+                 first: tuple[FileCoverage, ...] = ()) -> None:
         self.run = run
+        #: files linked or measured whose content changed since the run
+        self.changed = frozenset(f for f, h in run.file_hashes.items()
+                                 if now.get(f) not in (None, h))
+        self.first: dict[str, FileCoverage] = {f.path: f for f in first}
+        self._tallies: dict[tuple[object, ...], Tally] = {}
+        self._coverage: dict[tuple[str, ...], tuple[float | None, float | None]] = {}
         self.by_base: dict[str, list[TestOutcome]] = {}
         self.by_id: dict[str, TestOutcome] = {}
         self.by_file: dict[str, list[TestOutcome]] = {}
@@ -290,6 +301,78 @@ class _RunView:
                             tuple[dict[str, TestOutcome], frozenset[str]]] = {}
         self._linked: dict[tuple[LinkKind, str, tuple[str, ...], tuple[str, ...]],
                            tuple[dict[str, TestOutcome], dict[str, None], frozenset[str]]] = {}
+        self._named: list[tuple[TestOutcome, str]] | None = None
+
+    def tally(self, item_id: str, ev: ItemEvidence) -> Tally:
+        """What the run says about an item's linked tests.
+
+        Items with the same evidence get the same tally, computed once (with its counts):
+        big plans link many items the same way, and one run shows the same for each.
+        """
+        own = item_id if item_id in self.by_item else None
+        key = (tuple([(link.link.kind, link.link.value, link.files, link.tests)
+                      for link in ev.links]), ev.marked, own)
+        known = self._tallies.get(key)
+        if known is None:
+            known = self._tallies[key] = self._tally(ev, own)
+        return known
+
+    def _tally(self, ev: ItemEvidence, own: str | None) -> Tally:
+        found: dict[str, TestOutcome] = {}
+        not_run: dict[str, None] = {}
+        files: set[str] = set()
+        for link in ev.links:
+            selected, missing, where = self.linked(link)
+            found.update(selected)  # dicts merge at C speed
+            not_run.update(missing)
+            files.update(where)
+        for nodeid in ev.marked:
+            results = self.static(nodeid)
+            if not results:
+                not_run[nodeid] = None
+            found.update((o.nodeid, o) for o in results)
+            files.add(nodeid.split("::", 1)[0])
+        for o in self.by_item.get(own, ()) if own is not None else ():
+            found[o.nodeid] = o
+            files.add(o.file)
+        broken = tuple(f"{path}: {self.broken[path]}"
+                       for path in sorted(files & self.broken.keys()))
+        return Tally(tuple(found.values()), tuple(not_run), broken, frozenset(files))
+
+    def stale(self, ev: ItemEvidence, tally: Tally) -> tuple[str, ...]:
+        """Linked test files and targets whose content changed since the run."""
+        if not self.changed:
+            return ()
+        files = set(tally.files)
+        for target in ev.targets:
+            files.update(target.files)
+        return tuple(sorted(files & self.changed))
+
+    def target_coverage(self, ev: ItemEvidence) -> tuple[float | None, float | None]:
+        """Coverage of an item's targets in the run, and its change since the first run."""
+        files = tuple([f for target in ev.targets for f in target.files])
+        if not files:
+            return None, None
+        known = self._coverage.get(files)
+        if known is None:
+            known = self._coverage[files] = self._target_coverage(files)
+        return known
+
+    def _target_coverage(self, files: tuple[str, ...]) -> tuple[float | None, float | None]:
+        coverage, unique = self.coverage, dict.fromkeys(files)  # overlapping targets count once
+        measured = [coverage[f] for f in unique if f in coverage]
+        if not measured:  # nothing measured: unknown, whether or not the files are Python
+            return None, None
+        now = measures.coverage_of(measured)
+        before = [self.first[f] for f in unique if f in self.first]
+        was = measures.coverage_of(before) if before else None
+        return now, (now - was if now is not None and was is not None else None)
+
+    def named(self) -> list[tuple[TestOutcome, str]]:
+        """Every result with the names a ``-k`` expression is matched against, built once."""
+        if self._named is None:
+            self._named = [(o, haystack(_names(o))) for o in self.run.outcomes]
+        return self._named
 
     def static(self, nodeid: str) -> list[TestOutcome]:
         """Results of a test the source shows: every case of it, or the one case named."""
@@ -340,7 +423,7 @@ class _RunView:
                 return [o for o in self.run.outcomes if value in o.fixtures]
             case LinkKind.KEYWORD:
                 matcher = parse_keyword(value)
-                return [o for o in self.run.outcomes if matcher(_names(o))]
+                return [o for o, names in self.named() if matcher(names)]
             case LinkKind.PATH | LinkKind.GLOB:
                 return [o for f in link.files for o in self.by_file.get(f, [])]
         return []
@@ -353,25 +436,21 @@ def _names(outcome: TestOutcome) -> list[str]:
 
 def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
           today: dt.date, phase_due: dt.date | None, warnings: list[Problem]) -> ItemAssessment:
-    ev = evidence.workspace.items.get(item.id, ItemEvidence())
+    ev = evidence.workspace.items.get(item.id, _NO_EVIDENCE)
     test_ids = ev.test_ids()
-    tally = stale = coverage = delta = None
+    tally = coverage = delta = None
+    stale: tuple[str, ...] = ()
     if view is not None:
-        tally = _tally(item, ev, view)
-        stale = _stale(ev, tally, view.run, evidence.current_hashes)
-        coverage = _target_coverage(ev, view)
+        tally = view.tally(item.id, ev)
+        stale = view.stale(ev, tally)
+        coverage, delta = view.target_coverage(ev)
         count = len(tally.outcomes) + len(tally.not_run)
         files = len(tally.files)
-        if coverage is not None and evidence.first_coverage:
-            first = {f.path: f for f in evidence.first_coverage}
-            before = [first[f] for t in ev.targets for f in t.files if f in first]
-            was = measures.coverage_of(before) if before else None
-            delta = coverage - was if was is not None else None
     else:
         static = evidence.workspace.tests
         count = sum(_cases(static, t) for t in test_ids)
         files = len({t.split("::", 1)[0] for t in test_ids})
-    status, reason = _judge(item, ev, count, files, tally, stale or (), coverage)
+    status, reason = _judge(item, ev, count, files, tally, stale, coverage)
     if item.claim is Claim.DONE and status is not Status.DONE and status is not Status.CLAIMED:
         warnings.append(Problem(item.location, f"item {item.id!r} is claimed done but the "
                                                f"evidence says {status.value}: {reason}",
@@ -387,54 +466,15 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
     return ItemAssessment(item=item, phase_id=phase.id, status=status, reason=reason,
                           evidence=ev, test_ids=test_ids, test_count=count, test_files=files,
                           due=due, days_late=days_late, tally=tally, target_coverage=coverage,
-                          coverage_delta=delta, stale_files=tuple(stale or ()))
+                          coverage_delta=delta, stale_files=stale)
+
+
+_NO_EVIDENCE = ItemEvidence()
 
 
 def _cases(static: dict, nodeid: str) -> int:
     test = static.get(nodeid)
     return test.cases if test is not None and "[" not in nodeid else 1
-
-
-def _tally(item: Item, ev: ItemEvidence, view: _RunView) -> Tally:
-    found: dict[str, TestOutcome] = {}
-    not_run: dict[str, None] = {}
-    files: set[str] = set()
-    for link in ev.links:
-        selected, missing, where = view.linked(link)
-        found.update(selected)  # dicts merge at C speed; big plans repeat the same links
-        not_run.update(missing)
-        files.update(where)
-    for nodeid in ev.marked:
-        results = view.static(nodeid)
-        if not results:
-            not_run[nodeid] = None
-        found.update((o.nodeid, o) for o in results)
-        files.add(nodeid.split("::", 1)[0])
-    for o in view.by_item.get(item.id, ()):
-        found[o.nodeid] = o
-        files.add(o.file)
-    broken = tuple(f"{path}: {view.broken[path]}" for path in sorted(files & view.broken.keys()))
-    return Tally(tuple(found.values()), tuple(not_run), broken, frozenset(files))
-
-
-def _stale(ev: ItemEvidence, tally: Tally, run: RunRecord, now: dict[str, str]) -> list[str]:
-    """Linked test files and targets whose content changed since the run."""
-    files = set(tally.files)
-    for target in ev.targets:
-        files.update(target.files)
-    hashes = run.file_hashes
-    return sorted(f for f in files if f in hashes and now.get(f) not in (None, hashes[f]))
-
-
-def _target_coverage(ev: ItemEvidence, view: _RunView) -> float | None:
-    files = [f for target in ev.targets for f in target.files]
-    if not files:
-        return None
-    measured = [view.coverage[f] for f in dict.fromkeys(files) if f in view.coverage]
-    unmeasured = [f for f in files if f not in view.coverage and f.endswith(".py")]
-    if unmeasured and not measured:
-        return None
-    return measures.coverage_of(measured) if measured else None
 
 
 def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | None,

@@ -31,7 +31,7 @@ from tracker.evidence.coverage_data import (
 )
 from tracker.evidence.hashes import file_hashes
 from tracker.evidence.pytest_config import read_pytest_config
-from tracker.evidence.reportlog import ReportError, ReportTail, read_report
+from tracker.evidence.reportlog import ReportError, ReportLog, ReportTail
 from tracker.evidence.results import FileCoverage, RunRecord
 from tracker.evidence.worker_coverage import ENV as WORKER_COVERAGE_ENV
 from tracker.evidence.worker_coverage import settings_env
@@ -123,14 +123,16 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
     commit, dirty = head_state(root)
     started = dt.datetime.now(dt.UTC)
     cmd = build_command(root, args, report, data_file, settings)
+    follower = _Follower(root, report, listener, poll_seconds, warm=measure)
     try:
-        exit_code = _follow(cmd, root, env, report, output, listener, poll_seconds, cancel)
+        exit_code = _wait(cmd, root, env, output, follower, poll_seconds, cancel)
     except (KeyboardInterrupt, RunCancelled):
+        follower.stop()
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     finished = dt.datetime.now(dt.UTC)
     try:
-        log = read_report(report)
+        log = follower.finish()
     except ReportError as exc:
         shutil.rmtree(scratch, ignore_errors=True)
         if exit_code in _DID_NOT_START or not report.exists():
@@ -144,49 +146,124 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
     coverage: tuple[FileCoverage, ...] = ()
     if settings is not None and data_file is not None:
         try:
-            coverage = read_data_file(data_file, root, settings)
+            coverage = read_data_file(data_file, root, settings, own=True)
         except CoverageError as exc:
             shutil.rmtree(scratch, ignore_errors=True)
             raise RunError(f"coverage data could not be read: {exc}") from exc
-    depends = {o.file for o in log.outcomes} | {f.path for f in coverage}
+    hashes = follower.hashes
+    later = ({o.file for o in log.outcomes} | {f.path for f in coverage}) - hashes.keys()
+    hashes.update(file_hashes(root, later))
     record = RunRecord(
         started=started, finished=finished, commit=commit, dirty=dirty,
         args=tuple(pytest_args), exit_code=exit_code, source="pytest",
         outcomes=tuple(log.outcomes), coverage=coverage,
         collection_errors=tuple(log.collection_errors),
-        file_hashes=file_hashes(root, depends),
+        file_hashes=dict(sorted(hashes.items())),
     )
     shutil.rmtree(scratch, ignore_errors=True)
     return RunOutcome(record, exit_code, settings, None)
 
 
-def _follow(cmd: list[str], root: Path, env: dict[str, str], report: Path,
-            output: IO[str] | None, listener: Listener | None, poll_seconds: float,
-            cancel: threading.Event | None = None) -> int:
-    """Run ``cmd``, feeding report events to ``listener`` while it runs; its exit code."""
-    tail = ReportTail(report)
+class _Follower(threading.Thread):
+    """Reads the report while pytest writes it, so that little is left to read at the end.
+
+    The process that started pytest has nothing else to do while the tests run, and the
+    machine usually has a core to spare: this thread folds report events into the log as
+    they come (passing each to the listener, for progress displays), hashes each test file
+    once its tests report (the content they ran against), and imports what reading the
+    coverage data needs. The last events are read by :meth:`finish`, once pytest has exited.
+    """
+
+    def __init__(self, root: Path, report: Path, listener: Listener | None,
+                 poll_seconds: float, *, warm: bool) -> None:
+        super().__init__(name="tracker-report", daemon=True)
+        self.root = root
+        self.report = report
+        self.tail = ReportTail(report)
+        self.listener = listener
+        self.poll_seconds = poll_seconds
+        self.warm = warm
+        self.hashes: dict[str, str] = {}  #: test files hashed as their results came in
+        self.error: ReportError | None = None
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        if self.warm:
+            _warm_imports()
+        while not self._done.wait(self.poll_seconds):
+            if self.error is None:
+                self._read()
+
+    def _read(self) -> None:
+        try:
+            events = self.tail.poll()
+        except ReportError as exc:  # raised again by finish(), after pytest is done
+            self.error = exc
+            return
+        self._take(events)
+
+    def _take(self, events: list[dict[str, Any]]) -> None:
+        fresh: set[str] = set()
+        for event in events:
+            if self.listener is not None:
+                self.listener(event)
+            if event.get("event") == "test":
+                fresh.add(str(event.get("nodeid", "")).split("::", 1)[0])
+        fresh -= self.hashes.keys()
+        if fresh:
+            self.hashes.update(file_hashes(self.root, fresh))
+
+    def stop(self) -> None:
+        """End following without reading further (the run was cancelled)."""
+        self._done.set()
+        if self.is_alive():
+            self.join()
+
+    def finish(self) -> ReportLog:
+        """The whole report, once pytest has exited. Raises ReportError as read_report."""
+        self.stop()
+        if self.error is None:
+            self._read()
+        if self.error is not None:
+            raise self.error
+        if not self.report.is_file():
+            raise ReportError(f"{self.report}: no such report file")
+        self._take(self.tail.flush())
+        if self.tail.log.version is None:
+            raise ReportError(f"{self.report}: empty, not a tracker report")
+        return self.tail.log
+
+
+def _warm_imports() -> None:
+    """Import, while the tests run, the modules that reading coverage data needs after."""
+    try:
+        import coverage.jsonreport  # noqa: F401
+        import coverage.results  # noqa: F401
+    except ImportError:  # reported where coverage is really used
+        pass
+
+
+def _wait(cmd: list[str], root: Path, env: dict[str, str], output: IO[str] | None,
+          follower: _Follower, poll_seconds: float,
+          cancel: threading.Event | None = None) -> int:
+    """Run ``cmd`` with ``follower`` reading its report; its exit code."""
     try:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=output, stderr=output,
                                 stdin=subprocess.DEVNULL)
     except OSError as exc:
         raise RunError(f"cannot start {cmd[0]}: {exc.strerror}") from exc
+    follower.start()
     try:
-        if listener is None and cancel is None:
-            return proc.wait()  # nobody follows along: no polling delay at the end
+        if cancel is None:
+            return proc.wait()  # woken the moment pytest exits
         while True:
-            code = proc.poll()
-            if listener is not None:
-                for event in tail.poll():
-                    listener(event)
-            if code is not None:
-                if listener is not None:
-                    for event in [*tail.poll(), *tail.flush()]:
-                        listener(event)
-                return code
-            if cancel is not None and cancel.is_set():
+            try:
+                return proc.wait(timeout=poll_seconds)
+            except subprocess.TimeoutExpired:
+                pass
+            if cancel.is_set():
                 _stop(proc)
                 raise RunCancelled("cancelled")
-            time.sleep(poll_seconds)
     except KeyboardInterrupt:
         _stop(proc)
         raise

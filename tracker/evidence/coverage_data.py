@@ -193,13 +193,14 @@ def parse_coverage_json(data: Any, root: Path) -> tuple[FileCoverage, ...]:
     return tuple(out)
 
 
-def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | None = None
-                   ) -> tuple[FileCoverage, ...]:
+def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | None = None,
+                   *, own: bool = False) -> tuple[FileCoverage, ...]:
     """Analyse a coverage.py data file and its parallel parts (``NAME.*``) into per-file values.
 
-    The files are only read: they are combined in a temporary folder, since they may be the
-    user's own (``tracker ingest --coverage .coverage`` must neither consume ``.coverage.*``
-    nor rewrite ``.coverage``).
+    The user's files are only read: they are combined in a temporary folder, since they may be
+    the user's own (``tracker ingest --coverage .coverage`` must neither consume ``.coverage.*``
+    nor rewrite ``.coverage``). With ``own``, the files are tracker's scratch files of one run
+    (``tracker run``), combined where they are, and a single part is taken as it is: no copies.
     """
     import coverage
     from coverage.exceptions import CoverageException, CoverageWarning, NoDataError
@@ -218,28 +219,37 @@ def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | Non
 
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            base = os.path.join(tmp, "data")
-            if data_file.is_file():
-                shutil.copyfile(data_file, base)
-                copies[base] = str(data_file)
-            for n, part in enumerate(parts):
-                copies[f"{base}.{n}"] = str(part)
-                shutil.copyfile(part, f"{base}.{n}")
-            warnings.filterwarnings("ignore", category=CoverageWarning)  # we say it better
+            if own:
+                base = str(data_file)
+                if not data_file.exists() and len(parts) == 1:
+                    os.replace(parts.pop(), base)  # one process measured: nothing to combine
+                combine = [str(p) for p in parts]
+            else:
+                base = os.path.join(tmp, "data")
+                if data_file.is_file():
+                    shutil.copyfile(data_file, base)
+                    copies[base] = str(data_file)
+                for n, part in enumerate(parts):
+                    copies[f"{base}.{n}"] = str(part)
+                    shutil.copyfile(part, f"{base}.{n}")
+                combine = [p for p in copies if p != base]
             os.chdir(root)  # coverage resolves relative sources and config against the cwd
-            cov = coverage.Coverage(data_file=base, config_file=settings.config_file,
-                                    source=list(settings.source) or None,
-                                    omit=list(settings.omit) or None)
-            cov.load()  # the file's own data first: combining alone would replace it
-            if parts:
-                cov.combine([p for p in copies if p != base], keep=True)
-                cov.save()
-            out = os.path.join(tmp, "report.json")
-            try:
-                cov.json_report(outfile=out, ignore_errors=True)
-            except NoDataError:
-                return ()
-            report = json.loads(Path(out).read_text(encoding="utf-8"))
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", category=CoverageWarning)  # we say it better
+                cov = coverage.Coverage(data_file=base, config_file=settings.config_file,
+                                        source=list(settings.source) or None,
+                                        omit=list(settings.omit) or None)
+                cov.load()  # the file's own data first: combining alone would replace it
+                if combine:
+                    cov.combine(combine, keep=True)
+                    cov.save()
+                out = os.path.join(tmp, "report.json")
+                try:
+                    cov.json_report(outfile=out, ignore_errors=True)
+                except NoDataError:
+                    return ()
+            with open(out, "rb") as handle:
+                report = json.load(handle)
     except CoverageException as exc:
         raise CoverageError(said(exc)) from exc
     except OSError as exc:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracker.evidence.keyword import parse_keyword
+from tracker.evidence.keyword import haystack, parse_keyword
 from tracker.evidence.pytest_config import PytestConfig, read_pytest_config
 from tracker.evidence.scancache import ScanCache, Stamp
 from tracker.evidence.testscan import ScannedFile, StaticTest, is_test_file, scan_source
@@ -110,7 +110,7 @@ class _Index:
         self._stamps: dict[str, Stamp | None] = {}
         self._by_id: dict[str, dict[str, StaticTest]] = {}
         self._globs: dict[str, list[str]] = {}
-        self._named: list[tuple[StaticTest, tuple[str]]] | None = None
+        self._named: list[tuple[StaticTest, str]] | None = None
         self._real_root = os.path.realpath(root)
         self._real_dirs: dict[str, str] = {}
         self._inside: dict[str, bool] = {}
@@ -291,15 +291,11 @@ class _Index:
             files = [f for f in files if needle in self.read(f)]
         return self.tests_in(files)
 
-    def named_tests(self) -> list[tuple[StaticTest, tuple[str]]]:
-        """Every test with the names a -k expression is matched against, built once.
-
-        An identifier of a -k expression matches when it is a case-insensitive substring of
-        any of the names. No identifier can hold a newline, so the names joined by newlines
-        into one give the same answers, with one search per identifier instead of one per name.
-        """
+    def named_tests(self) -> list[tuple[StaticTest, str]]:
+        """Every test with the names a -k expression is matched against (its haystack),
+        built once for all the plan's expressions."""
         if self._named is None:
-            self._named = [(t, ("\n".join(t.names()),)) for t in self.all_tests()]
+            self._named = [(t, haystack(t.names())) for t in self.all_tests()]
         return self._named
 
 

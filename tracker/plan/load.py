@@ -148,6 +148,12 @@ def load_plan_text(data: bytes | str, name: str, root: Path | None = None) -> Lo
             return LoadResult(None, problems)
     else:
         text = data
+    from tracker.plan.cache import cached
+
+    return cached(root, name, text, lambda: _built(text, name))
+
+
+def _built(text: str, name: str) -> LoadResult:
     with paused_gc():  # the YAML tree and the model are acyclic: see paused_gc
         return _build(text, name)  # which frees the tree before collection resumes
 

@@ -77,8 +77,6 @@ class TrackerApp(App[int]):
     def compose(self) -> ComposeResult:
         yield PlanHeader(id="header")
         yield Static(id="problems")
-        yield Input(placeholder="filter: words or status:failing — enter to keep, esc to clear",
-                    id="filter")
         with Horizontal(id="body"):
             yield PlanTree(id="tree")
             yield DetailPane(id="details")
@@ -116,7 +114,7 @@ class TrackerApp(App[int]):
         assessment = snapshot.assessment
         self.query_one(PlanHeader).show(assessment)
         tree = self.query_one(PlanTree)
-        tree.show(assessment, self.query_one("#filter", Input).value)
+        tree.show(assessment, self.filter_text())
         self.title = f"tracker — {assessment.plan.title}"
         self.show_details()
 
@@ -150,8 +148,23 @@ class TrackerApp(App[int]):
 
     # -- filtering ---------------------------------------------------------------------------
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+    def filter_box(self) -> Input | None:
+        """The filter box, once ``/`` has opened it (it is mounted on first use)."""
+        try:
+            return self.query_one("#filter", Input)
+        except NoMatches:
+            return None
+
+    def filter_text(self) -> str:
+        box = self.filter_box()
+        return box.value if box is not None else ""
+
+    async def action_filter(self) -> None:
+        box = self.filter_box()
+        if box is None:
+            box = Input(placeholder="filter: words or status:failing — enter to keep, "
+                                    "esc to clear", id="filter")
+            await self.mount(box, before="#body")
         box.add_class("-visible")
         box.focus()
 
@@ -271,8 +284,8 @@ class TrackerApp(App[int]):
         self.run_worker_thread(args)
 
     def action_cancel_run(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_focus or box.has_class("-visible") and not self.live:
+        box = self.filter_box()
+        if box is not None and (box.has_focus or box.has_class("-visible") and not self.live):
             box.value = ""
             box.remove_class("-visible")
             self.query_one(PlanTree).focus()

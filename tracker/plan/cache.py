@@ -1,0 +1,137 @@
+"""An on-disk cache of loaded plans, keyed by the plan's exact text.
+
+Validating a plan is a pure function of its text and the name it is shown under, and it is
+most of what every command pays before it can say anything: a 2,000-item plan.yaml takes
+tens of milliseconds to compose, convert and check, while the same result read back from a
+pickle takes a fraction of that. Plans are read far more often than they change (every render,
+status, CI check and TUI start), so the result is kept in the project's git-ignored data
+folder, ``<root>/.tracker/cache/``, one file per plan name.
+
+A cache must never change an answer. An entry is used only when the SHA-256 of the plan's
+text and name, tracker's version, the interpreter, and the size and modification time of the
+modules that do the loading (so an edited checkout never reads results of its older self) are
+all what they were when it was written; anything else, including a damaged or foreign file,
+means loading the plan again. Writing replaces the file in one step and is skipped quietly
+when the folder cannot be written (a read-only checkout still works).
+
+The entries are pickles, as in black's and jedi's caches: only tracker writes this folder,
+and anyone who can write it can already change the repository it sits in. A file not owned by
+the current user is not read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from tracker import __version__
+from tracker.gcpause import paused_gc
+from tracker.paths import data_dir
+
+T = TypeVar("T")
+
+#: Version of the entry layout; bump it when the layout changes.
+FORMAT = 1
+
+#: A cache file larger than this is not ours: it is ignored rather than read.
+MAX_ENTRY_BYTES = 256 * 1024 * 1024
+
+#: Text smaller than this loads faster than a cache file can be checked and read.
+MIN_TEXT_CHARS = 16 * 1024
+
+
+def cache_file(root: Path, name: str) -> Path:
+    """Where the cached load of the plan shown as ``name`` lives."""
+    tag = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return data_dir(root) / "cache" / f"plan-{tag}.pickle"
+
+
+def cached(root: Path | None, name: str, text: str, build: Callable[[], T]) -> T:
+    """``build()``, or its result from the last time this exact text was built.
+
+    ``build`` must be a pure function of ``text`` and ``name``; ``root`` is the project whose
+    data folder holds the cache (None: no cache, just build).
+    """
+    if root is None or len(text) < MIN_TEXT_CHARS:
+        return build()
+    key = _key(name, text)
+    path = cache_file(root, name)
+    found = _read(path, key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    result = build()
+    _write(path, key, result)
+    return result
+
+
+def _key(name: str, text: str) -> bytes:
+    digest = hashlib.sha256()
+    for part in (str(FORMAT), __version__, sys.version, _code_stamp(), name):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.digest()
+
+
+def _code_stamp() -> str:
+    """Size and mtime of every module of the loading code: an edit in a checkout shows."""
+    from tracker import problems
+    from tracker.plan import fields, load, measures, model, yamlread
+
+    parts = []
+    for module in (problems, fields, load, measures, model, yamlread, sys.modules[__name__]):
+        try:
+            info = os.stat(module.__file__ or "")
+        except OSError:
+            return "unknown"
+        parts.append(f"{info.st_size}:{info.st_mtime_ns}")
+    return ",".join(parts)
+
+
+def _read(path: Path, key: bytes) -> object | None:
+    """The stored result when the file is ours and was written for ``key``; else None."""
+    try:
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if info.st_size > MAX_ENTRY_BYTES or info.st_uid != _uid():
+                return None
+            if handle.read(len(key)) != key:
+                return None
+            data = handle.read()
+    except OSError:
+        return None
+    try:
+        with paused_gc():  # tens of thousands of acyclic objects, as when building them
+            return pickle.loads(data)
+    except Exception:  # damaged: build it again, and the write replaces it
+        return None
+
+
+def _uid() -> int:
+    getuid = getattr(os, "getuid", None)  # not on Windows, where st_uid is always 0
+    return getuid() if getuid is not None else 0
+
+
+def _write(path: Path, key: bytes, result: object) -> None:
+    """Store ``result`` for ``key``, replacing the file in one step; never raises."""
+    try:
+        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # something in it does not pickle: simply do not cache
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
