@@ -119,7 +119,7 @@ def test_statuses_from_the_run(repo):
     assert got["passing"] == (Status.DONE, "3 tests, all passing; targets covered 83.3%")
     assert got["failing"] == (Status.FAILING, "1 of 1 failing: test_bad")
     assert got["skipped-test"] == (Status.IN_PROGRESS, "1 skipped or xfailed")
-    assert got["not-run"] == (Status.IN_PROGRESS, "1 linked test did not run")
+    assert got["not-run"] == (Status.IN_PROGRESS, "1 linked test did not run: test_never_ran")
     assert got["by-marker"][0] is Status.DONE, "a marker only known at run time links tests"
     assert got["by-plan-marker"] == (Status.DONE, "1 test, passing")
     assert got["too-few"] == (Status.IN_PROGRESS, "1 of 2 tests")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 
 from tracker.evidence import workspace as workspace_module
 from tracker.evidence.pytest_config import PytestConfig
-from tracker.evidence.scancache import ScanCache, cache_path, settled
+from tracker.evidence.scancache import FORMAT, ScanCache, cache_path, settled
 from tracker.evidence.testscan import scan_source
 from tracker.evidence.workspace import gather_workspace
 from tracker.plan.load import load_plan
@@ -264,3 +265,76 @@ def test_globs_never_match_trackers_own_folder(repo: Path):
 
 
 AN_HOUR_AGO_NS = int(AN_HOUR_AGO * 1e9)
+
+
+UNITTESTS = """
+import unittest
+
+import pytest
+
+
+@pytest.mark.plan("a")
+class Contract:
+    def test_shared(self):
+        pass
+
+
+class ClientCase(Contract, unittest.TestCase):
+    def test_post(self):
+        pass
+
+
+class TestHttp(Contract):
+    pass
+"""
+
+
+@pytest.mark.parametrize("fmt", [FORMAT - 1, FORMAT])
+def test_entries_of_an_older_scan_are_not_trusted(repo: Path, parses: list[str], fmt: int):
+    """A cache written before the scan learnt unittest classes and inherited tests lacks
+    them: its format is older, so it is ignored (the current format's entries are trusted,
+    which is why the format must change whenever what a scan finds does)."""
+    write(repo, "tests/unit/test_small.py", UNITTESTS)
+    settle(repo)
+    expected = evidence(repo)
+    stored = json.loads(cache_path(repo).read_text(encoding="utf-8"))
+    relpath = "tests/unit/test_small.py"
+    stored["files"][relpath][4] = []  # what the first scan found here: no test
+    cache_path(repo).write_text(json.dumps({**stored, "format": fmt}), encoding="utf-8")
+    parses.clear()
+    again = evidence(repo)
+    if fmt < FORMAT:
+        assert again == expected
+        assert sorted(parses) == ["tests/test_client.py", relpath]
+    else:
+        assert parses == []
+        assert again != expected
+
+
+def test_a_cached_unittest_and_inherited_scan_equals_a_fresh_one(repo: Path):
+    config = PytestConfig()
+    fresh = scan_source(UNITTESTS, "tests/test_http.py", config)
+    assert [t.nodeid.split("::", 1)[1] for t in fresh.tests] == [
+        "ClientCase::test_post", "ClientCase::test_shared", "TestHttp::test_shared"]
+    stamp = (len(UNITTESTS), AN_HOUR_AGO_NS)
+    cache = ScanCache(cache_path(repo), config)
+    cache.put("tests/test_http.py", stamp, fresh)
+    cache.save({"tests/test_http.py"})
+    assert ScanCache.load(repo, config).get("tests/test_http.py", stamp) == fresh
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_fifo_is_never_read_nor_cached(repo: Path):
+    fifo = repo / "tests/test_pipe.py"
+    os.mkfifo(fifo)
+    write(repo, "plan.yaml", PLAN + "      - {id: c, text: C, tests: ['tests/*.py']}\n")
+    settle(repo)
+    thread = threading.Thread(target=evidence, args=(repo,), daemon=True)
+    thread.start()
+    thread.join(10)
+    if thread.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # let the blocked reader go
+        thread.join(10)
+        pytest.fail("reading the workspace blocked on a FIFO")
+    stored = json.loads(cache_path(repo).read_text(encoding="utf-8"))
+    assert sorted(stored["files"]) == ["tests/test_client.py", "tests/unit/test_small.py"]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tracker.evidence.keyword import KeywordError, haystack, parse_keyword
-from tracker.evidence.pytest_config import read_pytest_config
-from tracker.evidence.workspace import gather_workspace
+from tracker.evidence.pytest_config import PytestConfig, read_pytest_config
+from tracker.evidence.workspace import _Index, gather_workspace
 from tracker.plan.load import load_plan
 
 from .helpers import write
@@ -211,3 +214,109 @@ def test_keyword_expressions(expr, names, expected):
 def test_bad_keyword_expressions(expr):
     with pytest.raises(KeywordError):
         parse_keyword(expr)
+
+
+UNITTESTS = """
+import unittest
+
+import pytest
+
+
+@pytest.mark.plan("shared")
+class ClientContract:
+    def test_get(self):
+        pass
+
+
+class ClientCase(ClientContract, unittest.TestCase):
+    def test_post(self):
+        pass
+
+
+class TestHttpClient(ClientContract):
+    pass
+
+
+class TestOff(ClientContract):
+    __test__ = False
+"""
+
+
+def test_unittest_classes_and_inherited_tests_are_linked(repo):
+    write(repo, "tests/test_http.py", UNITTESTS)
+    ws = evidence(repo, """
+      - id: shared
+        text: Shared
+        tests:
+          - tests/test_http.py::ClientCase
+          - {keyword: "HttpClient"}
+          - tests/test_http.py
+""")
+    base = "tests/test_http.py::"
+    links = [link.tests for link in ws.items["shared"].links]
+    assert links[0] == (base + "ClientCase::test_get", base + "ClientCase::test_post")
+    assert links[1] == (base + "TestHttpClient::test_get",)
+    assert len(links[2]) == 3
+    # a base class's marks apply to every test of its subclasses, their own ones too
+    assert ws.items["shared"].marked == (base + "ClientCase::test_get",
+                                         base + "ClientCase::test_post",
+                                         base + "TestHttpClient::test_get")
+    assert [p.location.path for p in ws.problems] == ["tests/test_client.py"], "plan('props')"
+
+
+def finishes(work: Callable[[], Any], fifo: Path, seconds: float = 10) -> Any:
+    """What ``work()`` returns, run in a thread; fails if it is still running after
+    ``seconds`` (blocked on the FIFO), after unblocking it by opening the FIFO's write end."""
+    done: list[Any] = []
+    thread = threading.Thread(target=lambda: done.append(work()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # a reader waits: let it go
+        thread.join(seconds)
+        pytest.fail(f"still running after {seconds}s: blocked opening {fifo}")
+    assert done, "the work raised (see the thread's traceback above)"
+    return done[0]
+
+
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+
+
+@needs_fifo
+def test_a_fifo_named_like_a_test_file_is_never_opened(repo):
+    fifo = repo / "tests/test_pipe.py"
+    os.mkfifo(fifo)
+    result = load_plan(plan_with(repo, """
+      - id: a
+        text: A
+        tests:
+          - tests
+          - "tests/*.py"
+          - tests/test_pipe.py::test_x
+          - {marker: slow}
+          - {fixture: benchmark}
+          - {keyword: "pipe or small"}
+      - {id: props, text: Properties}
+"""))
+    assert result.plan is not None
+    ws = finishes(lambda: gather_workspace(result.plan, repo), fifo)
+    links = ws.items["a"].links
+    assert "tests/test_pipe.py" not in links[0].files, "pytest collects regular files only"
+    assert links[1].files == ("tests/test_client.py", "tests/test_pipe.py")
+    assert not any(t.startswith("tests/test_pipe.py") for link in links for t in link.tests)
+    assert links[2].problem == "tests/test_pipe.py does not exist"
+    assert links[5].tests == ("tests/unit/test_small.py::test_a",)
+
+
+@needs_fifo
+def test_the_index_reads_only_regular_files(repo):
+    fifo = repo / "tests/test_pipe.py"
+    os.mkfifo(fifo)
+    index = _Index(repo, PytestConfig())
+    assert finishes(lambda: index.read("tests/test_pipe.py"), fifo) == b""
+    assert index.stamp("tests/test_pipe.py") is None
+    assert finishes(lambda: index.all_tests(needle=b"x"), fifo)
+    assert "tests/test_pipe.py" not in index.test_files()
+    assert index.read("tests/unit/test_small.py") == b"def test_a():\n    assert 1\n"
+    # a file that was regular when stat-ed and is a FIFO when opened is not read either
+    assert finishes(lambda: _Index._read_regular(fifo), fifo) == b""

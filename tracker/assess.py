@@ -27,6 +27,7 @@ from tracker.plan.model import Claim, Item, LinkKind, Metric, Phase, Plan
 from tracker.problems import Problem, Severity
 
 _OUTCOME = attrgetter("outcome")
+_NODEID = attrgetter("nodeid")
 
 #: A review or phase due within this many days is "due soon".
 DUE_SOON_DAYS = 7
@@ -63,6 +64,8 @@ class Tally:
     not_run: tuple[str, ...] = ()  #: linked tests (found in the source) with no result
     collection_errors: tuple[str, ...] = ()  #: linked files the run could not collect
     files: frozenset[str] = frozenset()  #: test files involved (linked or that ran)
+    deselected: tuple[str, ...] = ()  #: those of not_run the run deselected (-m, -k)
+    collection_skips: tuple[str, ...] = ()  #: linked files skipped whole while collecting
 
     @cached_property
     def _counts(self) -> Counter[str]:
@@ -295,7 +298,16 @@ class _RunView:
             self.by_file.setdefault(o.file, []).append(o)
             for item_id in o.plan_items:
                 self.by_item.setdefault(item_id, []).append(o)
-        self.broken = {e.nodeid.split("::", 1)[0]: e.message for e in run.collection_errors}
+        #: scopes the run could not collect (files, folders whose conftest.py failed, packages)
+        self.broken = {e.nodeid.split("::", 1)[0].rstrip("/"): e.message
+                       for e in run.collection_errors}
+        self.skipped = {e.nodeid.split("::", 1)[0].rstrip("/"): e.message
+                        for e in run.collection_skips}
+        self.deselected: dict[str, list[str]] = {}  #: by base id: the deselected cases
+        for nodeid in run.deselected:
+            self.deselected.setdefault(nodeid.partition("[")[0], []).append(nodeid)
+        self._scopes: dict[str, list[TestOutcome]] | None = None
+        self._conftests: dict[str, tuple[str, ...]] = {}
         self.coverage: dict[str, FileCoverage] = {f.path: f for f in run.coverage}
         self._dynamic: dict[tuple[LinkKind, str, tuple[str, ...]],
                             tuple[dict[str, TestOutcome], frozenset[str]]] = {}
@@ -335,18 +347,45 @@ class _RunView:
         for o in self.by_item.get(own, ()) if own is not None else ():
             found[o.nodeid] = o
             files.add(o.file)
-        broken = tuple(f"{path}: {self.broken[path]}"
-                       for path in sorted(files & self.broken.keys()))
-        return Tally(tuple(found.values()), tuple(not_run), broken, frozenset(files))
+        for nodeid in found:  # a case that ran is not missing, whatever else was deselected
+            not_run.pop(nodeid, None)
+        deselected = tuple(n for n in not_run if n in self._deselected_ids)
+        return Tally(tuple(found.values()), tuple(not_run), _in_scopes(files, self.broken),
+                     frozenset(files), deselected, _in_scopes(files, self.skipped))
+
+    @cached_property
+    def _deselected_ids(self) -> frozenset[str]:
+        return frozenset(self.run.deselected)
 
     def stale(self, ev: ItemEvidence, tally: Tally) -> tuple[str, ...]:
-        """Linked test files and targets whose content changed since the run."""
+        """Linked test files, the conftest.py files they load, and targets whose content
+        changed since the run."""
         if not self.changed:
             return ()
         files = set(tally.files)
+        for path in tally.files:
+            files.update(self.conftests(path))
         for target in ev.targets:
             files.update(target.files)
         return tuple(sorted(files & self.changed))
+
+    def conftests(self, path: str) -> tuple[str, ...]:
+        """The conftest.py files the run hashed that pytest loads for the test file ``path``:
+        one in its folder and in every folder above it."""
+        folder = path.rpartition("/")[0]
+        known = self._conftests.get(folder)
+        if known is None:
+            hashed = self.run.file_hashes
+            found, here = [], folder
+            while True:
+                candidate = f"{here}/conftest.py" if here else "conftest.py"
+                if candidate in hashed:
+                    found.append(candidate)
+                if not here:
+                    break
+                here = here.rpartition("/")[0]
+            known = self._conftests[folder] = tuple(found)
+        return known
 
     def target_coverage(self, ev: ItemEvidence) -> tuple[float | None, float | None]:
         """Coverage of an item's targets in the run, and its change since the first run."""
@@ -377,9 +416,29 @@ class _RunView:
     def static(self, nodeid: str) -> list[TestOutcome]:
         """Results of a test the source shows: every case of it, or the one case named."""
         if "[" in nodeid:
-            found = self.by_id.get(nodeid)
+            found = self.by_id.get(nodeid) or self.by_id.get(escaped_id(nodeid))
             return [found] if found else []
         return self.by_base.get(nodeid, [])
+
+    def scope(self, prefix: str) -> list[TestOutcome]:
+        """Results under a folder, file, class or test (every case), by its node id prefix."""
+        if self._scopes is None:
+            scopes: dict[str, list[TestOutcome]] = {}
+            for o in self.run.outcomes:
+                head, _, rest = o.nodeid.partition("::")
+                keys = set()
+                folder = head
+                while folder:
+                    keys.add(folder)
+                    folder = folder.rpartition("/")[0]
+                key = head
+                for part in rest.partition("[")[0].split("::"):
+                    key = f"{key}::{part}"
+                    keys.add(key)
+                for key in keys:
+                    scopes.setdefault(key, []).append(o)
+            self._scopes = scopes
+        return self._scopes.get(prefix.rstrip("/"), [])
 
     def dynamic(self, link: LinkResult) -> tuple[dict[str, TestOutcome], frozenset[str]]:
         """Results the link selects at run time (markers or tests the source cannot show),
@@ -407,7 +466,10 @@ class _RunView:
             missing: dict[str, None] = {}
             for nodeid in link.tests:
                 results = self.static(nodeid)
-                if not results:
+                cases = self.deselected.get(nodeid) if "[" not in nodeid else None
+                if cases:  # some or all of its cases were filtered out of the run
+                    missing.update(dict.fromkeys(cases))
+                elif not results:
                     missing[nodeid] = None
                 found.update((o.nodeid, o) for o in results)
             files = frozenset({*link.files, *where, *(t.split("::", 1)[0] for t in link.tests)})
@@ -424,9 +486,31 @@ class _RunView:
             case LinkKind.KEYWORD:
                 matcher = parse_keyword(value)
                 return [o for o, names in self.named() if matcher(names)]
-            case LinkKind.PATH | LinkKind.GLOB:
+            case LinkKind.GLOB:
                 return [o for f in link.files for o in self.by_file.get(f, [])]
+            case LinkKind.PATH:  # what ran under it, also what the source could not show
+                return self.scope(value)  # (unittest classes, doctests, generated tests)
+            case LinkKind.NODE:
+                one = self.by_id.get(value) or self.by_id.get(escaped_id(value))
+                return [one] if one is not None else self.scope(value)
         return []
+
+
+def escaped_id(nodeid: str) -> str:
+    """A node id as pytest writes it: non-ASCII characters of parameter ids escaped
+    (``test_x[ünï]`` → ``test_x[\\xfcn\\xef]``), as pytest does unless told not to."""
+    head, bracket, params = nodeid.partition("[")
+    if not bracket or params.isascii():
+        return nodeid
+    return head + bracket + params.encode("unicode_escape").decode("ascii")
+
+
+def _in_scopes(files: set[str], scopes: dict[str, str]) -> tuple[str, ...]:
+    """``path: message`` of each scope (file or folder) holding one of ``files``."""
+    if not scopes:
+        return ()
+    return tuple(f"{scope}: {message}" for scope, message in sorted(scopes.items())
+                 if any(f == scope or f.startswith(scope + "/") or not scope for f in files))
 
 
 def _names(outcome: TestOutcome) -> list[str]:
@@ -450,7 +534,7 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
         static = evidence.workspace.tests
         count = sum(_cases(static, t) for t in test_ids)
         files = len({t.split("::", 1)[0] for t in test_ids})
-    status, reason = _judge(item, ev, count, files, tally, stale, coverage)
+    status, reason = _judge(item, ev, count, files, tally, stale, coverage, view)
     if item.claim is Claim.DONE and status is not Status.DONE and status is not Status.CLAIMED:
         warnings.append(Problem(item.location, f"item {item.id!r} is claimed done but the "
                                                f"evidence says {status.value}: {reason}",
@@ -478,7 +562,8 @@ def _cases(static: dict, nodeid: str) -> int:
 
 
 def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | None,
-           stale: list[str], coverage: float | None) -> tuple[Status, str]:
+           stale: tuple[str, ...], coverage: float | None,
+           view: _RunView | None = None) -> tuple[Status, str]:
     """Status and the reason in words, from workspace evidence and the latest run."""
     if item.claim is Claim.SKIPPED:
         return Status.SKIPPED, item.note or "skipped"
@@ -499,8 +584,8 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
         return Status.FAILING, _failing_reason(tally)
     missing: list[str] = []
     unresolved = [link for link in ev.links if not link.resolved]
-    if tally is not None:  # a link the source cannot show may still have matched at run time
-        unresolved = [link for link in unresolved if not _matched_at_run(link, tally)]
+    if view is not None:  # a link the source cannot show may still have matched at run time
+        unresolved = [link for link in unresolved if not view.dynamic(link)[0]]
     if unresolved:
         missing.append(f"{len(unresolved)} of {len(ev.links)} test links match nothing")
     failed_checks = [c for c in ev.checks if not c.ok]
@@ -517,7 +602,9 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
             missing.append(f"{_plural(count, 'test')} found, not yet run")
     else:
         if tally.not_run:
-            missing.append(f"{_plural(len(tally.not_run), 'linked test')} did not run")
+            missing.append(_not_run_reason(tally))
+        if tally.collection_skips:
+            missing.append(f"skipped while collecting: {tally.collection_skips[0]}")
         if tally.skipped:
             missing.append(f"{tally.skipped} skipped or xfailed")
         if tally.count("xpassed"):
@@ -537,18 +624,19 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
     return Status.DONE, _done_reason(ev, tally, coverage)
 
 
-def _matched_at_run(link: LinkResult, tally: Tally) -> bool:
-    value = link.link.value
-    match link.link.kind:
-        case LinkKind.MARKER:
-            return any(value in o.markers for o in tally.outcomes)
-        case LinkKind.FIXTURE:
-            return any(value in o.fixtures for o in tally.outcomes)
-    return False
+def _not_run_reason(tally: Tally) -> str:
+    """"3 linked tests did not run (2 deselected): test_a[2], test_b, test_c"."""
+    text = f"{_plural(len(tally.not_run), 'linked test')} did not run"
+    if tally.deselected:
+        text += (" (deselected)" if len(tally.deselected) == len(tally.not_run)
+                 else f" ({len(tally.deselected)} deselected)")
+    names = [nodeid.split("::")[-1] for nodeid in sorted(tally.not_run)[:3]]
+    more = f" and {len(tally.not_run) - 3} more" if len(tally.not_run) > 3 else ""
+    return f"{text}: {', '.join(names)}{more}"
 
 
 def _failing_reason(tally: Tally) -> str:
-    failed = tally.failed
+    failed = sorted(tally.failed, key=_NODEID)  # the same words however the tests were run
     parts = []
     if failed:
         names = ", ".join(o.nodeid.split("::")[-1] for o in failed[:3])

@@ -353,7 +353,7 @@ def run(plan_path: Path, no_coverage: bool, show_output: bool | None,
     exit code is pytest's.
     """
     from tracker.paths import data_dir
-    from tracker.runner import RunError, run_suite
+    from tracker.runner import NothingRan, RunError, run_suite
     from tracker.store import StoreError
 
     plan = _load(plan_path).plan
@@ -381,6 +381,11 @@ def run(plan_path: Path, no_coverage: bool, show_output: bool | None,
         run_id = store.add_run(outcome.record)
     except StoreError as exc:
         fail(f"the run finished but could not be recorded: {exc}")
+    except NothingRan as exc:
+        if not passthrough:
+            _print_log_tail(log_path)
+        click.echo(f"tracker: {exc}", err=True)
+        raise click.exceptions.Exit(exc.exit_code) from None
     except RunError as exc:
         if not passthrough and log_path.exists():
             sys.stderr.write(log_path.read_text(encoding="utf-8", errors="replace")[-4000:])

@@ -29,7 +29,7 @@ from tracker.evidence.coverage_data import (
     resolve_settings,
     split_pytest_cov,
 )
-from tracker.evidence.hashes import file_hashes
+from tracker.evidence.hashes import conftests_above, file_hashes
 from tracker.evidence.pytest_config import read_pytest_config
 from tracker.evidence.reportlog import ReportError, ReportLog, ReportTail
 from tracker.evidence.results import FileCoverage, RunRecord
@@ -47,6 +47,15 @@ Listener = Callable[[dict[str, Any]], None]
 
 class RunError(Exception):
     """The run could not be made or recorded; the message is one line."""
+
+
+class NothingRan(RunError):
+    """pytest finished without running a test (``--collect-only``, every test deselected):
+    there is no evidence to record. ``exit_code`` is pytest's."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class RunCancelled(Exception):
@@ -111,7 +120,7 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
     if not cov_args.sources and addopts_cov.sources:
         cov_args = addopts_cov
     settings = resolve_settings(root, plan_coverage.source, plan_coverage.omit, cov_args,
-                                config.testpaths) if measure else None
+                                config.testpaths, config.python_files) if measure else None
     scratch = work_dir(root)
     report = scratch / "report.jsonl"
     data_file = scratch / ".coverage" if measure else None
@@ -139,10 +148,24 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
             raise RunError(f"pytest did not start (exit {exit_code}): see its message above; "
                            "fix the arguments after --") from exc
         raise RunError(str(exc)) from exc
-    if exit_code in _DID_NOT_START and not log.finished:
+    if not log.finished:
         shutil.rmtree(scratch, ignore_errors=True)
-        raise RunError(f"pytest stopped with an internal or usage error (exit {exit_code}): "
-                       "see its message above")
+        if not (log.outcomes or log.collection_errors):
+            if exit_code in _DID_NOT_START:
+                raise RunError(f"pytest stopped with an internal or usage error "
+                               f"(exit {exit_code}): see its message above")
+            raise NothingRan("nothing recorded: pytest ran no session (--help, --version?); "
+                             "earlier runs still count", exit_code)
+        last = f" after {log.outcomes[-1].nodeid}" if log.outcomes else ""
+        raise RunError(f"pytest exited (code {exit_code}) before its session finished{last}: "
+                       "a crash or os._exit() in a test? Nothing recorded; run that test alone "
+                       "to see it")
+    if not (log.outcomes or log.collection_errors or log.collection_skips):
+        shutil.rmtree(scratch, ignore_errors=True)
+        why = (f"all {len(log.deselected)} collected tests were deselected"
+               if log.deselected else "no tests were collected" if log.collected == 0
+               else "no tests ran (--collect-only, --help?)")
+        raise NothingRan(f"nothing recorded: {why}; earlier runs still count", exit_code)
     coverage: tuple[FileCoverage, ...] = ()
     if settings is not None and data_file is not None:
         try:
@@ -151,7 +174,9 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
             shutil.rmtree(scratch, ignore_errors=True)
             raise RunError(f"coverage data could not be read: {exc}") from exc
     hashes = follower.hashes
-    later = ({o.file for o in log.outcomes} | {f.path for f in coverage}) - hashes.keys()
+    tested = {o.file for o in log.outcomes}
+    later = (tested | {f.path for f in coverage} | conftests_above(root, tested)
+             | {e.nodeid.split("::", 1)[0] for e in log.collection_errors}) - hashes.keys()
     hashes.update(file_hashes(root, later))
     record = RunRecord(
         started=started, finished=finished, commit=commit, dirty=dirty,
@@ -159,6 +184,8 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
         outcomes=tuple(log.outcomes), coverage=coverage,
         collection_errors=tuple(log.collection_errors),
         file_hashes=dict(sorted(hashes.items())),
+        deselected=tuple(dict.fromkeys(log.deselected)),
+        collection_skips=tuple(log.collection_skips),
     )
     shutil.rmtree(scratch, ignore_errors=True)
     return RunOutcome(record, exit_code, settings, None)
@@ -179,7 +206,7 @@ class _Follower(threading.Thread):
         super().__init__(name="tracker-report", daemon=True)
         self.root = root
         self.report = report
-        self.tail = ReportTail(report)
+        self.tail = ReportTail(report, base=str(root))
         self.listener = listener
         self.poll_seconds = poll_seconds
         self.warm = warm

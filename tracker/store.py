@@ -155,7 +155,22 @@ _V2_ADD_TOTALS = (
     _V2_TOTALS.replace("RUNS", "1"),
 )
 
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1_CREATE_TABLES, _V2_ADD_TOTALS)
+# Version 3: the tests a run did not run and why: deselected (by -m, -k or --deselect,
+# also from addopts), or skipped while collecting (a module-level pytest.skip or
+# importorskip). Without them a linked test that was filtered out looks like one that was
+# never linked, and a parametrized test with one case deselected looks complete.
+_V3_NOT_RUN = (
+    """CREATE TABLE not_run (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        nodeid TEXT NOT NULL,
+        kind TEXT NOT NULL,                    -- 'deselected' or 'skipped'
+        message TEXT,
+        PRIMARY KEY (run_id, seq)
+    ) WITHOUT ROWID""",
+)
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1_CREATE_TABLES, _V2_ADD_TOTALS, _V3_NOT_RUN)
 
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -279,6 +294,8 @@ class Store:
             db.executemany("INSERT INTO collection_errors VALUES (?, ?, ?, ?)",
                            ((run_id, seq, _text(e.nodeid), _text(e.message))
                             for seq, e in enumerate(run.collection_errors)))
+            db.executemany("INSERT INTO not_run VALUES (?, ?, ?, ?, ?)",
+                           _not_run_rows(run_id, run))
             db.executemany("INSERT INTO run_files VALUES (?, ?, ?)",
                            ((run_id, _text(path), _text(sha1))
                             for path, sha1 in run.file_hashes.items()))
@@ -523,6 +540,16 @@ def _outcome_rows(run_id: int, outcomes: Iterable[TestOutcome]) -> Iterator[tupl
                encode(o.fixtures), encode(o.plan_items), _text(o.message))
 
 
+def _not_run_rows(run_id: int, run: RunRecord) -> Iterator[tuple[object, ...]]:
+    seq = 0
+    for nodeid in run.deselected:
+        yield run_id, seq, _text(nodeid), "deselected", None
+        seq += 1
+    for skip in run.collection_skips:
+        yield run_id, seq, _text(skip.nodeid), "skipped", _text(skip.message)
+        seq += 1
+
+
 def _coverage_rows(run_id: int, files: Iterable[FileCoverage]) -> Iterator[tuple[object, ...]]:
     for seq, f in enumerate(files):
         yield (run_id, seq, _text(f.path), f.statements, _encode_lines(f.missing), len(f.missing),
@@ -607,7 +634,16 @@ def _load_run(db: sqlite3.Connection, row: tuple[Any, ...]) -> RunRecord:
             (run_id,)))
     hashes = {_str(path): _str(sha1) for path, sha1 in db.execute(
         "SELECT path, sha1 FROM run_files WHERE run_id = ? ORDER BY path", (run_id,))}
+    deselected: list[str] = []
+    skips: list[CollectionError] = []
+    for nodeid, kind, message in db.execute(
+            "SELECT nodeid, kind, message FROM not_run WHERE run_id = ? ORDER BY seq", (run_id,)):
+        if kind == "deselected":
+            deselected.append(_str(nodeid))
+        else:
+            skips.append(CollectionError(_str(nodeid), _str(message) or ""))
     return RunRecord(started=_parse_time(started), finished=_parse_time(finished),
                      commit=_str(commit), dirty=bool(dirty), args=tuple(json.loads(args)),
                      exit_code=exit_code, source=_str(source), outcomes=outcomes, coverage=coverage,
-                     collection_errors=errors, file_hashes=hashes, id=run_id)
+                     collection_errors=errors, file_hashes=hashes, id=run_id,
+                     deselected=tuple(deselected), collection_skips=tuple(skips))

@@ -140,17 +140,21 @@ def guess_source(root: Path) -> tuple[str, ...]:
     return tuple(packages + modules) or (".",)
 
 
-def omit_tests(root: Path, testpaths: tuple[str, ...]) -> tuple[str, ...]:
-    """Patterns that keep test files out of the measurement."""
+def omit_tests(root: Path, testpaths: tuple[str, ...],
+               python_files: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Patterns that keep test files out of the measurement (the project's own
+    ``python_files`` patterns too, such as ``check_*.py``)."""
     omit = ["*/test_*.py", "*/*_test.py", "*/conftest.py", "*/tests/*"]
+    omit.extend(f"*/{p}" for p in python_files if "/" not in p)
     omit.extend(f"{(root / p).as_posix()}/*" for p in testpaths)
     return tuple(dict.fromkeys(omit))
 
 
 def resolve_settings(root: Path, plan_source: tuple[str, ...], plan_omit: tuple[str, ...],
-                     cov_args: PytestCovArgs, testpaths: tuple[str, ...]) -> CoverageSettings:
+                     cov_args: PytestCovArgs, testpaths: tuple[str, ...],
+                     python_files: tuple[str, ...] = ()) -> CoverageSettings:
     """Decide what to measure: ``--cov`` > plan.yaml > the project's coverage config > guess."""
-    omit = omit_tests(root, testpaths)
+    omit = omit_tests(root, testpaths, python_files)
     config: str | bool = cov_args.config_file or True
     if cov_args.sources:
         return CoverageSettings(cov_args.sources, omit + plan_omit, config, "--cov")

@@ -6,7 +6,8 @@ import dataclasses
 from pathlib import Path
 
 from tracker.evidence.bundle import Evidence, RunPoint
-from tracker.evidence.layering import MAX_LAYERS, is_partial, layer
+from tracker.evidence.hashes import is_conftest
+from tracker.evidence.layering import MAX_LAYERS, is_partial_run, layer
 from tracker.evidence.workspace import Workspace, gather_workspace
 from tracker.history.gitcli import last_change
 from tracker.history.signoff import SignOff, SignOffError, read_signoffs
@@ -38,10 +39,10 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
         latest = store.latest_run()
         summaries = store.runs(limit=history)
         chain = [latest] if latest else []
-        if latest is not None and is_partial(latest.args):  # a subset: earlier runs fill in
+        if latest is not None and is_partial_run(latest):  # a subset: earlier runs fill in
             for summary in summaries[1:MAX_LAYERS]:
                 chain.append(store.run(summary.id))
-                if not is_partial(chain[-1].args):
+                if not is_partial_run(chain[-1]):
                     break
         first = (store.coverage(summaries[-1].id)
                  if len(summaries) > 1 and summaries[-1].coverage_total is not None else ())
@@ -52,6 +53,7 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
     if not chain:
         return dataclasses.replace(base, history=points)
     ran = {o.file for run in chain[1:] for o in run.outcomes}
+    ran.update(p for run in chain for p in run.file_hashes if is_conftest(p))
     hashes = _current_hashes(root, workspace, ran)
     return dataclasses.replace(base, run=layer(chain, hashes), current_hashes=hashes,
                                history=points, first_coverage=first)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from pathlib import Path
 
 from tracker.evidence.workspace import Workspace
@@ -12,11 +14,36 @@ def file_hashes(root: Path, paths: set[str]) -> dict[str, str]:
     """sha1 of each readable file in ``paths`` (relative to ``root``); unreadable ones left out."""
     out = {}
     for rel in sorted(paths):
+        path = root / rel
         try:
-            out[rel] = hashlib.sha1((root / rel).read_bytes(), usedforsecurity=False).hexdigest()
+            if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read forever
+                continue
+            out[rel] = hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()
         except OSError:
             continue
     return out
+
+
+def is_conftest(path: str) -> bool:
+    return path == "conftest.py" or path.endswith("/conftest.py")
+
+
+def conftests_above(root: Path, test_files: set[str]) -> set[str]:
+    """The conftest.py files pytest loads for ``test_files``: in their folders and above,
+    up to ``root``. A change in one can change how the tests run (fixtures, hooks)."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    for path in test_files:
+        folder = path.rpartition("/")[0]
+        while folder not in seen:
+            seen.add(folder)
+            candidate = f"{folder}/conftest.py" if folder else "conftest.py"
+            if (root / candidate).is_file():
+                found.add(candidate)
+            if not folder:
+                break
+            folder = folder.rpartition("/")[0]
+    return found
 
 
 def linked_files(workspace: Workspace) -> set[str]:

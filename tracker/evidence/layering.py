@@ -1,21 +1,25 @@
 """Evidence from several runs when the latest one ran only some of the tests.
 
-Teams run subsets all day (one file, ``-k``, the tests of one item from the TUI). A subset run
-must not erase what earlier runs proved about the other tests, nor may an old result count
-for a file that changed since. Rule: each test file's results come from the newest run that
-ran it; results older than the latest run count only while the file's content is unchanged
-since that run. Coverage comes from the newest run that was not a subset.
+Teams run subsets all day (one file, ``-k``, ``-m``, the tests of one item from the TUI, a run
+stopped by ``-x`` or Ctrl-C). A subset run must not erase what earlier runs proved about the
+other tests, nor may an old result count for a file that changed since. Rule: each test's
+result comes from the newest run that ran it; results older than the latest run count only
+while their file's content is unchanged since that run. So ``-k "test_x and 1"`` after a
+full run that failed ``test_x[3]`` leaves ``test_x[3]`` failing. Coverage comes from the
+newest run that was not a subset.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from tracker.evidence.results import RunRecord, TestOutcome
+from tracker.evidence.results import RunRecord
 
 #: pytest options that select a subset of the suite.
-_SELECTING = ("-k", "--lf", "--last-failed", "--deselect", "--sw", "--stepwise", "-x",
+_SELECTING = ("-k", "-m", "--lf", "--last-failed", "--deselect", "--sw", "--stepwise", "-x",
               "--exitfirst", "--maxfail")
+#: pytest's exit status for a session interrupted (Ctrl-C) part-way.
+_INTERRUPTED = 2
 #: options whose value is the next argument (so it is not a test path).
 _WITH_VALUE = {"-k", "-m", "-p", "-n", "-c", "-o", "-W", "--deselect", "--maxfail",
                "--rootdir", "--basetemp", "--confcutdir", "--junitxml", "--tb", "-r",
@@ -25,8 +29,13 @@ _WITH_VALUE = {"-k", "-m", "-p", "-n", "-c", "-o", "-W", "--deselect", "--maxfai
 MAX_LAYERS = 10
 
 
+def is_partial_run(run: RunRecord) -> bool:
+    """Whether a run ran part of the suite: by its arguments, or cut short by Ctrl-C."""
+    return run.exit_code == _INTERRUPTED or is_partial(run.args)
+
+
 def is_partial(args: tuple[str, ...] | list[str]) -> bool:
-    """Whether pytest arguments select part of the suite (paths, node ids, -k, --lf, -x)."""
+    """Whether pytest arguments select part of the suite (paths, node ids, -k, -m, --lf, -x)."""
     skip = False
     for arg in args:
         if skip:
@@ -45,25 +54,29 @@ def is_partial(args: tuple[str, ...] | list[str]) -> bool:
 def layer(runs: list[RunRecord], current: dict[str, str]) -> RunRecord:
     """One run's worth of evidence from ``runs`` (newest first, the newest always counts)."""
     newest = runs[0]
-    if len(runs) == 1 or not is_partial(newest.args):
+    if len(runs) == 1 or not is_partial_run(newest):
         return newest
-    by_file: dict[str, list[TestOutcome]] = {}
-    for o in newest.outcomes:
-        by_file.setdefault(o.file, []).append(o)
+    outcomes = {o.nodeid: o for o in newest.outcomes}
     hashes = dict(newest.file_hashes)
     coverage = newest.coverage
+    errors = {e.nodeid: e for e in newest.collection_errors}
     for older in runs[1:MAX_LAYERS]:
-        found: dict[str, list[TestOutcome]] = {}
+        recorded = older.file_hashes
+
+        def unchanged(path: str, recorded: dict[str, str] = recorded) -> bool:
+            was = recorded.get(path)
+            return was is not None and current.get(path) == was
+
         for o in older.outcomes:
-            if o.file not in by_file:
-                found.setdefault(o.file, []).append(o)
-        for path, results in found.items():
-            recorded = older.file_hashes.get(path)
-            if recorded is not None and current.get(path) == recorded:
-                by_file[path] = results  # unchanged since that run: its results still count
-                hashes[path] = recorded
-        if not is_partial(older.args):
+            if o.nodeid not in outcomes and unchanged(o.file):
+                outcomes[o.nodeid] = o  # not run since, file unchanged: the result still counts
+                hashes.setdefault(o.file, recorded[o.file])
+        for e in older.collection_errors:
+            path = e.nodeid.split("::", 1)[0]
+            if e.nodeid not in errors and path not in newest.file_hashes and unchanged(path):
+                errors[e.nodeid] = e
+        if not is_partial_run(older):
             coverage = older.coverage
             break
-    outcomes = tuple(o for results in by_file.values() for o in results)
-    return dataclasses.replace(newest, outcomes=outcomes, file_hashes=hashes, coverage=coverage)
+    return dataclasses.replace(newest, outcomes=tuple(outcomes.values()), file_hashes=hashes,
+                               coverage=coverage, collection_errors=tuple(errors.values()))

@@ -5,6 +5,12 @@ TOML, INI and shell-word parsers are imported only for a file that needs them. S
 pytest's own order of precedence: pytest.toml / .pytest.toml, pytest.ini / .pytest.ini,
 pyproject.toml ``[tool.pytest.ini_options]`` (or ``[tool.pytest]``), tox.ini ``[pytest]``,
 setup.cfg ``[tool:pytest]``.
+
+Like pytest, the settings are looked for in the plan's folder and then in each folder above
+it, up to the repository's top (a service's plan.yaml in a monorepo whose pytest.ini sits at
+the top). pytest's node ids
+are then relative to that folder, its rootdir, and ``testpaths`` apply only when pytest is
+started in the rootdir itself, so they are dropped for a plan in a folder below it.
 """
 
 from __future__ import annotations
@@ -28,6 +34,9 @@ class PytestConfig:
     norecursedirs: tuple[str, ...] = DEFAULT_NORECURSE
     addopts: tuple[str, ...] = ()
     source: str | None = field(default=None, compare=False)
+    #: where pytest's rootdir is, relative to the plan's folder: "" for the same folder,
+    #: "../.." for two folders up
+    rootdir: str = field(default="", compare=False)
 
 
 def _split(value: object) -> tuple[str, ...]:
@@ -62,13 +71,31 @@ def _from_mapping(values: dict[str, object], source: str) -> PytestConfig:
 
 
 def read_pytest_config(root: Path) -> PytestConfig:
-    """Find the project's pytest settings under ``root``; defaults when there are none."""
+    """The pytest settings that apply to a run started in ``root``: its own, else those of
+    the nearest folder above it that has some; defaults when there are none."""
+    import dataclasses
+
+    here = Path(root).resolve()
+    for up, folder in enumerate((here, *here.parents)):
+        found = _read_folder(folder)
+        if found is not None:
+            if not up:
+                return found
+            return dataclasses.replace(found, testpaths=(), rootdir="/".join([".."] * up),
+                                       source=f"{'../' * up}{found.source}")
+        if (folder / ".git").exists():  # settings outside the repository are not the project's
+            break
+    return PytestConfig()
+
+
+def _read_folder(root: Path) -> PytestConfig | None:
+    """The pytest settings kept in ``root`` itself, None when it has none."""
     for name in ("pytest.toml", ".pytest.toml"):
         path = root / name
         if path.is_file():
             data = _read_toml(path)
             if data is None:
-                return PytestConfig()
+                return PytestConfig(source=name)
             return _from_mapping(data.get("pytest", {}), name)
     for name, section in (("pytest.ini", "pytest"), (".pytest.ini", "pytest")):
         path = root / name
@@ -88,7 +115,7 @@ def read_pytest_config(root: Path) -> PytestConfig:
             found = _from_ini(path, section, name)
             if found is not None:
                 return found
-    return PytestConfig()
+    return None
 
 
 def _read_toml(path: Path) -> dict[str, Any] | None:

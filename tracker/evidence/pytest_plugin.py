@@ -17,7 +17,11 @@ Events (``version`` 1)::
     {"event": "test", "nodeid": "...", "outcome": "passed", "duration": 0.01,
      "markers": [...], "fixtures": [...], "plan_items": [...], "message": null}
     {"event": "collect_error", "nodeid": "...", "message": "..."}
+    {"event": "collect_skip", "nodeid": "...", "message": "..."}   (module-level skip)
+    {"event": "deselected", "nodeids": ["...", ...]}               (-m, -k, --deselect)
     {"event": "finish", "exitstatus": 0, "duration": 1.5}
+
+Readers skip events they do not know, so new kinds of event keep the version.
 
 Read it back with :mod:`tracker.evidence.reportlog`.
 """
@@ -71,6 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     config.pluginmanager.register(ItemAnnotator(), "tracker-annotator")
     if hasattr(config, "workerinput"):  # an xdist worker: the controller records
+        config.pluginmanager.register(WorkerSide(config), "tracker-worker")
         if os.environ.get("TRACKER_COVERAGE"):
             from tracker.evidence import worker_coverage
 
@@ -83,13 +88,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(recorder, "tracker-recorder")
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # A worker's measurement is saved here, not at unconfigure: once the session is over
+    # the worker tells the controller so, and the controller may end it before it unconfigures.
+    _stop_worker_coverage(session.config)
+
+
+def _stop_worker_coverage(config: pytest.Config) -> None:
     cov = config.stash.get(_worker_cov_key, None)
     if cov is not None:
         from tracker.evidence import worker_coverage
 
-        worker_coverage.stop(cov)
         del config.stash[_worker_cov_key]
+        worker_coverage.stop(cov)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _stop_worker_coverage(config)  # a session that never finished (a usage error)
     recorder = config.stash.get(_recorder_key, None)
     if recorder is not None:
         recorder.close()
@@ -112,6 +128,25 @@ class ItemAnnotator:
             info = item.stash[_info_key] = item_info(item)
         setattr(report, REPORT_ATTRIBUTE, info)
         return report
+
+
+class WorkerSide:
+    """What an xdist worker knows that no test report carries: the tests it deselected.
+
+    They travel to the controller in ``workeroutput``, xdist's channel for such data.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        output = getattr(self.config, "workeroutput", None)
+        if output is not None:
+            output.setdefault(WORKER_DESELECTED, []).extend(item.nodeid for item in items)
+
+
+#: Key of the deselected node ids in an xdist worker's ``workeroutput``.
+WORKER_DESELECTED = "tracker_deselected"
 
 
 def item_info(item: pytest.Item) -> dict[str, list[str]]:
@@ -145,6 +180,7 @@ class ReportRecorder:
         self._collected = False
         self._pending: dict[tuple[Any, str], list[pytest.TestReport]] = {}
         self._collect_errors: set[tuple[str, str]] = set()
+        self._deselected: set[str] = set()
 
     @classmethod
     def open(cls, config: pytest.Config, value: str) -> ReportRecorder:
@@ -204,14 +240,32 @@ class ReportRecorder:
         self._write_collected(len(ids))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if not report.failed:
+        if report.failed:
+            kind, message = "collect_error", _failure_message(report.longrepr)
+        elif report.skipped:  # pytest.skip(allow_module_level=True), importorskip
+            kind, message = "collect_skip", _skip_reason(report.longrepr)
+        else:
             return
-        message = _failure_message(report.longrepr) or "collection failed"
-        key = (report.nodeid, message)
-        if key in self._collect_errors:  # xdist: every worker reports the same error
+        message = message or ("collection failed" if kind == "collect_error" else "skipped")
+        key = (kind, report.nodeid, message)
+        if key in self._collect_errors:  # xdist: every worker reports the same
             return
         self._collect_errors.add(key)
-        self.write({"event": "collect_error", "nodeid": report.nodeid, "message": message})
+        self.write({"event": kind, "nodeid": report.nodeid, "message": message})
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self._write_deselected([item.nodeid for item in items])
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        output = getattr(node, "workeroutput", None) or {}
+        self._write_deselected([str(n) for n in output.get(WORKER_DESELECTED, ())])
+
+    def _write_deselected(self, nodeids: list[str]) -> None:
+        fresh = [n for n in dict.fromkeys(nodeids) if n not in self._deselected]
+        if fresh:  # xdist: every worker deselects the same tests
+            self._deselected.update(fresh)
+            self.write({"event": "deselected", "nodeids": fresh})
 
     # tests
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from tracker.evidence.results import OUTCOMES, CollectionError, TestOutcome
 REPORT_VERSION = 1
 
 #: Events of format version 1. Unknown events are skipped, for forward compatibility.
-EVENTS = ("start", "collected", "test", "collect_error", "finish")
+EVENTS = ("start", "collected", "test", "collect_error", "collect_skip", "deselected", "finish")
 
 
 class ReportError(Exception):
@@ -35,6 +36,8 @@ class ReportLog:
 
     outcomes: list[TestOutcome] = field(default_factory=list)
     collection_errors: list[CollectionError] = field(default_factory=list)
+    collection_skips: list[CollectionError] = field(default_factory=list)  #: module-level skips
+    deselected: list[str] = field(default_factory=list)  #: node ids, in the order reported
     collected: int | None = None  #: tests collected (after deselection), once known
     exitstatus: int | None = None  #: pytest's exit status, from the ``finish`` event
     finished: bool = False  #: the ``finish`` event was seen: the session ended normally
@@ -45,6 +48,32 @@ class ReportLog:
     duration: float | None = None  #: seconds, from the ``finish`` event
     truncated: bool = False  #: the last line was cut short (a run killed mid-write)
     version: int | None = None  #: format version of the report
+    #: the folder node ids are made relative to (the plan's), when it is not pytest's rootdir
+    base: str | None = None
+    _rebase: Any = field(default=None, repr=False, compare=False)
+
+    def _start_rebasing(self) -> None:
+        """Node ids are relative to pytest's rootdir; the plan links paths relative to its
+        own folder. Where the two differ (a plan in a subfolder of a monorepo whose pytest
+        settings sit at the top), the ids are rewritten relative to the plan's folder."""
+        if not self.base or not self.rootdir:
+            return
+        base, rootdir = os.path.realpath(self.base), os.path.realpath(self.rootdir)
+        if base == rootdir:
+            return
+        inside = posixpath.relpath(Path(base).as_posix(), Path(rootdir).as_posix())
+        if not inside.startswith(".."):  # the plan's folder is below the rootdir: cut it off
+            prefix = inside + "/"
+            size = len(prefix)
+
+            def rebase(nodeid: str) -> str:
+                if nodeid.startswith(prefix):
+                    return nodeid[size:]
+                return _relative(nodeid, rootdir, base)
+        else:
+            def rebase(nodeid: str) -> str:
+                return _relative(nodeid, rootdir, base)
+        self._rebase = rebase
 
     def counts(self) -> dict[str, int]:
         """Number of tests per outcome, in OUTCOMES order."""
@@ -69,6 +98,7 @@ class ReportLog:
                 )
             self.version = version
             self.rootdir = _opt(event, "rootdir", str, where)
+            self._start_rebasing()
             self.args = tuple(_strings(event, "args", where))
             self.pid = _opt(event, "pid", int, where)
             started = _opt(event, "time", (int, float), where)
@@ -80,10 +110,16 @@ class ReportLog:
             return
         if kind == "start":
             raise ReportError(f"{where}: a second start event")
+        if self._rebase is not None:
+            _rebase_event(event, self._rebase)
         if kind == "test":
             self.outcomes.append(outcome_from_event(event, where))
         elif kind == "collect_error":
             self.collection_errors.append(collection_error_from_event(event, where))
+        elif kind == "collect_skip":
+            self.collection_skips.append(collection_error_from_event(event, where))
+        elif kind == "deselected":
+            self.deselected.extend(_strings(event, "nodeids", where))
         elif kind == "collected":
             self.collected = _req(event, "count", int, where)
         elif kind == "finish":
@@ -91,6 +127,25 @@ class ReportLog:
             duration = _opt(event, "duration", (int, float), where)
             self.duration = None if duration is None else float(duration)
             self.finished = True
+
+
+def _rebase_event(event: dict[str, Any], rebase: Any) -> None:
+    """Rewrite an event's node ids in place (the listener sees the same ids as the log)."""
+    nodeid = event.get("nodeid")
+    if isinstance(nodeid, str):
+        event["nodeid"] = rebase(nodeid)
+    nodeids = event.get("nodeids")
+    if isinstance(nodeids, list):
+        event["nodeids"] = [rebase(n) if isinstance(n, str) else n for n in nodeids]
+
+
+def _relative(nodeid: str, rootdir: str, base: str) -> str:
+    """A rootdir-relative node id made relative to ``base`` (``../x/test_a.py::t`` when the
+    test lies outside it)."""
+    path, sep, rest = nodeid.partition("::")
+    moved = posixpath.relpath(posixpath.join(Path(rootdir).as_posix(), path),
+                              Path(base).as_posix())
+    return moved + sep + rest
 
 
 def outcome_from_event(event: dict[str, Any], where: str = "report") -> TestOutcome:
@@ -137,16 +192,17 @@ class ReportTail:
     or shrinks (a new run), reading starts over: the next events begin with a ``start``
     event and :attr:`log` is fresh."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], base: str | None = None) -> None:
         self.path = Path(path)
-        self.log = ReportLog()
+        self.base = base  #: node ids are made relative to this folder (see ReportLog.base)
+        self.log = ReportLog(base=base)
         self._offset = 0
         self._line = 0
         self._buffer = b""
         self._identity: tuple[int, int] | None = None
 
     def reset(self) -> None:
-        self.log = ReportLog()
+        self.log = ReportLog(base=self.base)
         self._offset = 0
         self._line = 0
         self._buffer = b""

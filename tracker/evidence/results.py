@@ -84,6 +84,8 @@ class RunRecord:
     collection_errors: tuple[CollectionError, ...] = ()
     file_hashes: dict[str, str] = field(default_factory=dict)  #: path → sha1 at run time
     id: int | None = None  #: set by the store
+    deselected: tuple[str, ...] = ()  #: collected, then deselected (-m, -k, --deselect)
+    collection_skips: tuple[CollectionError, ...] = ()  #: skipped while collecting, and why
 
     def counts(self) -> dict[str, int]:
         """Number of tests per outcome."""

@@ -28,8 +28,13 @@ from tracker.evidence.pytest_config import PytestConfig
 from tracker.evidence.testscan import ScannedFile, StaticTest
 from tracker.paths import data_dir
 
-#: Version of the file's layout; bump it when the layout changes.
-FORMAT = 1
+#: Version of the file's layout, and of what a scan finds: bump it when either changes, so
+#: that entries written by an older scan are not taken for what today's scan would find.
+#:
+#: 1. The first layout.
+#: 2. The same layout; the scan now finds unittest.TestCase classes, inherited test methods
+#:    and honours ``__test__``, so older entries can miss tests.
+FORMAT = 2
 
 _SECOND = 1_000_000_000
 _STR = {str}

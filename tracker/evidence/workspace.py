@@ -206,7 +206,8 @@ class _Index:
 
         Like ``os.walk`` (which it replaces, to use what ``os.scandir`` already knows instead
         of a system call per file): symlinked folders are not followed; folders pytest does
-        not recurse into are skipped, and so are files whose real path leaves the root.
+        not recurse into are skipped, and so are files whose real path leaves the root and
+        anything but regular files.
         """
         prefix = self.rel(start)
         yield from self._walk(os.fspath(start), "" if prefix == "." else prefix + "/")
@@ -221,11 +222,21 @@ class _Index:
         for entry in entries:
             if _is_dir(entry):
                 subfolders.append(entry)
-            elif entry.name.endswith(".py") and self._entry_inside(folder, entry):
+            elif (entry.name.endswith(".py") and self._is_regular(entry)
+                  and self._entry_inside(folder, entry)):
                 yield prefix + entry.name
         for entry in subfolders:
             if not self._skipped(entry.name) and not entry.is_symlink():
                 yield from self._walk(entry.path, f"{prefix}{entry.name}/")
+
+    @staticmethod
+    def _is_regular(entry: os.DirEntry[str]) -> bool:
+        """True for a regular file (symlinks followed), as pytest collects: not a FIFO,
+        socket or device named like a test file, nor a dangling symlink."""
+        try:
+            return entry.is_file()
+        except OSError:
+            return False
 
     def _entry_inside(self, folder: str, entry: os.DirEntry[str]) -> bool:
         if not entry.is_symlink():
@@ -238,25 +249,50 @@ class _Index:
                 or any(fnmatch.fnmatchcase(name, pat) for pat in self.config.norecursedirs))
 
     def stamp(self, relpath: str) -> Stamp | None:
-        """Size and mtime of a file, taken once and always before its bytes are read."""
+        """Size and mtime of a file, taken once and always before its bytes are read; None
+        when it is missing or not a regular file (then it is never read)."""
         if relpath not in self._stamps:
             try:
                 info = os.stat(self.root / relpath)
-                self._stamps[relpath] = (info.st_size, info.st_mtime_ns)
             except (OSError, ValueError):
-                self._stamps[relpath] = None
+                info = None
+            self._stamps[relpath] = ((info.st_size, info.st_mtime_ns)
+                                     if info is not None and stat.S_ISREG(info.st_mode) else None)
         return self._stamps[relpath]
 
     def read(self, relpath: str) -> bytes:
+        """A file's bytes, read once; b"" when it is missing, unreadable or not a regular file.
+
+        A FIFO, socket or device named like a test file is never opened for reading: a FIFO
+        would block the read until some writer came, which is forever.
+        """
         data = self._bytes.get(relpath)
         if data is None:
-            self.stamp(relpath)  # first: a change after the stamp is seen next time
-            try:
-                data = (self.root / relpath).read_bytes()
-            except (OSError, ValueError):
-                data = b""
+            # the stamp first: a change after it is seen next time; and it tells regular files
+            regular = self.stamp(relpath) is not None
+            data = self._read_regular(self.root / relpath) if regular else b""
             self._bytes[relpath] = data
         return data
+
+    #: Opening never waits (for a FIFO's writer, a device): what was stat-ed as a regular file
+    #: could be replaced before it is opened, so the open file's type is checked again.
+    _READ_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+                   | getattr(os, "O_BINARY", 0))
+
+    @staticmethod
+    def _read_regular(path: Path) -> bytes:
+        """The bytes of ``path`` if it is a regular file when opened, else b""."""
+        try:
+            fd = os.open(path, _Index._READ_FLAGS)
+        except (OSError, ValueError):
+            return b""
+        try:
+            with open(fd, "rb") as handle:  # closes fd
+                if stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    return handle.read()
+        except OSError:
+            pass
+        return b""
 
     def scan(self, relpath: str) -> ScannedFile:
         scanned = self._scanned.get(relpath)
