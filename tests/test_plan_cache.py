@@ -92,3 +92,9 @@ def test_small_plans_are_not_cached(tmp_path):
     path = write(tmp_path, "plan.yaml", "title: Small\n")
     assert load_plan(path).plan is not None
     assert not (tmp_path / ".tracker").exists()
+
+
+def test_the_data_folder_ignores_itself(plan):
+    load_plan(plan, display="plan.yaml")
+    ignore = plan.parent / ".tracker" / ".gitignore"
+    assert ignore.read_text(encoding="utf-8").splitlines()[-1] == "*"

@@ -320,3 +320,19 @@ def test_the_index_reads_only_regular_files(repo):
     assert index.read("tests/unit/test_small.py") == b"def test_a():\n    assert 1\n"
     # a file that was regular when stat-ed and is a FIFO when opened is not read either
     assert finishes(lambda: _Index._read_regular(fifo), fifo) == b""
+
+
+def test_globs_leave_out_environments_and_folders_pytest_skips(repo):
+    write(repo, ".venv/lib/site-packages/pkg/test/test_small.py", "def test_x():\n    pass\n")
+    write(repo, "node_modules/x/test_small.py", "def test_y():\n    pass\n")
+    write(repo, ".git/hooks/test_small.py", "def test_z():\n    pass\n")
+    ws = evidence(repo, """
+      - id: a
+        text: Anywhere
+        tests: ["**/test_small.py"]
+      - id: b
+        text: Named
+        tests: [".venv/**/test_small.py"]
+    """)
+    assert ws.items["a"].links[0].files == ("tests/unit/test_small.py",)
+    assert ws.items["b"].links[0].files == (".venv/lib/site-packages/pkg/test/test_small.py",)

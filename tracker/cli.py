@@ -229,8 +229,16 @@ def render(plan_path: Path, output: Path | None, check_file: Path | None, no_run
         diff = difflib.unified_diff(old.splitlines(keepends=True), text.splitlines(keepends=True),
                                     fromfile=str(check_file), tofile="rendered")
         sys.stdout.writelines(diff)
-        click.echo(f"{check_file} is stale: run `tracker render {plan_path} -o {check_file}`",
-                   err=True)
+        from tracker.history.gitcli import is_shallow
+
+        if is_shallow(plan_path.resolve().parent):
+            click.echo(f"{check_file} differs, but this is a shallow clone: the dates and "
+                       "sign-offs read from git are cut off with its history; fetch the whole "
+                       "history (actions/checkout: fetch-depth: 0, or git fetch --unshallow) "
+                       "and check again", err=True)
+        else:
+            click.echo(f"{check_file} is stale: run `tracker render {plan_path} -o "
+                       f"{check_file}`", err=True)
         raise click.exceptions.Exit(EXIT_NO)
     if output is not None:
         from tracker.fsutil import write_atomic

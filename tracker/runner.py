@@ -30,13 +30,14 @@ from tracker.evidence.coverage_data import (
     split_pytest_cov,
 )
 from tracker.evidence.hashes import conftests_above, file_hashes
+from tracker.evidence.layering import is_partial
 from tracker.evidence.pytest_config import read_pytest_config
 from tracker.evidence.reportlog import ReportError, ReportLog, ReportTail
 from tracker.evidence.results import FileCoverage, RunRecord
 from tracker.evidence.worker_coverage import ENV as WORKER_COVERAGE_ENV
 from tracker.evidence.worker_coverage import settings_env
 from tracker.history.gitcli import head_state
-from tracker.paths import data_dir
+from tracker.paths import data_dir, make_dirs
 from tracker.plan.model import CoverageConfig
 
 #: pytest exit codes that mean the suite never ran: internal error, usage error.
@@ -75,7 +76,7 @@ class RunOutcome:
 def work_dir(root: Path) -> Path:
     """The folder for one run's scratch files, inside tracker's git-ignored data folder."""
     base = data_dir(root) / "runs"
-    base.mkdir(parents=True, exist_ok=True)
+    make_dirs(base)
     path = base / f"run-{os.getpid()}-{int(time.time() * 1000)}"
     path.mkdir()
     return path
@@ -169,7 +170,8 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
     coverage: tuple[FileCoverage, ...] = ()
     if settings is not None and data_file is not None:
         try:
-            coverage = read_data_file(data_file, root, settings, own=True)
+            coverage = read_data_file(data_file, root, settings, own=True,
+                                      measured_only=is_partial(pytest_args))
         except CoverageError as exc:
             shutil.rmtree(scratch, ignore_errors=True)
             raise RunError(f"coverage data could not be read: {exc}") from exc

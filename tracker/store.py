@@ -37,7 +37,10 @@ from tracker.evidence.results import (
     RunRecord,
     TestOutcome,
 )
-from tracker.paths import default_store_path  # noqa: F401  (re-exported)
+from tracker.paths import (
+    default_store_path,  # noqa: F401  (re-exported)
+    make_dirs,
+)
 
 #: ``PRAGMA application_id`` of every tracker store: ASCII "Trkr". Tells our files apart from
 #: any other SQLite database that happens to sit where the store should be.
@@ -67,6 +70,7 @@ class RunSummary:
     counts: dict[str, int]  #: tests per outcome, every one of OUTCOMES present
     coverage_total: float | None  #: as RunRecord.coverage_total(); None when nothing measured
     test_count: int
+    args: tuple[str, ...] = ()  #: pytest's arguments: tells a subset run from a full one
 
 
 # --- schema ------------------------------------------------------------------------------
@@ -188,7 +192,7 @@ _RUN_COLUMNS = "id, started, finished, git_commit, dirty, args, exit_code, sourc
 _SUMMARIES = ("SELECT id, started, finished, git_commit, dirty, exit_code, source,"
               " coverage_units, coverage_covered, n_tests, "
               + ", ".join(f"n_{outcome}" for outcome in _COUNTED)
-              + " FROM runs ORDER BY id DESC LIMIT ?")
+              + ", args FROM runs ORDER BY id DESC LIMIT ?")
 
 
 class Store:
@@ -215,7 +219,10 @@ class Store:
         if path.exists() and not os.access(path, os.R_OK | os.W_OK):
             raise StoreError(_read_only(path))
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists():  # an existing file may be refused below: touch nothing
+                path.parent.mkdir(parents=True, exist_ok=True)
+            else:
+                make_dirs(path.parent)
         except OSError as exc:
             raise StoreError(f"cannot create the folder {path.parent} ({exc.strerror}): "
                              "run tracker where it may write, or fix the permissions") from exc
@@ -339,8 +346,10 @@ class Store:
             rows = db.execute(_SUMMARIES, (bound,)).fetchall()
         return [RunSummary(id=row[0], started=_parse_time(row[1]), finished=_parse_time(row[2]),
                            commit=_str(row[3]), dirty=bool(row[4]), exit_code=row[5],
-                           source=_str(row[6]), counts=dict(zip(_COUNTED, row[10:], strict=True)),
-                           coverage_total=_percent(row[7], row[8]), test_count=row[9])
+                           source=_str(row[6]),
+                           counts=dict(zip(_COUNTED, row[10:-1], strict=True)),
+                           coverage_total=_percent(row[7], row[8]), test_count=row[9],
+                           args=tuple(json.loads(row[-1])))
                 for row in rows]
 
     def coverage(self, run_id: int) -> tuple[FileCoverage, ...]:

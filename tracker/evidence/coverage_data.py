@@ -198,13 +198,17 @@ def parse_coverage_json(data: Any, root: Path) -> tuple[FileCoverage, ...]:
 
 
 def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | None = None,
-                   *, own: bool = False) -> tuple[FileCoverage, ...]:
+                   *, own: bool = False, measured_only: bool = False
+                   ) -> tuple[FileCoverage, ...]:
     """Analyse a coverage.py data file and its parallel parts (``NAME.*``) into per-file values.
 
     The user's files are only read: they are combined in a temporary folder, since they may be
     the user's own (``tracker ingest --coverage .coverage`` must neither consume ``.coverage.*``
     nor rewrite ``.coverage``). With ``own``, the files are tracker's scratch files of one run
     (``tracker run``), combined where they are, and a single part is taken as it is: no copies.
+    With ``measured_only``, only files that ran are analysed, not every file of the source
+    that never ran: what a subset run needs, since a whole run's coverage is the one that
+    counts (a project of a thousand modules would otherwise be parsed for fifteen tests).
     """
     import coverage
     from coverage.exceptions import CoverageException, CoverageWarning, NoDataError
@@ -248,8 +252,9 @@ def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | Non
                     cov.combine(combine, keep=True)
                     cov.save()
                 out = os.path.join(tmp, "report.json")
+                morfs = sorted(cov.get_data().measured_files()) if measured_only else None
                 try:
-                    cov.json_report(outfile=out, ignore_errors=True)
+                    cov.json_report(morfs=morfs, outfile=out, ignore_errors=True)
                 except NoDataError:
                     return ()
             with open(out, "rb") as handle:

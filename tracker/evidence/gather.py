@@ -46,10 +46,10 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
                     break
         first = (store.coverage(summaries[-1].id)
                  if len(summaries) > 1 and summaries[-1].coverage_total is not None else ())
-    points = tuple(
+    points = tuple(  # trends follow whole-suite runs: a subset's 15 tests are not a drop
         RunPoint(s.id, s.started, s.commit, s.counts, s.coverage_total, s.test_count,
                  (s.finished - s.started).total_seconds())
-        for s in reversed(summaries))
+        for s in reversed(summaries) if not is_partial_run(s))
     if not chain:
         return dataclasses.replace(base, history=points)
     ran = {o.file for run in chain[1:] for o in run.outcomes}

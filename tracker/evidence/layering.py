@@ -12,6 +12,7 @@ newest run that was not a subset.
 from __future__ import annotations
 
 import dataclasses
+from typing import Protocol
 
 from tracker.evidence.results import RunRecord
 
@@ -29,8 +30,14 @@ _WITH_VALUE = {"-k", "-m", "-p", "-n", "-c", "-o", "-W", "--deselect", "--maxfai
 MAX_LAYERS = 10
 
 
-def is_partial_run(run: RunRecord) -> bool:
-    """Whether a run ran part of the suite: by its arguments, or cut short by Ctrl-C."""
+class _Ran(Protocol):
+    exit_code: int
+    args: tuple[str, ...]
+
+
+def is_partial_run(run: _Ran) -> bool:
+    """Whether a run (or its summary) ran part of the suite: by its arguments, or cut short
+    (Ctrl-C, a collection error stopping the session)."""
     return run.exit_code == _INTERRUPTED or is_partial(run.args)
 
 

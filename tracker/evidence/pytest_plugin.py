@@ -73,8 +73,8 @@ def pytest_configure(config: pytest.Config) -> None:
     value = config.getoption("tracker_report", None)
     if not value:
         return
-    config.pluginmanager.register(ItemAnnotator(), "tracker-annotator")
     if hasattr(config, "workerinput"):  # an xdist worker: the controller records
+        config.pluginmanager.register(ItemAnnotator(), "tracker-annotator")
         config.pluginmanager.register(WorkerSide(config), "tracker-worker")
         if os.environ.get("TRACKER_COVERAGE"):
             from tracker.evidence import worker_coverage
@@ -181,6 +181,8 @@ class ReportRecorder:
         self._pending: dict[tuple[Any, str], list[pytest.TestReport]] = {}
         self._collect_errors: set[tuple[str, str]] = set()
         self._deselected: set[str] = set()
+        #: markers, fixtures and plan items of tests run in this process, by node id
+        self._info: dict[str, dict[str, list[str]]] = {}
 
     @classmethod
     def open(cls, config: pytest.Config, value: str) -> ReportRecorder:
@@ -269,6 +271,13 @@ class ReportRecorder:
 
     # tests
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+        # Tests run here (no xdist): note what only the item knows, once, after its setup
+        # (markers a fixture adds count). Returns None: pytest's own hook makes the report.
+        if call.when == "setup":
+            self._info[item.nodeid] = item_info(item)
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         key = (_worker(report), report.nodeid)
         if report.when not in _PHASES:  # xdist's report for a test that crashed its worker
@@ -288,8 +297,8 @@ class ReportRecorder:
         outcome, message = _verdict(reports)
         if outcome is None:
             return
-        info: dict[str, list[str]] = {}
-        for report in reports:
+        info = self._info.pop(nodeid, None) or {}
+        for report in reports:  # under xdist the worker's annotation came with the reports
             info = getattr(report, REPORT_ATTRIBUTE, None) or info
         self.tests += 1
         self.write(

@@ -26,7 +26,7 @@ from typing import Any
 from tracker import __version__
 from tracker.evidence.pytest_config import PytestConfig
 from tracker.evidence.testscan import ScannedFile, StaticTest
-from tracker.paths import data_dir
+from tracker.paths import data_dir, make_dirs
 
 #: Version of the file's layout, and of what a scan finds: bump it when either changes, so
 #: that entries written by an older scan are not taken for what today's scan would find.
@@ -138,7 +138,7 @@ def _write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` in one step, or leave everything as it was."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(path.parent)
         with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)

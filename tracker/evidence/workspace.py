@@ -166,7 +166,10 @@ class _Index:
         """Files matching a glob under the root, each pattern computed once.
 
         tracker's own data folder is never evidence: what it holds (caches, the run store)
-        comes and goes with tracker's use, not with the project's work.
+        comes and goes with tracker's use, not with the project's work. Nor is what lies in a
+        folder pytest does not collect from (``.git``, virtual environments, ``node_modules``,
+        ``norecursedirs``) unless the pattern names that folder: ``**/test_x.py`` must not
+        find a test file of an installed package.
         """
         if pattern not in self._globs:
             clean = pattern.replace("\\", "/")
@@ -174,8 +177,12 @@ class _Index:
             prefix = len(os.path.join(self._root_text, ""))  # matches are root + os.sep + rel
             found = (text[prefix:].replace(os.sep, "/")
                      for text in map(os.fspath, self.root.glob(clean)) if self.inside(text))
+            # a pattern that names such a folder itself wants what is in it
+            deliberate = any(self._skipped(seg) for seg in clean.split("/")[:-1]
+                             if not any(c in seg for c in "*?["))
             self._globs[pattern] = sorted(
-                rel for rel in found if rel != DATA_DIR and not rel.startswith(DATA_DIR + "/"))
+                rel for rel in found if rel != DATA_DIR and not rel.startswith(DATA_DIR + "/")
+                and (deliberate or not any(map(self._skipped, rel.split("/")[:-1]))))
         return self._globs[pattern]
 
     def test(self, nodeid: str) -> StaticTest | None:

@@ -17,11 +17,12 @@ class GitError(Exception):
     """git is missing, or the path is not in a repository, or git failed."""
 
 
-def _git(cwd: Path, *args: str) -> str:
+def _git(cwd: Path, *args: str, timeout: float = 30) -> str:
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                              env=env, timeout=30, check=False)
+        done = subprocess.run(["git", "-c", "core.quotePath=false", *args], cwd=cwd,
+                              capture_output=True, text=True, env=env, timeout=timeout,
+                              check=False, encoding="utf-8", errors="surrogateescape")
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(str(exc)) from exc
     if done.returncode != 0:
@@ -50,6 +51,15 @@ def last_change(path: Path) -> dt.date | None:
         return None
 
 
+def is_shallow(root: Path) -> bool:
+    """Whether ``root`` is in a shallow clone (``git clone --depth N``, CI's default), whose
+    history stops at a grafted commit: what git says of older changes is then unknown."""
+    try:
+        return _git(root, "rev-parse", "--is-shallow-repository").strip() == "true"
+    except GitError:
+        return False
+
+
 def head_state(root: Path) -> tuple[str | None, bool]:
     """The commit checked out at ``root`` and whether tracked files differ from it.
 
@@ -67,26 +77,38 @@ def head_state(root: Path) -> tuple[str | None, bool]:
 
 
 def first_added(root: Path, paths: list[str]) -> dict[str, tuple[str, dt.date]]:
-    """For each path, the commit (and its day) that first added it to the history.
+    """For each path (relative to ``root``), the commit and day that first added it, following
+    renames (a test file moved with ``git mv`` keeps the day it was written).
 
-    One ``git log`` per 500 paths; paths git never saw are left out.
+    One ``git log`` over the history of ``root``'s folder, whatever the number of paths:
+    many pathspecs make git compare every commit against every one of them, which on years
+    of history takes minutes. Paths git never saw are left out.
     """
+    aliases = {path: path for path in paths}  #: a name in history -> the path it became
     out: dict[str, tuple[str, dt.date]] = {}
-    for start in range(0, len(paths), 500):
-        chunk = paths[start:start + 500]
-        try:
-            text = _git(root, "log", "--diff-filter=A", "--format=@%H %cs", "--name-only",
-                        "--", *chunk)
-        except GitError:
-            return out
-        commit: tuple[str, dt.date] | None = None
-        for line in text.splitlines():  # newest first: later lines overwrite with older adds
-            if line.startswith("@"):
-                sha, _, day = line[1:].partition(" ")
-                try:
-                    commit = (sha, dt.date.fromisoformat(day))
-                except ValueError:
-                    commit = None
-            elif line.strip() and commit is not None:
-                out[line.strip()] = commit
+    try:
+        text = _git(root, "log", "--diff-filter=AR", "-M", "--name-status", "--relative",
+                    "--format=@%H %cs", "--", ".", timeout=300)
+    except GitError:
+        return out
+    commit: tuple[str, dt.date] | None = None
+    for line in text.splitlines():  # newest first: an older add of the same file wins
+        if line.startswith("@"):
+            sha, _, day = line[1:].partition(" ")
+            try:
+                commit = (sha, dt.date.fromisoformat(day))
+            except ValueError:
+                commit = None
+            continue
+        status, _, names = line.partition("\t")
+        if commit is None or not names:
+            continue
+        if status.startswith("R"):
+            old, _, new = names.partition("\t")
+            target = aliases.get(new)
+            if target is not None:
+                out[target] = commit  # appeared here under this name, at least
+                aliases.setdefault(old, target)
+        elif status == "A" and names in aliases:
+            out[aliases[names]] = commit
     return out

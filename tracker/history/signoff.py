@@ -455,6 +455,9 @@ def _record(plan_path: Path, name: str, subject: str, body: list[str], trailer: 
         except git.GitCommandError as exc:
             notes.append(f"committed, but could not update the index ({_git_message(exc)}): "
                          f"run git add {rel}")
+    if repo.head.is_detached:
+        notes.append(f"HEAD is detached: commit {commit[:10]} is on no branch and is lost at "
+                     "the next checkout; keep it with `git switch -c NAME` or cherry-pick it")
     try:
         found = [s for s in read_signoffs(plan_path) if s.commit == commit]
     except SignOffError:

@@ -32,7 +32,7 @@ from typing import TypeVar
 
 from tracker import __version__
 from tracker.gcpause import paused_gc
-from tracker.paths import data_dir
+from tracker.paths import data_dir, make_dirs
 
 T = TypeVar("T")
 
@@ -126,7 +126,7 @@ def _write(path: Path, key: bytes, result: object) -> None:
         return
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(path.parent)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(key)

@@ -10,17 +10,13 @@ problem becomes a :class:`~tracker.problems.Problem`.
 from __future__ import annotations
 
 import re
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from tracker.gcpause import paused_gc
 from tracker.problems import Location, Problem
 
-try:  # the C loader is an order of magnitude faster; fall back when libyaml is missing
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+if TYPE_CHECKING:
+    import yaml
 
 #: Converting more nodes than this means aliases are being expanded without end.
 MAX_NODES = 500_000
@@ -29,7 +25,29 @@ _TAG = "tag:yaml.org,2002:"
 _STR = f"{_TAG}str"
 _MAP, _SEQ, _MERGE = f"{_TAG}map", f"{_TAG}seq", f"{_TAG}merge"
 _SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
-_ScalarNode, _MappingNode = yaml.ScalarNode, yaml.MappingNode  # checked for every node
+_Loader: Any = None  #: PyYAML's C loader (or its pure one), set by _import_yaml
+_ScalarNode: Any = None  #: node classes, checked for every node; set by _import_yaml
+_MappingNode: Any = None
+
+
+def _import_yaml() -> None:
+    """Import PyYAML the first time a plan is really parsed.
+
+    A plan loaded from tracker's cache (see tracker.plan.cache) needs no YAML at all, and
+    importing PyYAML (its resolver compiles a dozen patterns) costs more than reading a
+    cached plan. The names are module globals, set once, so the converter's hot loops stay
+    plain global lookups.
+    """
+    global yaml, _Loader, _ScalarNode, _MappingNode
+    if _Loader is not None:
+        return
+    import yaml
+
+    try:  # the C loader is an order of magnitude faster; fall back when libyaml is missing
+        from yaml import CSafeLoader as loader
+    except ImportError:  # pragma: no cover - depends on how PyYAML was built
+        from yaml import SafeLoader as loader  # type: ignore[assignment]
+    _ScalarNode, _MappingNode, _Loader = yaml.ScalarNode, yaml.MappingNode, loader
 
 
 class YMap(dict[str, Any]):
@@ -321,6 +339,7 @@ def read_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
 
 
 def _read(text: str, path: str) -> tuple[Any, list[Problem]]:
+    _import_yaml()
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:

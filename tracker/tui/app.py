@@ -13,8 +13,9 @@ import queue
 import shlex
 import subprocess
 import threading
+import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -27,12 +28,14 @@ from textual.widgets import Footer, Input, Static, Tree
 from tracker.assess import Assessment
 from tracker.tui.commands import TrackerCommands
 from tracker.tui.format import user
-from tracker.tui.live import LiveRun, provisional
 from tracker.tui.snapshot import Snapshot, changed, take_snapshot
 from tracker.tui.widgets.details import DetailPane
 from tracker.tui.widgets.plan_header import PlanHeader
 from tracker.tui.widgets.plan_tree import NodeRef, PlanTree
 from tracker.tui.widgets.run_bar import RunBar
+
+if TYPE_CHECKING:  # imported when a run starts: most sessions never run tests
+    from tracker.tui.live import LiveRun
 
 WATCH_SECONDS = 0.5
 LIVE_SECONDS = 0.1
@@ -71,6 +74,9 @@ class TrackerApp(App[int]):
         self.cancel = threading.Event()
         self.run_label = ""
         self._live_assessment: Assessment | None = None
+        self._history_loading = False
+        self._live_dirty = False  #: results came in that the tree does not show yet
+        self._assess_after = 0.0  #: monotonic time before which a live re-judgement waits
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -172,7 +178,7 @@ class TrackerApp(App[int]):
     def _filter_changed(self, event: Input.Changed) -> None:
         if self.good and self.good.assessment:
             self.query_one(PlanTree).show(self.current_assessment(), event.value)
-            self.show_details()
+            self.call_after_refresh(self.show_details)  # once the cursor sits in the new tree
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
@@ -229,7 +235,20 @@ class TrackerApp(App[int]):
             self.push_screen(RemindersScreen(assessment))
 
     def action_history(self) -> None:
+        if self._history_loading:  # git may take a while on years of history: once is enough
+            self.notify("reading the history from git…")
+            return
+        self._history_loading = True
+        self.set_timer(0.5, self._still_reading_history)  # say so only when it takes a while
         self.history_worker()
+
+    def _still_reading_history(self) -> None:
+        if self._history_loading:
+            self.notify("reading the history from git…")
+
+    def _show_history(self, screen: Any) -> None:
+        self._history_loading = False
+        self.push_screen(screen)
 
     @work(thread=True, exclusive=True, group="history")
     def history_worker(self) -> None:
@@ -238,6 +257,7 @@ class TrackerApp(App[int]):
 
         snapshot = self.good
         if snapshot is None or snapshot.evidence is None or snapshot.assessment is None:
+            self._history_loading = False
             return
         files: dict[str, list[str]] = {}
         for ia in snapshot.assessment.items:
@@ -250,7 +270,14 @@ class TrackerApp(App[int]):
                 if item_id not in first or day < first[item_id][1]:
                     first[item_id] = (sha, day)
         data = HistoryData(snapshot.evidence.history, first)
-        self.call_from_thread(self.push_screen, HistoryScreen(data))
+        self.call_from_thread(self._show_history, HistoryScreen(data))
+
+    async def action_quit(self) -> None:
+        """Quit; a running suite is stopped first (as esc would), so nothing is left running
+        and nothing half-done is recorded."""
+        if self.live is not None:
+            self.cancel.set()
+        self.exit()
 
     # -- live runs ---------------------------------------------------------------------------
 
@@ -278,6 +305,8 @@ class TrackerApp(App[int]):
         if self.good is None or self.good.assessment is None:
             return
         self.cancel.clear()
+        from tracker.tui.live import LiveRun
+
         self.live = LiveRun(started=dt.datetime.now(dt.UTC))
         self.run_label = label
         self.query_one(RunBar).start(label)
@@ -331,10 +360,18 @@ class TrackerApp(App[int]):
             touched = live.feed(event) or touched
         self.query_one(RunBar).progress(live.collected, live.counts())
         good = self.good
-        if touched and good and good.evidence and good.plan:
+        now = time.monotonic()
+        if touched:
+            self._live_dirty = True
+        if self._live_dirty and good and good.evidence and good.plan and now >= self._assess_after:
+            from tracker.tui.live import provisional
+
+            self._live_dirty = False
             self._live_assessment = provisional(good.plan, good.evidence, live, self.today)
             self.query_one(PlanTree).relabel(self._live_assessment)
             self.show_details()
+            # a big plan takes a while to judge: keep the UI free most of the time
+            self._assess_after = time.monotonic() + 3 * (time.monotonic() - now)
 
     def finish_run(self, message: str, severity: str) -> None:
         self.drain_events()
