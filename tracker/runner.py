@@ -130,16 +130,21 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
     if settings is not None and data_file is not None:
         env[WORKER_COVERAGE_ENV] = settings_env(str(data_file), list(settings.source),
                                                 list(settings.omit), settings.config_file)
-    commit, dirty = head_state(root)
     started = dt.datetime.now(dt.UTC)
     cmd = build_command(root, args, report, data_file, settings)
     follower = _Follower(root, report, listener, poll_seconds, warm=measure)
+    state: list[tuple[str | None, bool]] = []  # asked of git while pytest starts up
+    asking = threading.Thread(target=lambda: state.append(head_state(root)),
+                              name="tracker-head", daemon=True)
     try:
-        exit_code = _wait(cmd, root, env, output, follower, poll_seconds, cancel)
+        exit_code = _wait(cmd, root, env, output, follower, poll_seconds, cancel,
+                          also=asking)
     except (KeyboardInterrupt, RunCancelled):
         follower.stop()
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+    asking.join()
+    commit, dirty = state[0] if state else (None, False)
     finished = dt.datetime.now(dt.UTC)
     try:
         log = follower.finish()
@@ -274,14 +279,17 @@ def _warm_imports() -> None:
 
 def _wait(cmd: list[str], root: Path, env: dict[str, str], output: IO[str] | None,
           follower: _Follower, poll_seconds: float,
-          cancel: threading.Event | None = None) -> int:
-    """Run ``cmd`` with ``follower`` reading its report; its exit code."""
+          cancel: threading.Event | None = None, also: threading.Thread | None = None) -> int:
+    """Run ``cmd`` with ``follower`` reading its report; its exit code. ``also`` is started
+    once pytest is, to do its work while the tests run."""
     try:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=output, stderr=output,
                                 stdin=subprocess.DEVNULL)
     except OSError as exc:
         raise RunError(f"cannot start {cmd[0]}: {exc.strerror}") from exc
     follower.start()
+    if also is not None:
+        also.start()
     try:
         if cancel is None:
             return proc.wait()  # woken the moment pytest exits

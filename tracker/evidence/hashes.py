@@ -6,8 +6,10 @@ import hashlib
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tracker.evidence.workspace import Workspace
+if TYPE_CHECKING:  # tracker run hashes files without reading a workspace: keep its start light
+    from tracker.evidence.workspace import Workspace
 
 
 def file_hashes(root: Path, paths: set[str]) -> dict[str, str]:
