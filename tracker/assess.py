@@ -15,16 +15,19 @@ from enum import StrEnum
 from functools import cached_property
 from itertools import compress
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from tracker import metrics as measures
 from tracker.evidence.bundle import Evidence, RunPoint
 from tracker.evidence.keyword import haystack, parse_keyword
 from tracker.evidence.results import FAILING, FileCoverage, RunRecord, TestOutcome
 from tracker.evidence.workspace import CheckResult, ItemEvidence, LinkResult
-from tracker.history.signoff import SignOff
 from tracker.plan.measures import parse_measure
 from tracker.plan.model import Claim, Item, LinkKind, Metric, Phase, Plan
 from tracker.problems import Problem, Severity
+
+if TYPE_CHECKING:  # reviews and approvals are read from git only for the document
+    from tracker.history.signoff import SignOff
 
 _OUTCOME = attrgetter("outcome")
 _NODEID = attrgetter("nodeid")

@@ -68,7 +68,9 @@ def _load(plan_path: Path) -> LoadResult:
 
 
 def _assessment(plan_path: Path, today: dt.date, *, quiet_warnings: bool = False,
-                runs: bool = True, signoffs: bool = True) -> Assessment:
+                runs: bool = True, signoffs: bool = True, git: bool = True) -> Assessment:
+    """Load, gather, assess. ``git``: also what only the document shows (the day plan.yaml
+    last changed, reviews and approvals), read from git history."""
     from tracker.assess import assess
     from tracker.evidence.gather import gather
 
@@ -78,7 +80,8 @@ def _assessment(plan_path: Path, today: dt.date, *, quiet_warnings: bool = False
 
     try:
         with paused_gc():  # evidence and assessment are big and acyclic
-            evidence = gather(plan, plan_path, runs=runs, signoffs=signoffs)
+            evidence = gather(plan, plan_path, runs=runs, signoffs=signoffs and git,
+                              updated=git)
             assessment = assess(plan, evidence, today)
     except Exception as exc:
         from tracker.store import StoreError
@@ -523,7 +526,7 @@ def status(plan_path: Path, as_json: bool, show_all: bool, required: tuple[str, 
     """
     from tracker.render.status import status_json, status_text, unmet
 
-    assessment = _assessment(plan_path, _today(today), quiet_warnings=True)
+    assessment = _assessment(plan_path, _today(today), quiet_warnings=True, git=False)
     if as_json:
         import json
 

@@ -63,7 +63,7 @@ def remind_command(plan_path: Path, within: str, as_json: bool, ics_file: Path |
 
     day = _today(today)
     days = _within_days(within)
-    assessment = _assessment(plan_path, day, quiet_warnings=True)
+    assessment = _assessment(plan_path, day, quiet_warnings=True, git=False)
     found = reminders(assessment, days)
     if ics_file is not None:
         from tracker.fsutil import write_atomic

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tracker.evidence.results import FileCoverage, RunRecord
 from tracker.evidence.workspace import Workspace
-from tracker.history.signoff import SignOff
+
+if TYPE_CHECKING:  # reviews and approvals are read from git only for the document
+    from tracker.history.signoff import SignOff
 
 
 @dataclass(frozen=True)

@@ -4,30 +4,35 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.evidence.bundle import Evidence, RunPoint
 from tracker.evidence.hashes import is_conftest
 from tracker.evidence.layering import MAX_LAYERS, is_partial_run, layer
 from tracker.evidence.workspace import Workspace, gather_workspace
 from tracker.history.gitcli import last_change
-from tracker.history.signoff import SignOff, SignOffError, read_signoffs
 from tracker.paths import default_store_path
 from tracker.plan.model import Plan
 
+if TYPE_CHECKING:
+    from tracker.history.signoff import SignOff
+
 
 def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200,
-           signoffs: bool = True) -> Evidence:
+           signoffs: bool = True, updated: bool = True) -> Evidence:
     """Collect the evidence ``assess`` needs; links are relative to the plan's folder.
 
     With ``runs``, the latest recorded run and up to ``history`` earlier ones are read from the
     store, when there is one (a missing store is not created here). Raises StoreError for a
-    store that cannot be read.
+    store that cannot be read. ``signoffs`` (reviews and approvals) and ``updated`` (when
+    plan.yaml last changed) ask git; only the Markdown document shows them, so the terminal
+    UI, ``status`` and ``remind`` leave them out and start without running git at all.
     """
     root = plan_path.resolve().parent
     workspace = gather_workspace(plan, root)
-    updated = last_change(plan_path)
+    updated_on = last_change(plan_path) if updated else None
     signed = _signoffs(plan, plan_path) if signoffs else ()
-    base = Evidence(workspace=workspace, plan_updated=updated, signoffs=signed)
+    base = Evidence(workspace=workspace, plan_updated=updated_on, signoffs=signed)
     if not runs:
         return base
     path = default_store_path(root)
@@ -61,6 +66,8 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
 
 def _signoffs(plan: Plan, plan_path: Path) -> tuple[SignOff, ...]:
     """Reviews and approvals from git; none outside a repository or when git fails."""
+    from tracker.history.signoff import SignOffError, read_signoffs
+
     try:
         return read_signoffs(plan_path, since=plan.created)
     except SignOffError:

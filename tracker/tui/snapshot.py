@@ -51,7 +51,7 @@ def take_snapshot(plan_path: Path, today: dt.date) -> Snapshot:
         return Snapshot(plan_path, None, problems=tuple(result.problems), watched=watched,
                         stamps=stamps(watched))
     try:
-        evidence = gather(result.plan, plan_path)
+        evidence = gather(result.plan, plan_path, signoffs=False, updated=False)  # see gather
     except StoreError as exc:
         problem = Problem(result.plan.location, str(exc))
         return Snapshot(plan_path, None, problems=(problem,), watched=(plan_path,),
