@@ -6,8 +6,34 @@ them all at once in the ``file:line:col: message`` form editors and CI understan
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import attrgetter
+from typing import TypeVar
+
+T = TypeVar("T", bound=type)
+
+
+def pickled_by_fields(cls: T) -> T:
+    """Pickle instances of a frozen, slotted dataclass as the class called with its fields.
+
+    The plan cache (tracker.plan.cache) reads back tens of thousands of model objects at
+    every start; the ``__setstate__`` dataclasses gives such classes walks ``fields()`` for
+    each object, which costs more than the rest of the unpickling. Every field must be an
+    ``__init__`` argument, in order.
+    """
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    assert all(f.init for f in dataclasses.fields(cls)), cls
+    values = attrgetter(*names)
+    if len(names) == 1:
+        def reduce(self: object) -> tuple[type, tuple[object, ...]]:
+            return type(self), (values(self),)
+    else:
+        def reduce(self: object) -> tuple[type, tuple[object, ...]]:
+            return type(self), values(self)
+    cls.__reduce__ = reduce  # type: ignore[assignment]
+    return cls
 
 
 class Severity(StrEnum):
@@ -17,6 +43,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Location:
     """A 1-based position in a file, kept on every node of the plan model."""
@@ -29,6 +56,7 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with the input, with what to do about it in ``message``."""

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from tracker.problems import Location
+from tracker.problems import Location, pickled_by_fields
 
 FORMAT_VERSION = 1
 """Version of the plan.yaml format. 1: the first published shape."""
@@ -38,6 +38,7 @@ class LinkKind(StrEnum):
     FIXTURE = "fixture"  #: tests using a fixture
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class TestLink:
     """One way of naming the tests that prove an item."""
@@ -64,6 +65,7 @@ class CheckKind(StrEnum):
     GLOB = "glob"  #: at least ``min_files`` files match a glob
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FileCheck:
     """Evidence that is not a test: the state of a file in the repository."""
@@ -89,6 +91,7 @@ class FileCheck:
                 return f"at least {self.min_files} files match {self.path}"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Expect:
     """Thresholds an item's evidence must reach before it counts as done."""
@@ -98,6 +101,7 @@ class Expect:
     target_coverage: float | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Item:
     """A checklist item: one thing the plan says will be done, and how to prove it."""
@@ -126,6 +130,7 @@ class Item:
         return not self.tests and not self.files
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Section:
     """Prose the team wrote, kept verbatim as Markdown."""
@@ -136,6 +141,7 @@ class Section:
     id: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Phase:
     """A stage of the plan with its own window, prose and checklist."""
@@ -152,6 +158,7 @@ class Phase:
     items: tuple[Item, ...] = ()
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Review:
     """When the plan is next looked at, how often, and by whom."""
@@ -163,6 +170,7 @@ class Review:
     reviewers: tuple[str, ...] = ()
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Target:
     """A metric's goal, such as ``>= 90`` or ``<= 5 min``."""
@@ -173,6 +181,7 @@ class Target:
     text: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Metric:
     """A success measure: measured from evidence, or qualitative and judged by people."""
@@ -188,6 +197,7 @@ class Metric:
     note: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Risk:
     """A risk and how the team means to keep it small."""
@@ -199,6 +209,7 @@ class Risk:
     likelihood: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Approval:
     """A role whose sign-off the plan needs."""
@@ -208,6 +219,7 @@ class Approval:
     name: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Related:
     """Another document the plan points to."""
@@ -218,6 +230,7 @@ class Related:
     url: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class CoverageConfig:
     """Where coverage.py should measure, when the project does not say so elsewhere."""
@@ -226,6 +239,7 @@ class CoverageConfig:
     omit: tuple[str, ...] = ()
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Plan:
     """A whole testing plan, as written."""
