@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -25,10 +27,19 @@ class DetailPane(VerticalScroll):
     DetailPane > Static { width: 100%; }
     """
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._shown: tuple[Assessment | None, NodeRef | None] | None = None  #: on screen now
+
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="detail-body")
 
     def show(self, assessment: Assessment | None, ref: NodeRef | None) -> None:
+        last = self._shown
+        if assessment is not None and last is not None and last[0] is assessment \
+                and last[1] == ref:
+            return  # the same node of the same assessment: a cursor event after a rebuild
+        self._shown = (assessment, ref)
         body = self.query_one("#detail-body", Static)
         if assessment is None or ref is None:
             body.update(Text("Select an item, phase or section.", style="dim"))
