@@ -19,8 +19,15 @@ from typing import TYPE_CHECKING
 
 from tracker import metrics as measures
 from tracker.evidence.bundle import Evidence, RunPoint
+from tracker.evidence.hashes import conftest_candidates
 from tracker.evidence.keyword import haystack, parse_keyword
-from tracker.evidence.results import FAILING, FileCoverage, RunRecord, TestOutcome
+from tracker.evidence.results import (
+    FAILING,
+    CollectionError,
+    FileCoverage,
+    RunRecord,
+    TestOutcome,
+)
 from tracker.evidence.workspace import CheckResult, ItemEvidence, LinkResult
 from tracker.plan.measures import parse_measure
 from tracker.plan.model import Claim, Item, LinkKind, Metric, Phase, Plan
@@ -302,11 +309,10 @@ class _RunView:
             for item_id in o.plan_items:
                 self.by_item.setdefault(item_id, []).append(o)
         #: scopes the run could not collect (files, folders whose conftest.py failed, packages)
-        self.broken = {e.nodeid.split("::", 1)[0].rstrip("/"): e.message
-                       for e in run.collection_errors}
-        self.skipped = {e.nodeid.split("::", 1)[0].rstrip("/"): e.message
-                        for e in run.collection_skips}
+        self.broken = _scopes_of(run.collection_errors)
+        self.skipped = _scopes_of(run.collection_skips)
         self.deselected: dict[str, list[str]] = {}  #: by base id: the deselected cases
+        self._deselected_ids = frozenset(run.deselected)
         for nodeid in run.deselected:
             self.deselected.setdefault(nodeid.partition("[")[0], []).append(nodeid)
         self._scopes: dict[str, list[TestOutcome]] | None = None
@@ -356,10 +362,6 @@ class _RunView:
         return Tally(tuple(found.values()), tuple(not_run), _in_scopes(files, self.broken),
                      frozenset(files), deselected, _in_scopes(files, self.skipped))
 
-    @cached_property
-    def _deselected_ids(self) -> frozenset[str]:
-        return frozenset(self.run.deselected)
-
     def stale(self, ev: ItemEvidence, tally: Tally) -> tuple[str, ...]:
         """Linked test files, the conftest.py files they load, and targets whose content
         changed since the run."""
@@ -373,21 +375,14 @@ class _RunView:
         return tuple(sorted(files & self.changed))
 
     def conftests(self, path: str) -> tuple[str, ...]:
-        """The conftest.py files the run hashed that pytest loads for the test file ``path``:
-        one in its folder and in every folder above it."""
+        """The conftest.py files the run hashed that pytest loads for the test file ``path``
+        (each folder's list found once)."""
         folder = path.rpartition("/")[0]
         known = self._conftests.get(folder)
         if known is None:
             hashed = self.run.file_hashes
-            found, here = [], folder
-            while True:
-                candidate = f"{here}/conftest.py" if here else "conftest.py"
-                if candidate in hashed:
-                    found.append(candidate)
-                if not here:
-                    break
-                here = here.rpartition("/")[0]
-            known = self._conftests[folder] = tuple(found)
+            known = self._conftests[folder] = tuple(c for c in conftest_candidates(path)
+                                                    if c in hashed)
         return known
 
     def target_coverage(self, ev: ItemEvidence) -> tuple[float | None, float | None]:
@@ -506,6 +501,12 @@ def escaped_id(nodeid: str) -> str:
     if not bracket or params.isascii():
         return nodeid
     return head + bracket + params.encode("unicode_escape").decode("ascii")
+
+
+def _scopes_of(errors: tuple[CollectionError, ...]) -> dict[str, str]:
+    """Collection errors or skips by the file or folder they stand for (``tests/integration``
+    when its conftest.py failed)."""
+    return {e.nodeid.split("::", 1)[0].rstrip("/"): e.message for e in errors}
 
 
 def _in_scopes(files: set[str], scopes: dict[str, str]) -> tuple[str, ...]:

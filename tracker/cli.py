@@ -68,7 +68,7 @@ def _load(plan_path: Path) -> LoadResult:
 
 
 def _assessment(plan_path: Path, today: dt.date, *, quiet_warnings: bool = False,
-                runs: bool = True, signoffs: bool = True, git: bool = True) -> Assessment:
+                runs: bool = True, git: bool = True) -> Assessment:
     """Load, gather, assess. ``git``: also what only the document shows (the day plan.yaml
     last changed, reviews and approvals), read from git history."""
     from tracker.assess import assess
@@ -80,8 +80,7 @@ def _assessment(plan_path: Path, today: dt.date, *, quiet_warnings: bool = False
 
     try:
         with paused_gc():  # evidence and assessment are big and acyclic
-            evidence = gather(plan, plan_path, runs=runs, signoffs=signoffs and git,
-                              updated=git)
+            evidence = gather(plan, plan_path, runs=runs, signoffs=git, updated=git)
             assessment = assess(plan, evidence, today)
     except Exception as exc:
         from tracker.store import StoreError

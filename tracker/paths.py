@@ -7,6 +7,7 @@ sqlite3.
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 DATA_DIR = ".tracker"
@@ -32,6 +33,23 @@ def make_dirs(path: Path) -> None:
                     ignore.write_text("# tracker's local data: never committed\n*\n",
                                       encoding="utf-8")
             return
+
+
+def replace_quietly(path: Path, data: bytes, mode: int = 0o666) -> None:
+    """Replace a file of the data folder (a cache) with ``data`` in one step, its folders
+    made as :func:`make_dirs` does, or leave everything as it was: never raises, since a
+    cache that cannot be written only means doing the work again next time. ``mode`` is
+    given to the new file (before the umask)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        make_dirs(path.parent)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def default_store_path(root: Path) -> Path:

@@ -123,8 +123,20 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
     settings = resolve_settings(root, plan_coverage.source, plan_coverage.omit, cov_args,
                                 config.testpaths, config.python_files) if measure else None
     scratch = work_dir(root)
+    try:
+        return _run(root, pytest_args, args, settings, scratch, output, listener,
+                    poll_seconds, cancel)
+    finally:  # whatever happens, the run's scratch files go
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(root: Path, pytest_args: list[str], args: list[str],
+         settings: CoverageSettings | None, scratch: Path, output: IO[str] | None,
+         listener: Listener | None, poll_seconds: float,
+         cancel: threading.Event | None) -> RunOutcome:
+    """The run itself, its scratch files in ``scratch``: see :func:`run_suite`."""
     report = scratch / "report.jsonl"
-    data_file = scratch / ".coverage" if measure else None
+    data_file = scratch / ".coverage" if settings is not None else None
     env = dict(os.environ)
     env.pop("COVERAGE_PROCESS_START", None)
     if settings is not None and data_file is not None:
@@ -132,30 +144,50 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
                                                 list(settings.omit), settings.config_file)
     started = dt.datetime.now(dt.UTC)
     cmd = build_command(root, args, report, data_file, settings)
-    follower = _Follower(root, report, listener, poll_seconds, warm=measure)
-    state: list[tuple[str | None, bool]] = []  # asked of git while pytest starts up
-    asking = threading.Thread(target=lambda: state.append(head_state(root)),
-                              name="tracker-head", daemon=True)
+    follower = _Follower(root, report, listener, poll_seconds, warm=settings is not None)
     try:
-        exit_code = _wait(cmd, root, env, output, follower, poll_seconds, cancel,
-                          also=asking)
+        exit_code = _wait(cmd, root, env, output, follower, poll_seconds, cancel)
     except (KeyboardInterrupt, RunCancelled):
         follower.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
         raise
-    asking.join()
-    commit, dirty = state[0] if state else (None, False)
     finished = dt.datetime.now(dt.UTC)
     try:
         log = follower.finish()
     except ReportError as exc:
-        shutil.rmtree(scratch, ignore_errors=True)
         if exit_code in _DID_NOT_START or not report.exists():
             raise RunError(f"pytest did not start (exit {exit_code}): see its message above; "
                            "fix the arguments after --") from exc
         raise RunError(str(exc)) from exc
+    _check_complete(log, exit_code)
+    coverage: tuple[FileCoverage, ...] = ()
+    if settings is not None and data_file is not None:
+        try:
+            coverage = read_data_file(data_file, root, settings, own=True,
+                                      measured_only=is_partial(pytest_args))
+        except CoverageError as exc:
+            raise RunError(f"coverage data could not be read: {exc}") from exc
+    hashes = follower.hashes
+    tested = {o.file for o in log.outcomes}
+    later = (tested | {f.path for f in coverage} | conftests_above(root, tested)
+             | {e.nodeid.split("::", 1)[0] for e in log.collection_errors}) - hashes.keys()
+    hashes.update(file_hashes(root, later))
+    commit, dirty = follower.head
+    record = RunRecord(
+        started=started, finished=finished, commit=commit, dirty=dirty,
+        args=tuple(pytest_args), exit_code=exit_code, source="pytest",
+        outcomes=tuple(log.outcomes), coverage=coverage,
+        collection_errors=tuple(log.collection_errors),
+        file_hashes=dict(sorted(hashes.items())),
+        deselected=tuple(dict.fromkeys(log.deselected)),
+        collection_skips=tuple(log.collection_skips),
+    )
+    return RunOutcome(record, exit_code, settings, None)
+
+
+def _check_complete(log: ReportLog, exit_code: int) -> None:
+    """Raise unless the session finished and tested something: a run that did not is no
+    evidence, and recording it would hide what earlier runs proved."""
     if not log.finished:
-        shutil.rmtree(scratch, ignore_errors=True)
         if not (log.outcomes or log.collection_errors):
             if exit_code in _DID_NOT_START:
                 raise RunError(f"pytest stopped with an internal or usage error "
@@ -167,35 +199,10 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
                        "a crash or os._exit() in a test? Nothing recorded; run that test alone "
                        "to see it")
     if not (log.outcomes or log.collection_errors or log.collection_skips):
-        shutil.rmtree(scratch, ignore_errors=True)
         why = (f"all {len(log.deselected)} collected tests were deselected"
                if log.deselected else "no tests were collected" if log.collected == 0
                else "no tests ran (--collect-only, --help?)")
         raise NothingRan(f"nothing recorded: {why}; earlier runs still count", exit_code)
-    coverage: tuple[FileCoverage, ...] = ()
-    if settings is not None and data_file is not None:
-        try:
-            coverage = read_data_file(data_file, root, settings, own=True,
-                                      measured_only=is_partial(pytest_args))
-        except CoverageError as exc:
-            shutil.rmtree(scratch, ignore_errors=True)
-            raise RunError(f"coverage data could not be read: {exc}") from exc
-    hashes = follower.hashes
-    tested = {o.file for o in log.outcomes}
-    later = (tested | {f.path for f in coverage} | conftests_above(root, tested)
-             | {e.nodeid.split("::", 1)[0] for e in log.collection_errors}) - hashes.keys()
-    hashes.update(file_hashes(root, later))
-    record = RunRecord(
-        started=started, finished=finished, commit=commit, dirty=dirty,
-        args=tuple(pytest_args), exit_code=exit_code, source="pytest",
-        outcomes=tuple(log.outcomes), coverage=coverage,
-        collection_errors=tuple(log.collection_errors),
-        file_hashes=dict(sorted(hashes.items())),
-        deselected=tuple(dict.fromkeys(log.deselected)),
-        collection_skips=tuple(log.collection_skips),
-    )
-    shutil.rmtree(scratch, ignore_errors=True)
-    return RunOutcome(record, exit_code, settings, None)
 
 
 class _Follower(threading.Thread):
@@ -205,7 +212,8 @@ class _Follower(threading.Thread):
     machine usually has a core to spare: this thread folds report events into the log as
     they come (passing each to the listener, for progress displays), hashes each test file
     once its tests report (the content they ran against), and imports what reading the
-    coverage data needs. The last events are read by :meth:`finish`, once pytest has exited.
+    coverage data needs; and asks git which commit is tested, first, while pytest starts up.
+    The last events are read by :meth:`finish`, once pytest has exited.
     """
 
     def __init__(self, root: Path, report: Path, listener: Listener | None,
@@ -218,10 +226,12 @@ class _Follower(threading.Thread):
         self.poll_seconds = poll_seconds
         self.warm = warm
         self.hashes: dict[str, str] = {}  #: test files hashed as their results came in
+        self.head: tuple[str | None, bool] = (None, False)  #: commit tested, tree dirty
         self.error: ReportError | None = None
         self._done = threading.Event()
 
     def run(self) -> None:
+        self.head = head_state(self.root)
         if self.warm:
             _warm_imports()
         while not self._done.wait(self.poll_seconds):
@@ -256,15 +266,9 @@ class _Follower(threading.Thread):
     def finish(self) -> ReportLog:
         """The whole report, once pytest has exited. Raises ReportError as read_report."""
         self.stop()
-        if self.error is None:
-            self._read()
         if self.error is not None:
             raise self.error
-        if not self.report.is_file():
-            raise ReportError(f"{self.report}: no such report file")
-        self._take(self.tail.flush())
-        if self.tail.log.version is None:
-            raise ReportError(f"{self.report}: empty, not a tracker report")
+        self._take(self.tail.finish())
         return self.tail.log
 
 
@@ -279,17 +283,14 @@ def _warm_imports() -> None:
 
 def _wait(cmd: list[str], root: Path, env: dict[str, str], output: IO[str] | None,
           follower: _Follower, poll_seconds: float,
-          cancel: threading.Event | None = None, also: threading.Thread | None = None) -> int:
-    """Run ``cmd`` with ``follower`` reading its report; its exit code. ``also`` is started
-    once pytest is, to do its work while the tests run."""
+          cancel: threading.Event | None = None) -> int:
+    """Run ``cmd`` with ``follower`` reading its report; its exit code."""
     try:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=output, stderr=output,
                                 stdin=subprocess.DEVNULL)
     except OSError as exc:
         raise RunError(f"cannot start {cmd[0]}: {exc.strerror}") from exc
     follower.start()
-    if also is not None:
-        also.start()
     try:
         if cancel is None:
             return proc.wait()  # woken the moment pytest exits

@@ -30,22 +30,23 @@ def is_conftest(path: str) -> bool:
     return path == "conftest.py" or path.endswith("/conftest.py")
 
 
-def conftests_above(root: Path, test_files: set[str]) -> set[str]:
-    """The conftest.py files pytest loads for ``test_files``: in their folders and above,
-    up to ``root``. A change in one can change how the tests run (fixtures, hooks)."""
-    found: set[str] = set()
-    seen: set[str] = set()
-    for path in test_files:
-        folder = path.rpartition("/")[0]
-        while folder not in seen:
-            seen.add(folder)
-            candidate = f"{folder}/conftest.py" if folder else "conftest.py"
-            if (root / candidate).is_file():
-                found.add(candidate)
-            if not folder:
-                break
-            folder = folder.rpartition("/")[0]
+def conftest_candidates(test_file: str) -> list[str]:
+    """Where pytest looks for the conftest.py files of ``test_file`` (relative, forward
+    slashes): its folder and every folder above it, nearest first."""
+    found = []
+    folder = test_file.rpartition("/")[0]
+    while folder:
+        found.append(f"{folder}/conftest.py")
+        folder = folder.rpartition("/")[0]
+    found.append("conftest.py")
     return found
+
+
+def conftests_above(root: Path, test_files: set[str]) -> set[str]:
+    """The conftest.py files pytest loads for ``test_files`` that exist under ``root``. A
+    change in one can change how the tests run (fixtures, hooks)."""
+    candidates = {c for path in test_files for c in conftest_candidates(path)}
+    return {c for c in candidates if (root / c).is_file()}
 
 
 def linked_files(workspace: Workspace) -> set[str]:

@@ -33,10 +33,7 @@ class PytestConfig:
     python_functions: tuple[str, ...] = ("test",)
     norecursedirs: tuple[str, ...] = DEFAULT_NORECURSE
     addopts: tuple[str, ...] = ()
-    source: str | None = field(default=None, compare=False)
-    #: where pytest's rootdir is, relative to the plan's folder: "" for the same folder,
-    #: "../.." for two folders up
-    rootdir: str = field(default="", compare=False)
+    source: str | None = field(default=None, compare=False)  #: e.g. "pytest.ini", "../tox.ini"
 
 
 def _split(value: object) -> tuple[str, ...]:
@@ -81,8 +78,7 @@ def read_pytest_config(root: Path) -> PytestConfig:
         if found is not None:
             if not up:
                 return found
-            return dataclasses.replace(found, testpaths=(), rootdir="/".join([".."] * up),
-                                       source=f"{'../' * up}{found.source}")
+            return dataclasses.replace(found, testpaths=(), source=f"{'../' * up}{found.source}")
         if (folder / ".git").exists():  # settings outside the repository are not the project's
             break
     return PytestConfig()

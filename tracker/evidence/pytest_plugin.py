@@ -179,7 +179,7 @@ class ReportRecorder:
         self._started = time.perf_counter()
         self._collected = False
         self._pending: dict[tuple[Any, str], list[pytest.TestReport]] = {}
-        self._collect_errors: set[tuple[str, str]] = set()
+        self._collect_reports: set[tuple[str, str, str]] = set()  #: (kind, nodeid, message)
         self._deselected: set[str] = set()
         #: markers, fixtures and plan items of tests run in this process, by node id
         self._info: dict[str, dict[str, list[str]]] = {}
@@ -250,9 +250,9 @@ class ReportRecorder:
             return
         message = message or ("collection failed" if kind == "collect_error" else "skipped")
         key = (kind, report.nodeid, message)
-        if key in self._collect_errors:  # xdist: every worker reports the same
+        if key in self._collect_reports:  # xdist: every worker reports the same
             return
-        self._collect_errors.add(key)
+        self._collect_reports.add(key)
         self.write({"event": kind, "nodeid": report.nodeid, "message": message})
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ class ReportLog:
     version: int | None = None  #: format version of the report
     #: the folder node ids are made relative to (the plan's), when it is not pytest's rootdir
     base: str | None = None
-    _rebase: Any = field(default=None, repr=False, compare=False)
+    _rebase: Callable[[str], str] | None = field(default=None, repr=False, compare=False)
 
     def _start_rebasing(self) -> None:
         """Node ids are relative to pytest's rootdir; the plan links paths relative to its
@@ -58,21 +59,19 @@ class ReportLog:
         settings sit at the top), the ids are rewritten relative to the plan's folder."""
         if not self.base or not self.rootdir:
             return
-        base, rootdir = os.path.realpath(self.base), os.path.realpath(self.rootdir)
+        base = Path(os.path.realpath(self.base)).as_posix()
+        rootdir = Path(os.path.realpath(self.rootdir)).as_posix()
         if base == rootdir:
             return
-        inside = posixpath.relpath(Path(base).as_posix(), Path(rootdir).as_posix())
-        if not inside.startswith(".."):  # the plan's folder is below the rootdir: cut it off
-            prefix = inside + "/"
-            size = len(prefix)
+        inside = posixpath.relpath(base, rootdir)
+        #: ids of tests in the plan's folder, below the rootdir, only lose their first part
+        prefix = inside + "/" if not inside.startswith("..") else None
 
-            def rebase(nodeid: str) -> str:
-                if nodeid.startswith(prefix):
-                    return nodeid[size:]
-                return _relative(nodeid, rootdir, base)
-        else:
-            def rebase(nodeid: str) -> str:
-                return _relative(nodeid, rootdir, base)
+        def rebase(nodeid: str) -> str:
+            if prefix is not None and nodeid.startswith(prefix):
+                return nodeid[len(prefix):]
+            path, sep, rest = nodeid.partition("::")  # elsewhere: ../x/test_a.py::t
+            return posixpath.relpath(posixpath.join(rootdir, path), base) + sep + rest
         self._rebase = rebase
 
     def counts(self) -> dict[str, int]:
@@ -129,7 +128,7 @@ class ReportLog:
             self.finished = True
 
 
-def _rebase_event(event: dict[str, Any], rebase: Any) -> None:
+def _rebase_event(event: dict[str, Any], rebase: Callable[[str], str]) -> None:
     """Rewrite an event's node ids in place (the listener sees the same ids as the log)."""
     nodeid = event.get("nodeid")
     if isinstance(nodeid, str):
@@ -137,15 +136,6 @@ def _rebase_event(event: dict[str, Any], rebase: Any) -> None:
     nodeids = event.get("nodeids")
     if isinstance(nodeids, list):
         event["nodeids"] = [rebase(n) if isinstance(n, str) else n for n in nodeids]
-
-
-def _relative(nodeid: str, rootdir: str, base: str) -> str:
-    """A rootdir-relative node id made relative to ``base`` (``../x/test_a.py::t`` when the
-    test lies outside it)."""
-    path, sep, rest = nodeid.partition("::")
-    moved = posixpath.relpath(posixpath.join(Path(rootdir).as_posix(), path),
-                              Path(base).as_posix())
-    return moved + sep + rest
 
 
 def outcome_from_event(event: dict[str, Any], where: str = "report") -> TestOutcome:
@@ -176,12 +166,7 @@ def collection_error_from_event(event: dict[str, Any], where: str = "report") ->
 def read_report(path: str | os.PathLike[str]) -> ReportLog:
     """Read a whole report. A cut-short last line is skipped (``truncated`` is then set)."""
     tail = ReportTail(path)
-    if not Path(path).is_file():
-        raise ReportError(f"{path}: no such report file")
-    tail.poll()
-    tail.flush()
-    if tail.log.version is None:
-        raise ReportError(f"{path}: empty, not a tracker report")
+    tail.finish()
     return tail.log
 
 
@@ -233,6 +218,16 @@ class ReportTail:
             event = self._parse(raw)
             if event is not None:
                 events.append(event)
+        return events
+
+    def finish(self) -> list[dict[str, Any]]:
+        """The last events of a report whose writer is done (poll, then flush); ReportError
+        when there is no report, or it is empty."""
+        if not self.path.is_file():
+            raise ReportError(f"{self.path}: no such report file")
+        events = [*self.poll(), *self.flush()]
+        if self.log.version is None:
+            raise ReportError(f"{self.path}: empty, not a tracker report")
         return events
 
     def flush(self) -> list[dict[str, Any]]:

@@ -15,7 +15,6 @@ created or written (a read-only checkout still renders).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
@@ -26,7 +25,7 @@ from typing import Any
 from tracker import __version__
 from tracker.evidence.pytest_config import PytestConfig
 from tracker.evidence.testscan import ScannedFile, StaticTest
-from tracker.paths import data_dir, make_dirs
+from tracker.paths import data_dir, replace_quietly
 
 #: Version of the file's layout, and of what a scan finds: bump it when either changes, so
 #: that entries written by an older scan are not taken for what today's scan would find.
@@ -96,7 +95,7 @@ class ScanCache:
             return
         text = json.dumps({"format": FORMAT, "key": self.key, "files": kept},
                           separators=(",", ":"))
-        _write_atomic(self.path, text)
+        replace_quietly(self.path, text.encode("utf-8"))
         self.entries, self.changed = kept, False
 
 
@@ -132,19 +131,6 @@ def _read(path: Path, key: list[Any]) -> dict[str, list[Any]]:
         return {}
     files = data.get("files")
     return files if isinstance(files, dict) else {}
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step, or leave everything as it was."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        make_dirs(path.parent)
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
 
 
 def _encode(stamp: Stamp, scanned: ScannedFile) -> list[Any]:

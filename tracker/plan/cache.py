@@ -21,7 +21,6 @@ the current user is not read.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import pickle
@@ -32,7 +31,7 @@ from typing import TypeVar
 
 from tracker import __version__
 from tracker.gcpause import paused_gc
-from tracker.paths import data_dir, make_dirs
+from tracker.paths import data_dir, replace_quietly
 
 T = TypeVar("T")
 
@@ -124,14 +123,4 @@ def _write(path: Path, key: bytes, result: object) -> None:
         data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # something in it does not pickle: simply do not cache
         return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        make_dirs(path.parent)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key)
-            handle.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    replace_quietly(path, key + data, mode=0o600)

@@ -236,7 +236,7 @@ class TrackerApp(App[int]):
 
     def action_history(self) -> None:
         if self._history_loading:  # git may take a while on years of history: once is enough
-            self.notify("reading the history from git…")
+            self._still_reading_history()
             return
         self._history_loading = True
         self.set_timer(0.5, self._still_reading_history)  # say so only when it takes a while
