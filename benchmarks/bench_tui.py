@@ -29,14 +29,14 @@ DELAY_GOAL = 0.25
 SUBJECT_CODE = textwrap.dedent(f"""
     import datetime as dt
     from pathlib import Path
-    from tracker.tui.app import make_app
+    from tracker.tui.launch import make_app, run_until_quit
 
     async def first_screen(pilot):
         await pilot.pause()
         pilot.app.exit()
 
     app = make_app(Path("plan.yaml"), dt.date.fromisoformat("{TODAY}"), watch=False)
-    app.run(headless=True, size=(120, 40), auto_pilot=first_screen)
+    run_until_quit(app, headless=True, size=(120, 40), auto_pilot=first_screen)
 """)
 
 FLOOR_CODE = textwrap.dedent("""
@@ -109,7 +109,7 @@ def test_quick(n):
 DELAY_CODE = textwrap.dedent(f"""
     import datetime as dt, json, time
     from pathlib import Path
-    from tracker.tui.app import make_app
+    from tracker.tui.launch import make_app
     from tracker.tui.widgets.plan_tree import PlanTree
 
     changes = {{}}

@@ -141,11 +141,9 @@ def cli(ctx: click.Context, plan_path: Path, today: str | None) -> None:
         return
     day = _today(today)
     _load(plan_path)  # a plan that does not load: its errors, exit 2, before any screen
-    from tracker.tui.app import make_app
+    from tracker.tui.launch import make_app, run_until_quit
 
-    app = make_app(plan_path, day)
-    app.run()
-    raise click.exceptions.Exit(app.return_code or 0)
+    raise click.exceptions.Exit(run_until_quit(make_app(plan_path, day)))
 
 
 @cli.command()

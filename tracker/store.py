@@ -41,6 +41,7 @@ from tracker.paths import (
     default_store_path,  # noqa: F401  (re-exported)
     make_dirs,
 )
+from tracker.problems import pickled_by_fields
 
 #: ``PRAGMA application_id`` of every tracker store: ASCII "Trkr". Tells our files apart from
 #: any other SQLite database that happens to sit where the store should be.
@@ -56,6 +57,7 @@ class StoreError(Exception):
     """The store cannot be used; the message is one line saying what is wrong and what to do."""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class RunSummary:
     """One run without its rows: what ``tracker runs`` lists and metric trends plot."""

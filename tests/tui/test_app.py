@@ -14,7 +14,7 @@ from textual.widgets import Input, Sparkline, Static
 from tracker.assess import Status
 from tracker.paths import default_store_path
 from tracker.store import Store
-from tracker.tui.app import make_app
+from tracker.tui.launch import make_app
 from tracker.tui.screens.history import HistoryScreen
 from tracker.tui.screens.metrics import MetricsScreen
 from tracker.tui.widgets.plan_tree import PlanTree

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.tui.app import make_app
+from tracker.tui.launch import make_app
 
 from .conftest import TODAY
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from tracker.problems import pickled_by_fields
+
 #: Outcomes, worst first: a test's outcome is the worst of its setup, call and teardown.
 OUTCOMES = ("error", "failed", "xpassed", "passed", "xfailed", "skipped")
 PASSING = frozenset({"passed", "xfailed"})
 FAILING = frozenset({"failed", "error"})
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class TestOutcome:
     """One test case's result in one run."""
@@ -37,6 +40,7 @@ class TestOutcome:
         return head if bracket else self.nodeid
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class CollectionError:
     """A file or node pytest could not collect."""
@@ -45,6 +49,7 @@ class CollectionError:
     message: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FileCoverage:
     """coverage.py's measurement of one source file."""

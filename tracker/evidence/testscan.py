@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from tracker.evidence.pytest_config import PytestConfig
+from tracker.problems import pickled_by_fields
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class StaticTest:
     """A test function as the source shows it."""
@@ -43,6 +45,7 @@ class StaticTest:
         return (self.name, *self.classes, *parts, *self.markers)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ScannedFile:
     """The tests of one file, or why it could not be read."""

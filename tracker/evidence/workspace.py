@@ -23,12 +23,13 @@ from tracker.evidence.testscan import ScannedFile, StaticTest, is_test_file, sca
 from tracker.gcpause import paused_gc
 from tracker.paths import DATA_DIR
 from tracker.plan.model import CheckKind, FileCheck, Item, LinkKind, Plan, TestLink
-from tracker.problems import Location, Problem, Severity
+from tracker.problems import Location, Problem, Severity, pickled_by_fields
 
 #: A file larger than this is not searched by contains/lacks checks.
 MAX_CHECK_BYTES = 50 * 1024 * 1024
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class LinkResult:
     """The tests one link resolved to, or why it resolved to none."""
@@ -44,6 +45,7 @@ class LinkResult:
         return self.problem is None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     """Whether a file check holds, with a short explanation."""
@@ -54,6 +56,7 @@ class CheckResult:
     count: int = 0  #: files the check matched
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class TargetResult:
     """The source files an item's target names."""
@@ -62,6 +65,7 @@ class TargetResult:
     files: tuple[str, ...]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ItemEvidence:
     """Everything the workspace shows for one item."""

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from tracker.plan.model import Target
+from tracker.problems import pickled_by_fields
 
 #: measure name -> name of its single argument (None when it takes none)
 MEASURES: dict[str, str | None] = {
@@ -26,6 +27,7 @@ MEASURES: dict[str, str | None] = {
 _MEASURE = re.compile(r"^\s*([a-z_]+\.[a-z_]+)\s*(?:\(\s*(?:([a-z_]+)\s*=\s*)?([^)]*?)\s*\))?\s*$")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Measure:
     """A parsed measure: ``tests.ratio(marker=integration)`` → name and argument."""

@@ -1,4 +1,4 @@
-"""The Textual app: one factory (:func:`make_app`) serves the CLI and the tests.
+"""The Textual app, built by one factory (tracker.tui.launch.make_app) for the CLI and tests.
 
 The app receives a loaded snapshot and shows it; reloading, git and test runs happen in
 worker threads and come back as new snapshots or report events. Nothing here decides a
@@ -14,7 +14,6 @@ import shlex
 import subprocess
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -23,13 +22,14 @@ from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Input, Static, Tree
+from textual.widgets import Input, Static, Tree
 
 from tracker.assess import Assessment
 from tracker.tui.commands import TrackerCommands
 from tracker.tui.format import user
 from tracker.tui.snapshot import Snapshot, changed, take_snapshot
 from tracker.tui.widgets.details import DetailPane
+from tracker.tui.widgets.key_footer import KeyFooter
 from tracker.tui.widgets.plan_header import PlanHeader
 from tracker.tui.widgets.plan_tree import NodeRef, PlanTree
 from tracker.tui.widgets.run_bar import RunBar
@@ -87,7 +87,7 @@ class TrackerApp(App[int]):
             yield PlanTree(id="tree")
             yield DetailPane(id="details")
         yield RunBar(id="run-bar")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.show_snapshot(self.snapshot)
@@ -380,9 +380,3 @@ class TrackerApp(App[int]):
         self.query_one(RunBar).stop()
         self.notify(message, severity=severity)  # type: ignore[arg-type]
         self.action_reload()
-
-
-def make_app(plan_path: Path, today: dt.date | None = None, *, watch: bool = True) -> TrackerApp:
-    """The app on ``plan_path`` as of ``today``: used by ``tracker`` and by the tests."""
-    day = today or dt.date.today()
-    return TrackerApp(take_snapshot(plan_path, day), day, watch=watch)

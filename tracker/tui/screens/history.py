@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import DataTable, Sparkline, Static
 
 from tracker.evidence.bundle import RunPoint
 from tracker.tui.format import user
+from tracker.tui.widgets.key_footer import KeyFooter
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class HistoryScreen(Screen[None]):
                 yield Static(_caption("Tests", counts, ""))
                 yield Sparkline(counts, id="count-trend")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="history-table")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

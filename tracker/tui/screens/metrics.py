@@ -6,10 +6,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import DataTable, Sparkline, Static
 
 from tracker.assess import Assessment
 from tracker.tui.format import sparkline, user
+from tracker.tui.widgets.key_footer import KeyFooter
 
 
 class MetricsScreen(Screen[None]):
@@ -31,7 +32,7 @@ class MetricsScreen(Screen[None]):
         yield DataTable(cursor_type="row", zebra_stripes=True, id="metrics-table")
         yield Static(id="metric-title")
         yield Sparkline([], id="metric-trend")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -6,11 +6,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tracker.assess import Assessment
 from tracker.reminders import reminders
 from tracker.tui.format import user
+from tracker.tui.widgets.key_footer import KeyFooter
 
 
 class RemindersScreen(Screen[None]):
@@ -28,7 +29,7 @@ class RemindersScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(Text("Due and overdue", style="bold"), id="reminders-heading")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="reminders-table")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
