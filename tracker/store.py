@@ -41,7 +41,7 @@ from tracker.paths import (
     default_store_path,  # noqa: F401  (re-exported)
     make_dirs,
 )
-from tracker.problems import pickled_by_fields
+from tracker.pickling import pickled_by_fields
 
 #: ``PRAGMA application_id`` of every tracker store: ASCII "Trkr". Tells our files apart from
 #: any other SQLite database that happens to sit where the store should be.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from tracker.problems import pickled_by_fields
+from tracker.pickling import pickled_by_fields
 
 #: Outcomes, worst first: a test's outcome is the worst of its setup, call and teardown.
 OUTCOMES = ("error", "failed", "xpassed", "passed", "xfailed", "skipped")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from tracker.evidence.pytest_config import PytestConfig
-from tracker.problems import pickled_by_fields
+from tracker.pickling import pickled_by_fields
 
 
 @pickled_by_fields

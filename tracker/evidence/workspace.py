@@ -22,8 +22,9 @@ from tracker.evidence.scancache import ScanCache, Stamp
 from tracker.evidence.testscan import ScannedFile, StaticTest, is_test_file, scan_source
 from tracker.gcpause import paused_gc
 from tracker.paths import DATA_DIR
+from tracker.pickling import pickled_by_fields
 from tracker.plan.model import CheckKind, FileCheck, Item, LinkKind, Plan, TestLink
-from tracker.problems import Location, Problem, Severity, pickled_by_fields
+from tracker.problems import Location, Problem, Severity
 
 #: A file larger than this is not searched by contains/lacks checks.
 MAX_CHECK_BYTES = 50 * 1024 * 1024

@@ -80,11 +80,12 @@ def _key(name: str, text: str) -> bytes:
 
 def _code_stamp() -> str:
     """Size and mtime of every module of the loading code: an edit in a checkout shows."""
-    from tracker import problems
+    from tracker import pickling, problems
     from tracker.plan import fields, load, measures, model, yamlread
 
     parts = []
-    for module in (problems, fields, load, measures, model, yamlread, sys.modules[__name__]):
+    for module in (pickling, problems, fields, load, measures, model, yamlread,
+                   sys.modules[__name__]):
         try:
             info = os.stat(module.__file__ or "")
         except OSError:

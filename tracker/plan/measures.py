@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tracker.pickling import pickled_by_fields
 from tracker.plan.model import Target
-from tracker.problems import pickled_by_fields
 
 #: measure name -> name of its single argument (None when it takes none)
 MEASURES: dict[str, str | None] = {

@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from tracker.problems import Location, pickled_by_fields
+from tracker.pickling import pickled_by_fields
+from tracker.problems import Location
 
 FORMAT_VERSION = 1
 """Version of the plan.yaml format. 1: the first published shape."""
