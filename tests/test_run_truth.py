@@ -247,3 +247,33 @@ def test_a_plan_below_the_pytest_rootdir_links_and_stales_its_own_paths(tmp_path
     write(svc, "checks/check_pay.py", "def test_pay():\n    assert False\n")
     assert items(svc)["pay"]["status"] in ("stale", "in progress")
     assert items(svc)["refund"]["status"] == "stale"
+
+
+def test_a_marker_only_a_conftest_hook_adds_is_matched_by_the_run(tmp_path):
+    root = project(tmp_path, {
+        "tests/integration/conftest.py": """
+            import pytest
+
+            def pytest_collection_modifyitems(items):
+                for item in items:
+                    if "integration" in str(item.path):
+                        item.add_marker(pytest.mark.integration)
+        """,
+        "tests/integration/test_flow.py": "def test_flow():\n    pass\n",
+        "tests/test_unit.py": "def test_unit():\n    pass\n",
+    }, "      - {id: flows, text: Flows, tests: [{marker: integration}]}\n"
+       "      - {id: nothing, text: Nothing, tests: [{marker: nosuchmarker}]}\n")
+    before = run_cli("check", "--strict", cwd=root)
+    assert before.returncode == 1 and "'marker: integration' matches nothing" in before.stderr
+    assert run(root)[0] == 0
+    after = run_cli("check", "--strict", cwd=root)
+    assert "integration" not in after.stderr, "the run shows the marker: no warning"
+    assert "'marker: nosuchmarker' matches nothing" in after.stderr
+    assert after.returncode == 1
+    got = items(root)
+    assert got["flows"]["status"] == "done" and got["flows"]["tests"]["linked"] == 1
+    assert got["nothing"]["status"] != "done"
+    document = run_cli("render", "--today", TODAY, cwd=root)
+    assert "`marker: integration` (1 test seen in the run)" in document.stdout
+    assert "`marker: nosuchmarker` (matches nothing)" in document.stdout
+    assert "integration" not in document.stderr and "nosuchmarker" in document.stderr

@@ -605,3 +605,72 @@ def test_a_failing_migration_changes_nothing(path, monkeypatch):
     with contextlib.closing(sqlite3.connect(path)) as db:
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
     assert "later" not in tables
+
+
+# --- pruning ---------------------------------------------------------------------------------
+
+def numbered_run(n: int, tests: int = 3) -> RunRecord:
+    """Run ``n`` of a series: ``tests`` outcomes, one failing when n is odd, and coverage."""
+    outcomes = [TestOutcome(f"tests/test_a.py::test_{i}", "passed", 0.01) for i in range(tests)]
+    if n % 2:
+        outcomes[0] = dataclasses.replace(outcomes[0], outcome="failed", message="boom")
+    return make_run(outcomes, (FileCoverage("a.py", 10, tuple(range(1, n % 10 + 1))),),
+                    started=T0 + dt.timedelta(hours=n),
+                    finished=T0 + dt.timedelta(hours=n, seconds=5),
+                    commit=f"{n:040x}", file_hashes={"tests/test_a.py": f"{n:040x}"},
+                    deselected=("tests/test_a.py::test_slow",))
+
+
+def test_old_runs_keep_their_summaries_and_lose_their_rows(store, path):
+    store.keep_whole, store.keep_coverage = 3, 5
+    ids = [store.add_run(numbered_run(n)) for n in range(1, 9)]
+    summaries = store.runs()
+    assert [s.id for s in summaries] == ids[::-1], "every run is still listed"
+    for n, summary in zip(range(8, 0, -1), summaries, strict=True):
+        run = numbered_run(n)
+        assert summary.counts == run.counts() and summary.test_count == 3
+        assert summary.coverage_total == pytest.approx(run.coverage_total())
+        assert summary.commit == run.commit
+    for run_id in ids[-3:]:
+        assert store.run(run_id).outcomes, "the newest runs stay whole"
+    with pytest.raises(StoreError) as caught:
+        store.run(ids[0])
+    assert_one_line(caught.value, f"run {ids[0]}", "pruned", "totals")
+    assert store.coverage(ids[-5]) and not store.coverage(ids[-6])
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        kept = {table: {r for (r,) in db.execute(f"SELECT DISTINCT run_id FROM {table}")}
+                for table in ("outcomes", "not_run", "run_files", "coverage")}
+    assert kept["outcomes"] == kept["not_run"] == kept["run_files"] == set(ids[-3:])
+    assert kept["coverage"] == set(ids[-5:])
+    assert pragma(path, "integrity_check") == [("ok",)]
+
+
+def test_pruning_keeps_what_the_evidence_reads():
+    from tracker.evidence import gather, layering
+
+    assert layering.MAX_LAYERS <= store_module.KEEP_WHOLE, "subset runs laid over the latest"
+    history = gather.gather.__kwdefaults__["history"]
+    assert history <= store_module.KEEP_COVERAGE, "coverage deltas and trends look this far"
+
+
+def test_a_pruned_store_stops_growing(path):
+    with Store.open(path) as store:
+        store.keep_whole, store.keep_coverage = 4, 4
+        for n in range(12):
+            store.add_run(numbered_run(n, tests=1500))
+        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        early = path.stat().st_size
+        for n in range(12, 40):
+            store.add_run(numbered_run(n, tests=1500))
+        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        late = path.stat().st_size
+    assert late <= early * 1.15, (early, late)
+
+
+def test_prune_on_its_own_applies_new_limits(store):
+    ids = [store.add_run(numbered_run(n)) for n in range(6)]
+    assert store.prune() == 0, "fewer runs than are kept: nothing to do"
+    store.keep_whole = 2
+    assert store.prune() == 4
+    assert store.prune() == 0
+    assert [r.id for r in (store.run(i) for i in ids[-2:])] == ids[-2:]

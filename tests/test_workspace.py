@@ -124,9 +124,22 @@ def test_links_that_match_nothing_are_warnings_with_reasons(repo):
                        "test_timeout_retries is not parametrized, so [1] cannot exist",
                        "no test is marked 'hypothesis'",
                        "no file matches the glob"]
-    mine = [p for p in ws.problems if p.location.path.endswith("plan.yaml")]
+    assert not [p for p in ws.problems if p.location.path.endswith("plan.yaml")], \
+        "whether a link matches nothing is for assess to say: a run may show its tests"
+    import datetime as dt
+
+    from tracker.assess import assess
+    from tracker.evidence.bundle import Evidence
+
+    plan = load_plan(repo / "plan.yaml").plan
+    assert plan is not None
+    judged = assess(plan, Evidence(workspace=ws), dt.date(2026, 3, 20))
+    mine = judged.unmatched
     assert [p.location.line for p in mine] == [10, 11, 12, 13, 14]
     assert all(p.severity.value == "warning" for p in mine)
+    assert [str(p).split(": ", 2)[-1] for p in mine] == [
+        f"test link {str(link.link)!r} matches nothing: {link.problem}"
+        for link in ws.items["a"].links]
 
 
 def test_plan_marker_links_from_the_test_side(repo):

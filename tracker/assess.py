@@ -118,6 +118,10 @@ class ItemAssessment:
     target_coverage: float | None = None  #: coverage of the item's targets in the run
     coverage_delta: float | None = None  #: change since the oldest recorded run
     stale_files: tuple[str, ...] = ()  #: linked files changed since the run
+    #: per link of ``evidence.links``: the test cases it stands for in the source, or, when
+    #: the source shows none (a marker a conftest hook adds, a unittest class, a doctest),
+    #: the results the latest run selected for it
+    link_cases: tuple[int, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -125,7 +129,13 @@ class ItemAssessment:
 
     @property
     def unresolved(self) -> tuple[LinkResult, ...]:
-        return tuple(link for link in self.evidence.links if not link.resolved)
+        """Links that match no test in the source nor in the latest run."""
+        return tuple(link for link, cases in zip(self.evidence.links, self.link_cases,
+                                                 strict=True) if not cases)
+
+    def seen_only_in_run(self, index: int) -> bool:
+        """Whether link ``index`` matched tests only the latest run shows."""
+        return not self.evidence.links[index].resolved and self.link_cases[index] > 0
 
     @property
     def failed_checks(self) -> tuple[CheckResult, ...]:
@@ -214,6 +224,9 @@ class Assessment:
     warnings: tuple[Problem, ...] = field(default=())
     run: RunRecord | None = None  #: the run the statuses are judged on
     signoffs: tuple[SignOff, ...] = ()  #: reviews and approvals recorded in git
+    #: warnings about test links that match nothing in the source nor in the latest run,
+    #: printed with the workspace's problems by every command (``warnings`` go in documents)
+    unmatched: tuple[Problem, ...] = ()
 
     @property
     def done(self) -> int:
@@ -260,13 +273,14 @@ def phase_window(plan: Plan, phase: Phase) -> tuple[dt.date | None, dt.date | No
 def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     """Judge the plan against its evidence as of ``today``."""
     warnings: list[Problem] = []
+    unmatched: list[Problem] = []
     items: list[ItemAssessment] = []
     phases: list[PhaseAssessment] = []
     view = (_RunView(evidence.run, evidence.current_hashes, evidence.first_coverage)
             if evidence.run is not None else None)
     for index, phase in enumerate(plan.phases, start=1):
         start, due = phase_window(plan, phase)
-        judged = [_item(phase, item, evidence, view, today, due, warnings)
+        judged = [_item(phase, item, evidence, view, today, due, warnings, unmatched)
                   for item in phase.items]
         items.extend(judged)
         done = sum(1 for i in judged if i.done)
@@ -283,7 +297,8 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     metrics = tuple(_metric(m, evidence.run, evidence.history) for m in plan.metrics)
     return Assessment(plan=plan, today=today, items=tuple(items), phases=tuple(phases),
                       metrics=metrics, review=review, updated=evidence.plan_updated,
-                      warnings=tuple(warnings), run=evidence.run, signoffs=evidence.signoffs)
+                      warnings=tuple(warnings), run=evidence.run, signoffs=evidence.signoffs,
+                      unmatched=tuple(unmatched))
 
 
 class _RunView:
@@ -523,9 +538,16 @@ def _names(outcome: TestOutcome) -> list[str]:
 
 
 def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
-          today: dt.date, phase_due: dt.date | None, warnings: list[Problem]) -> ItemAssessment:
+          today: dt.date, phase_due: dt.date | None, warnings: list[Problem],
+          unmatched: list[Problem]) -> ItemAssessment:
     ev = evidence.workspace.items.get(item.id, _NO_EVIDENCE)
     test_ids = ev.test_ids()
+    link_cases = _link_cases(ev, view)
+    for link, cases in zip(ev.links, link_cases, strict=True):
+        if not cases:
+            unmatched.append(Problem(link.link.location, f"test link {str(link.link)!r} "
+                                     f"matches nothing: {link.problem or 'no test'}",
+                                     Severity.WARNING))
     tally = coverage = delta = None
     stale: tuple[str, ...] = ()
     if view is not None:
@@ -538,7 +560,7 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
         static = evidence.workspace.tests
         count = sum(_cases(static, t) for t in test_ids)
         files = len({t.split("::", 1)[0] for t in test_ids})
-    status, reason = _judge(item, ev, count, files, tally, stale, coverage, view)
+    status, reason = _judge(item, ev, count, files, tally, stale, coverage, link_cases)
     if item.claim is Claim.DONE and status is not Status.DONE and status is not Status.CLAIMED:
         warnings.append(Problem(item.location, f"item {item.id!r} is claimed done but the "
                                                f"evidence says {status.value}: {reason}",
@@ -554,10 +576,19 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
     return ItemAssessment(item=item, phase_id=phase.id, status=status, reason=reason,
                           evidence=ev, test_ids=test_ids, test_count=count, test_files=files,
                           due=due, days_late=days_late, tally=tally, target_coverage=coverage,
-                          coverage_delta=delta, stale_files=stale)
+                          coverage_delta=delta, stale_files=stale, link_cases=link_cases)
 
 
 _NO_EVIDENCE = ItemEvidence()
+
+
+def _link_cases(ev: ItemEvidence, view: _RunView | None) -> tuple[int, ...]:
+    """Test cases per link: the source's, else what the run selected (see ItemAssessment)."""
+    if not ev.links:
+        return ()
+    return tuple([(link.cases or len(link.tests) or 1) if link.resolved
+                  else len(view.dynamic(link)[0]) if view is not None else 0
+                  for link in ev.links])
 
 
 def _cases(static: dict, nodeid: str) -> int:
@@ -567,7 +598,7 @@ def _cases(static: dict, nodeid: str) -> int:
 
 def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | None,
            stale: tuple[str, ...], coverage: float | None,
-           view: _RunView | None = None) -> tuple[Status, str]:
+           link_cases: tuple[int, ...]) -> tuple[Status, str]:
     """Status and the reason in words, from workspace evidence and the latest run."""
     if item.claim is Claim.SKIPPED:
         return Status.SKIPPED, item.note or "skipped"
@@ -587,11 +618,9 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
     if tally is not None and (tally.failed or tally.collection_errors):
         return Status.FAILING, _failing_reason(tally)
     missing: list[str] = []
-    unresolved = [link for link in ev.links if not link.resolved]
-    if view is not None:  # a link the source cannot show may still have matched at run time
-        unresolved = [link for link in unresolved if not view.dynamic(link)[0]]
+    unresolved = link_cases.count(0)  # a link the source cannot show may match at run time
     if unresolved:
-        missing.append(f"{len(unresolved)} of {len(ev.links)} test links match nothing")
+        missing.append(f"{unresolved} of {len(ev.links)} test links match nothing")
     failed_checks = [c for c in ev.checks if not c.ok]
     if failed_checks:
         first = failed_checks[0]

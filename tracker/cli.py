@@ -23,6 +23,8 @@ from tracker import __version__
 if TYPE_CHECKING:
     from tracker.assess import Assessment
     from tracker.plan.load import LoadResult
+    from tracker.plan.model import Plan
+    from tracker.problems import Problem
 
 EXIT_OK, EXIT_NO, EXIT_BAD = 0, 1, 2
 DEFAULT_PLAN = "plan.yaml"
@@ -89,11 +91,19 @@ def _assessment(plan_path: Path, today: dt.date, *, quiet_warnings: bool = False
             fail(str(exc))
         raise
     errors = [p for p in evidence.workspace.problems if p.severity.value == "error"]
-    for problem in evidence.workspace.problems if not quiet_warnings else errors:
+    for problem in _problems(evidence.workspace.problems, assessment) if not quiet_warnings \
+            else errors:
         click.echo(str(problem), err=True)
     if errors:
         raise click.exceptions.Exit(EXIT_BAD)
     return assessment
+
+
+def _problems(found: list[Problem], assessment: Assessment) -> list[Problem]:
+    """The workspace's problems and the links matching nothing, in file order."""
+    from tracker.problems import sort_problems
+
+    return sort_problems([*found, *assessment.unmatched])
 
 
 class LazyGroup(click.Group):
@@ -157,15 +167,13 @@ def check(plan_path: Path, strict: bool) -> None:
     types, dates, ids) and its links against the workspace. Exit 0 when clean, 2 on errors,
     1 on warnings only when --strict is given.
     """
-    from tracker.evidence.workspace import gather_workspace
     from tracker.plan.load import load_plan
     from tracker.problems import Severity, sort_problems
 
     result = load_plan(plan_path)
     problems = list(result.problems)
     if result.plan is not None and not result.errors:
-        workspace = gather_workspace(result.plan, plan_path.resolve().parent)
-        problems = sort_problems(problems + workspace.problems)
+        problems = sort_problems(problems + _link_problems(result.plan, plan_path))
     for problem in problems:
         click.echo(str(problem), err=True)
     errors = sum(1 for p in problems if p.severity is Severity.ERROR)
@@ -180,6 +188,30 @@ def check(plan_path: Path, strict: bool) -> None:
                f"{_count(items, 'item')}{extra}")
     if warnings and strict:
         raise click.exceptions.Exit(EXIT_NO)
+
+
+def _link_problems(plan: Plan, plan_path: Path) -> list[Problem]:
+    """What the workspace says of the plan's links and files, and the links that match
+    nothing in the source nor in the latest recorded run (a marker only a conftest hook
+    adds is seen there). A store that cannot be read is said, and the source alone counts.
+    """
+    from tracker.assess import assess
+    from tracker.evidence.gather import gather
+    from tracker.problems import Location, Severity
+
+    store_problems: list[Problem] = []
+    try:
+        evidence = gather(plan, plan_path, signoffs=False, updated=False)
+    except Exception as exc:
+        from tracker.store import StoreError  # sqlite3 only when there is a store
+
+        if not isinstance(exc, StoreError):
+            raise
+        store_problems.append(Problem(Location(str(plan_path), 1), f"{exc}; links are "
+                                      "checked against the source only", Severity.WARNING))
+        evidence = gather(plan, plan_path, runs=False, signoffs=False, updated=False)
+    assessment = assess(plan, evidence, dt.date.today())
+    return [*store_problems, *_problems(evidence.workspace.problems, assessment)]
 
 
 @cli.command()

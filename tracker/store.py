@@ -176,7 +176,14 @@ _V3_NOT_RUN = (
     ) WITHOUT ROWID""",
 )
 
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1_CREATE_TABLES, _V2_ADD_TOTALS, _V3_NOT_RUN)
+# Version 4: old runs are pruned (see Store.prune): their summary row stays for trends and
+# history, their rows go. ``pruned`` says how much went: 1 the tests' rows, 2 coverage too.
+_V4_PRUNED = (
+    "ALTER TABLE runs ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0",
+)
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1_CREATE_TABLES, _V2_ADD_TOTALS, _V3_NOT_RUN,
+                                             _V4_PRUNED)
 
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -197,6 +204,19 @@ _SUMMARIES = ("SELECT id, started, finished, git_commit, dirty, exit_code, sourc
               + ", args FROM runs ORDER BY id DESC LIMIT ?")
 
 
+#: Runs kept whole, newest first: every test's outcome, the files' hashes, what did not run.
+#: The evidence reads only the latest run and the subset runs laid over it (at most
+#: layering.MAX_LAYERS), so this leaves room to look back; a 6,000-test run is about 1 MB.
+KEEP_WHOLE = 30
+
+#: Runs whose per-file coverage is kept: as far back as trends and coverage deltas look
+#: (gather's ``history``). Older runs keep only their summary row: counts and totals.
+KEEP_COVERAGE = 200
+
+#: The tables holding a run's rows, by what pruning drops first.
+_TEST_TABLES = ("outcomes", "not_run", "collection_errors", "run_files")
+
+
 class Store:
     """An open store. Use :meth:`open`; close it, or use it as a context manager."""
 
@@ -204,6 +224,8 @@ class Store:
         self._db = connection
         self.path = path  #: the database file
         self._timeout = timeout
+        self.keep_whole = KEEP_WHOLE  #: see :meth:`prune`
+        self.keep_coverage = KEEP_COVERAGE
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -309,7 +331,36 @@ class Store:
                            ((run_id, _text(path), _text(sha1))
                             for path, sha1 in run.file_hashes.items()))
             db.execute(_TOTALS_OF_RUN, {"id": run_id})
+            self._prune(db)
         return run_id
+
+    def prune(self) -> int:
+        """Drop the rows of old runs, keeping every run's summary; return how many lost rows.
+
+        The newest ``keep_whole`` runs stay whole, the newest ``keep_coverage`` keep their
+        per-file coverage; older runs keep their summary row (counts, coverage total, commit,
+        times), which is all that trends and the history screen read. :meth:`add_run` prunes
+        in the same transaction, so a store stops growing instead of gaining a megabyte per
+        run of a big suite for years. Freed pages are reused by later runs; the file itself
+        shrinks only with SQLite's ``VACUUM``.
+        """
+        with self._write() as db:
+            return self._prune(db)
+
+    def _prune(self, db: sqlite3.Connection) -> int:
+        pruned = 0
+        for level, keep, tables in ((1, self.keep_whole, _TEST_TABLES),
+                                    (2, self.keep_coverage, ("coverage",))):
+            row = db.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?",
+                             (max(keep, 1) - 1,)).fetchone()
+            if row is None:  # fewer runs than are kept
+                continue
+            oldest_kept = row[0]
+            for table in tables:
+                db.execute(f"DELETE FROM {table} WHERE run_id < ?", (oldest_kept,))
+            pruned += db.execute("UPDATE runs SET pruned = ? WHERE id < ? AND pruned < ?",
+                                 (level, oldest_kept, level)).rowcount
+        return pruned
 
     def delete_run(self, run_id: int) -> None:
         """Remove a run and all its rows; StoreError if there is no such run."""
@@ -320,13 +371,16 @@ class Store:
     # --- reading ---------------------------------------------------------------------------
 
     def run(self, run_id: int) -> RunRecord:
-        """The run with this id, whole; StoreError if there is none."""
+        """The run with this id, whole; StoreError if there is none or it was pruned."""
         with self._read() as db:
-            row = db.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?",
+            row = db.execute(f"SELECT {_RUN_COLUMNS}, pruned FROM runs WHERE id = ?",
                              (run_id,)).fetchone()
             if row is None:
                 raise self._no_run(run_id)
-            return _load_run(db, row)
+            if row[-1]:
+                raise StoreError(f"run {run_id} in {self.path} was pruned: only its totals "
+                                 f"are kept (the newest {self.keep_whole} runs are kept whole)")
+            return _load_run(db, row[:-1])
 
     def latest_run(self, commit: str | None = None) -> RunRecord | None:
         """The newest run (highest id), or the newest on ``commit``; None when there is none."""

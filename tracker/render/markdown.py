@@ -197,7 +197,8 @@ def _status_words(ia: ItemAssessment) -> str:
 
 
 def _evidence(ia: ItemAssessment) -> str:
-    parts = [_link(link) for link in ia.evidence.links]
+    parts = [_link(link, ia.link_cases[i], ia.seen_only_in_run(i))
+             for i, link in enumerate(ia.evidence.links)]
     if ia.evidence.marked:
         parts.append(f"{len(ia.evidence.marked)} marked {md_code('plan(' + ia.item.id + ')')}")
     parts.extend(_check(c) for c in ia.evidence.checks)
@@ -211,11 +212,12 @@ def _evidence(ia: ItemAssessment) -> str:
     return "evidence: " + ", ".join(parts) if parts else ""
 
 
-def _link(link: LinkResult) -> str:
+def _link(link: LinkResult, count: int, in_run: bool) -> str:
     text = md_code(str(link.link))
-    if not link.resolved:
+    if not count:
         return f"{text} (matches nothing)"
-    count = link.cases
+    if in_run:
+        return f"{text} ({count} test{'s' if count != 1 else ''} seen in the run)"
     if link.link.kind.value == "node" and len(link.tests) == 1:
         return text
     return f"{text} ({count} test{'s' if count != 1 else ''})"

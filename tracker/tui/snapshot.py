@@ -58,7 +58,8 @@ def take_snapshot(plan_path: Path, today: dt.date) -> Snapshot:
                         stamps=stamps((plan_path,)))
     assessment = assess(result.plan, evidence, today)
     watched = watch_list(plan_path, evidence)
-    problems = (*result.problems, *evidence.workspace.problems, *assessment.warnings)
+    problems = (*result.problems, *evidence.workspace.problems, *assessment.unmatched,
+                *assessment.warnings)
     return Snapshot(plan_path, assessment, evidence, tuple(problems), watched,
                     stamps(watched))
 

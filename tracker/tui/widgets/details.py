@@ -90,11 +90,13 @@ def item_view(ia: ItemAssessment) -> RenderableType:
     parts: list[RenderableType] = [user(item.text, "bold"), Text(""), _facts(rows)]
     if ia.evidence.links or ia.evidence.marked:
         parts += [Text(""), Text("Links", style="bold underline")]
-        for link in ia.evidence.links:
+        for index, link in enumerate(ia.evidence.links):
             line = user(str(link.link), "cyan")
-            if link.resolved:
-                line.append(f"  → {link.cases} test{'s' if link.cases != 1 else ''}",
-                            style="green")
+            cases = ia.link_cases[index]
+            if cases:
+                line.append(f"  → {cases} test{'s' if cases != 1 else ''}", style="green")
+                if ia.seen_only_in_run(index):
+                    line.append(" (seen in the run)", style="dim")
             else:
                 line.append("  → ")
                 line.append(user(link.problem or "matches nothing", "red"))
