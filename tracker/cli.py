@@ -197,11 +197,15 @@ def _link_problems(plan: Plan, plan_path: Path) -> list[Problem]:
     """
     from tracker.assess import assess
     from tracker.evidence.gather import gather
+    from tracker.evidence.workspace import gather_workspace
     from tracker.problems import Location, Severity
 
+    workspace = gather_workspace(plan, plan_path.resolve().parent)
+    if all(link.resolved for ev in workspace.items.values() for link in ev.links):
+        return workspace.problems  # nothing a run could change: the store is not read
     store_problems: list[Problem] = []
     try:
-        evidence = gather(plan, plan_path, signoffs=False, updated=False)
+        evidence = gather(plan, plan_path, signoffs=False, updated=False, workspace=workspace)
     except Exception as exc:
         from tracker.store import StoreError  # sqlite3 only when there is a store
 
@@ -209,7 +213,8 @@ def _link_problems(plan: Plan, plan_path: Path) -> list[Problem]:
             raise
         store_problems.append(Problem(Location(str(plan_path), 1), f"{exc}; links are "
                                       "checked against the source only", Severity.WARNING))
-        evidence = gather(plan, plan_path, runs=False, signoffs=False, updated=False)
+        evidence = gather(plan, plan_path, runs=False, signoffs=False, updated=False,
+                          workspace=workspace)
     assessment = assess(plan, evidence, dt.date.today())
     return [*store_problems, *_problems(evidence.workspace.problems, assessment)]
 

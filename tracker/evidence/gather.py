@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 
 def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200,
-           signoffs: bool = True, updated: bool = True) -> Evidence:
+           signoffs: bool = True, updated: bool = True,
+           workspace: Workspace | None = None) -> Evidence:
     """Collect the evidence ``assess`` needs; links are relative to the plan's folder.
 
     With ``runs``, the latest recorded run and up to ``history`` earlier ones are read from the
@@ -27,9 +28,11 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
     store that cannot be read. ``signoffs`` (reviews and approvals) and ``updated`` (when
     plan.yaml last changed) ask git; only the Markdown document shows them, so the terminal
     UI, ``status`` and ``remind`` leave them out and start without running git at all.
+    ``workspace``: the plan's workspace evidence when the caller has gathered it already.
     """
     root = plan_path.resolve().parent
-    workspace = gather_workspace(plan, root)
+    if workspace is None:
+        workspace = gather_workspace(plan, root)
     updated_on = last_change(plan_path) if updated else None
     signed = _signoffs(plan, plan_path) if signoffs else ()
     base = Evidence(workspace=workspace, plan_updated=updated_on, signoffs=signed)
