@@ -277,3 +277,72 @@ def test_a_marker_only_a_conftest_hook_adds_is_matched_by_the_run(tmp_path):
     assert "`marker: integration` (1 test seen in the run)" in document.stdout
     assert "`marker: nosuchmarker` (matches nothing)" in document.stdout
     assert "integration" not in document.stderr and "nosuchmarker" in document.stderr
+
+
+def test_a_subset_run_of_other_files_forgets_nothing_an_earlier_run_knew(tmp_path):
+    root = project(tmp_path, {
+        "pytest.ini": "[pytest]\naddopts = -m \"not slow\"\nmarkers =\n    slow: slow\n",
+        "tests/sub/conftest.py": """
+            import pytest
+
+            @pytest.fixture
+            def sizes():
+                return [1, 2]
+        """,
+        "tests/sub/test_data.py": "def test_data(sizes):\n    assert sizes == [1, 2]\n",
+        "tests/test_a.py": PARAM_TESTS,
+        "tests/test_other.py": "def test_other():\n    pass\n",
+    }, "      - {id: data, text: Data, tests: [tests/sub/test_data.py]}\n"
+       "      - {id: sizes, text: Sizes, tests: ['tests/test_a.py::test_sizes']}\n"
+       "      - {id: other, text: Other, tests: [tests/test_other.py]}\n")
+    assert run(root)[0] == 0
+    got = items(root)
+    assert got["data"]["status"] == "done" and got["sizes"]["status"] != "done"
+    write(root, "tests/sub/conftest.py", """
+        import pytest
+
+        @pytest.fixture
+        def sizes():
+            return [9]
+    """)
+    assert run(root, "-q", "tests/test_other.py")[0] == 0
+    got = items(root)
+    assert got["data"]["status"] == "stale", got["data"]["reason"]
+    assert "conftest.py" in got["data"]["reason"]
+    assert got["sizes"]["status"] != "done", "test_sizes[2] was deselected and never ran"
+    assert "deselected" in got["sizes"]["reason"]
+    assert got["other"]["status"] == "done"
+    assert run(root, "-qx")[0] != 0  # -qx is a subset too: the failing data test stops it
+    assert items(root)["other"]["status"] == "done"
+
+
+def test_the_run_knows_fixtures_and_markers_better_than_the_source(tmp_path):
+    root = project(tmp_path, {
+        "tests/conftest.py": "import pytest\n\n@pytest.fixture\ndef frozen():\n    return 1\n",
+        "tests/test_f.py": """
+            from hypothesis import given, strategies as st
+
+            def test_uses_the_fixture(frozen):
+                assert frozen == 1
+
+            @given(frozen=st.booleans())
+            def test_a_hypothesis_argument(frozen):
+                assert frozen in (True, False)
+        """,
+        "tests/test_env.py": """
+            import pytest
+
+            @pytest.fixture
+            def test_env():
+                return 1
+
+            def test_real(test_env):
+                assert test_env == 1
+        """,
+    }, "      - {id: frozen, text: F, tests: [{fixture: frozen}], expect: {min_tests: 2}}\n"
+       "      - {id: env, text: E, tests: [tests/test_env.py]}\n")
+    assert run(root)[0] == 0
+    got = items(root)
+    assert got["frozen"]["status"] != "done", got["frozen"]["reason"]  # one test uses it
+    assert got["frozen"]["tests"]["linked"] == 1
+    assert got["env"]["status"] == "done", "a fixture named test_env is not a test"

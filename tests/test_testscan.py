@@ -458,3 +458,48 @@ def test_odd_bases_and_cycles_of_names_do_not_break_the_scan():
             def test_bad(self):
                 pass
         """) == ["TestGeneric::test_g", "TestOuter::TestOuter::test_x", "TestBad::test_bad"]
+
+
+def test_fixtures_named_like_tests_are_not_tests():
+    assert ids("""
+        import pytest
+        import pytest_asyncio
+        from pytest import fixture
+
+        @pytest.fixture
+        def test_env():
+            return 1
+
+        @pytest.fixture(scope="module")
+        def test_db():
+            return 2
+
+        @fixture
+        def test_cache():
+            return 3
+
+        @pytest_asyncio.fixture
+        async def test_loop():
+            return 4
+
+        @pytest.mark.slow
+        def test_real(test_env):
+            pass
+        """) == ["test_real"]
+
+
+def test_test_false_set_after_a_definition_hides_it():
+    assert ids("""
+        def test_helper():
+            pass
+        test_helper.__test__ = False
+
+        class TestNot:
+            def test_x(self):
+                pass
+        TestNot.__test__ = False
+
+        def test_kept():
+            pass
+        test_kept.__test__ = True
+        """) == ["test_kept"]

@@ -477,8 +477,14 @@ class _RunView:
             selected, where = self.dynamic(link)
             found = dict(selected)
             missing: dict[str, None] = {}
+            by_run = (link.link.kind in (LinkKind.MARKER, LinkKind.FIXTURE)
+                      and self.run.source == "pytest")  # JUnit XML records neither
             for nodeid in link.tests:
                 results = self.static(nodeid)
+                if by_run and results:  # the run knows its markers and fixtures for sure:
+                    results = [o for o in results if o.nodeid in selected]
+                    if not results:  # the source scan guessed (a @given argument named
+                        continue     # like the fixture, a mark a hook removed)
                 cases = self.deselected.get(nodeid) if "[" not in nodeid else None
                 if cases:  # some or all of its cases were filtered out of the run
                     missing.update(dict.fromkeys(cases))

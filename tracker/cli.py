@@ -153,7 +153,10 @@ def cli(ctx: click.Context, plan_path: Path, today: str | None) -> None:
     _load(plan_path)  # a plan that does not load: its errors, exit 2, before any screen
     from tracker.tui.launch import make_app, run_until_quit
 
-    raise click.exceptions.Exit(run_until_quit(make_app(plan_path, day)))
+    app = make_app(plan_path, day)
+    if app.snapshot.store_error:  # as with a broken plan: say it, exit 2, before any screen
+        fail(app.snapshot.store_error)
+    raise click.exceptions.Exit(run_until_quit(app))
 
 
 @cli.command()
@@ -397,6 +400,7 @@ def run(plan_path: Path, no_coverage: bool, show_output: bool | None,
     markers and fixtures and every file's coverage are stored as one run in .tracker/. The
     exit code is pytest's.
     """
+    from tracker.evidence.pytest_args import from_folder
     from tracker.paths import data_dir
     from tracker.runner import NothingRan, RunError, run_suite
     from tracker.store import StoreError
@@ -416,7 +420,8 @@ def run(plan_path: Path, no_coverage: bool, show_output: bool | None,
 
             progress = listener = ProgressLine(sys.stderr)
         try:
-            outcome = run_suite(root, list(pytest_args), plan_coverage=plan.coverage,
+            args = from_folder(list(pytest_args), Path.cwd(), root)  # pytest runs in root
+            outcome = run_suite(root, args, plan_coverage=plan.coverage,
                                 measure=not no_coverage, output=log, listener=listener)
         finally:
             if progress is not None:

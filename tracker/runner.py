@@ -30,7 +30,7 @@ from tracker.evidence.coverage_data import (
     split_pytest_cov,
 )
 from tracker.evidence.hashes import conftests_above, file_hashes
-from tracker.evidence.layering import is_partial
+from tracker.evidence.pytest_args import is_partial
 from tracker.evidence.pytest_config import read_pytest_config
 from tracker.evidence.reportlog import ReportError, ReportLog, ReportTail
 from tracker.evidence.results import FileCoverage, RunRecord

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import sys
 import textwrap
@@ -305,3 +306,68 @@ async def test_a_big_plan_opens_closed_and_fills_a_phase_when_opened(tmp_path):
         await pilot.press("slash", *"i1-349")
         shown = [label for label in labels(app) if "i1-349" in label]
         assert len(shown) == 1
+
+
+def footer_keys(app) -> dict[str, tuple[int, int]]:
+    """The keys the current screen's footer shows, with their columns (start, end)."""
+    from textual.widgets._footer import FooterKey
+
+    return {key.key: (key.region.x, key.region.right)
+            for key in app.screen.query(FooterKey) if key.region.width}
+
+
+async def test_the_trees_keys_act_only_on_the_tree(project):
+    app = make_app(project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, MetricsScreen)
+        shown = footer_keys(app)
+        assert "escape" in shown and not {"r", "t", "e", "slash"} & set(shown)
+        await pilot.press("slash", "r", "e")  # did crash (the filter box mounted on a view)
+        await pilot.pause()
+        assert isinstance(app.screen, MetricsScreen) and app.live is None
+        assert app.filter_box() is None
+        await pilot.press("ctrl+p", *"plan: filter")
+        await pilot.pause(0.3)
+        await pilot.press("enter")  # the palette goes back to the tree and opens the filter
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, MetricsScreen)
+        assert app.query_one("#filter", Input).has_focus
+        await pilot.press("enter")
+        await pilot.pause()
+        assert {"r", "t", "e", "slash"} <= set(footer_keys(app))
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+async def test_every_key_of_the_tree_fits_in_the_footer(project, width):
+    app = make_app(project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        shown = footer_keys(app)
+        assert {"q", "r", "t", "e", "slash", "m", "h", "d"} <= set(shown), shown
+        spans = sorted(shown.values())
+        assert all(end <= width for _, end in spans)
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), \
+            f"keys overlap at {width} columns: {shown}"
+        assert ("ctrl+p" in shown) == (width >= 90)
+
+
+async def test_a_store_that_cannot_be_read_is_not_called_a_plan_error(project):
+    store = project / ".tracker" / "tracker.db"
+    app = make_app(project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        store.write_bytes(b"SQLite format 3\x00" + b"garbage" * 300)
+        await pilot.press("ctrl+r")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.query_one("#problems").has_class("-visible"):
+                break
+        text = rendered(app.query_one("#problems", Static))
+        assert "recorded runs cannot be read" in text and "tracker.db" in text
+        assert "plan.yaml has errors" not in text
+        assert any("payment-errors" in label for label in labels(app)), "last good view kept"
+    done = run_cli("--today", TODAY.isoformat(), cwd=project)
+    assert done.returncode == 2
+    assert "tracker.db" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr

@@ -25,6 +25,7 @@ from tracker.tui.snapshot import take_snapshot
 
 plan = Path(sys.argv[1])
 today = dt.date.fromisoformat(sys.argv[2])
+prefetch.spare_core = lambda: True  # the test machine's load must not decide
 {setup}
 pending = prefetch.PendingSnapshot(plan, today)
 textual_before = "textual" in sys.modules
@@ -129,3 +130,15 @@ def test_the_factory_opens_the_plan_and_quits_with_the_apps_code(project):
     assert done.returncode == 0, done.stderr
     items, code, frozen = done.stdout.split()
     assert int(items) > 3 and code == "7" and frozen == "True"
+
+
+@pytest.mark.parametrize(("cores", "load", "spare"), [
+    ({0, 1}, 0.3, True), ({0, 1}, 1.0, True), ({0, 1}, 1.6, False), ({0}, 0.0, False),
+    (set(range(8)), 5.5, True), (set(range(8)), 7.5, False),
+])
+def test_a_child_is_forked_only_with_a_core_to_spare(monkeypatch, cores, load, spare):
+    from tracker.tui import prefetch
+
+    monkeypatch.setattr(prefetch.os, "sched_getaffinity", lambda pid: cores, raising=False)
+    monkeypatch.setattr(prefetch.os, "getloadavg", lambda: (load, load, load))
+    assert prefetch.spare_core() is spare

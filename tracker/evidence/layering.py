@@ -14,18 +14,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Protocol
 
+from tracker.evidence.hashes import conftest_candidates
+from tracker.evidence.pytest_args import is_partial
 from tracker.evidence.results import RunRecord
 
-#: pytest options that select a subset of the suite.
-_SELECTING = ("-k", "-m", "--lf", "--last-failed", "--deselect", "--sw", "--stepwise", "-x",
-              "--exitfirst", "--maxfail")
 #: pytest's exit status for a session interrupted (Ctrl-C) part-way.
 _INTERRUPTED = 2
-#: options whose value is the next argument (so it is not a test path).
-_WITH_VALUE = {"-k", "-m", "-p", "-n", "-c", "-o", "-W", "--deselect", "--maxfail",
-               "--rootdir", "--basetemp", "--confcutdir", "--junitxml", "--tb", "-r",
-               "--durations", "--dist", "--numprocesses", "--cov", "--cov-report",
-               "--log-level", "--import-mode"}
 
 MAX_LAYERS = 10
 
@@ -41,25 +35,15 @@ def is_partial_run(run: _Ran) -> bool:
     return run.exit_code == _INTERRUPTED or is_partial(run.args)
 
 
-def is_partial(args: tuple[str, ...] | list[str]) -> bool:
-    """Whether pytest arguments select part of the suite (paths, node ids, -k, -m, --lf, -x)."""
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-            continue
-        if arg.split("=", 1)[0] in _SELECTING:
-            return True
-        if arg in _WITH_VALUE:
-            skip = True
-            continue
-        if not arg.startswith("-"):
-            return True  # a file, folder or node id
-    return False
-
-
 def layer(runs: list[RunRecord], current: dict[str, str]) -> RunRecord:
-    """One run's worth of evidence from ``runs`` (newest first, the newest always counts)."""
+    """One run's worth of evidence from ``runs`` (newest first, the newest always counts).
+
+    An older result counts only while its test file and the conftest.py files above it are
+    unchanged since its run; what an older run knew that the newest did not (the cases it
+    deselected, modules skipped while collecting, the hashes of conftest.py files and of the
+    files its coverage measured) is carried with it, so that nothing it proved or failed to
+    prove is forgotten by a subset run of other files.
+    """
     newest = runs[0]
     if len(runs) == 1 or not is_partial_run(newest):
         return newest
@@ -67,23 +51,46 @@ def layer(runs: list[RunRecord], current: dict[str, str]) -> RunRecord:
     hashes = dict(newest.file_hashes)
     coverage = newest.coverage
     errors = {e.nodeid: e for e in newest.collection_errors}
+    skips = {e.nodeid: e for e in newest.collection_skips}
+    deselected = dict.fromkeys(newest.deselected)
     for older in runs[1:MAX_LAYERS]:
         recorded = older.file_hashes
+        usable: dict[str, bool] = {}
 
         def unchanged(path: str, recorded: dict[str, str] = recorded) -> bool:
             was = recorded.get(path)
             return was is not None and current.get(path) == was
 
+        def still_holds(path: str, recorded: dict[str, str] = recorded,
+                        usable: dict[str, bool] = usable) -> bool:
+            """The test file and the conftest.py files its run loaded are as they were."""
+            known = usable.get(path)
+            if known is None:
+                known = usable[path] = unchanged(path) and all(
+                    unchanged(c) for c in conftest_candidates(path) if c in recorded)
+            return known
+
         for o in older.outcomes:
-            if o.nodeid not in outcomes and unchanged(o.file):
-                outcomes[o.nodeid] = o  # not run since, file unchanged: the result still counts
-                hashes.setdefault(o.file, recorded[o.file])
-        for e in older.collection_errors:
-            path = e.nodeid.split("::", 1)[0]
-            if e.nodeid not in errors and path not in newest.file_hashes and unchanged(path):
-                errors[e.nodeid] = e
+            if o.nodeid not in outcomes and still_holds(o.file):
+                outcomes[o.nodeid] = o  # not run since, files unchanged: the result counts
+        for nodeid in older.deselected:
+            if nodeid not in outcomes and nodeid not in deselected \
+                    and still_holds(nodeid.split("::", 1)[0]):
+                deselected[nodeid] = None
+        for kept, found in ((errors, older.collection_errors), (skips, older.collection_skips)):
+            for e in found:
+                path = e.nodeid.split("::", 1)[0]
+                if e.nodeid not in kept and path not in newest.file_hashes and unchanged(path):
+                    kept[e.nodeid] = e
+        for path, sha in recorded.items():  # what only older runs hashed: conftest.py files,
+            hashes.setdefault(path, sha)     # targets, test files the subset did not run
         if not is_partial_run(older):
             coverage = older.coverage
+            for f in coverage:  # measured by that run: changed since means stale
+                if f.path in recorded:
+                    hashes[f.path] = recorded[f.path]
             break
     return dataclasses.replace(newest, outcomes=tuple(outcomes.values()), file_hashes=hashes,
-                               coverage=coverage, collection_errors=tuple(errors.values()))
+                               coverage=coverage, collection_errors=tuple(errors.values()),
+                               collection_skips=tuple(skips.values()),
+                               deselected=tuple(deselected))

@@ -33,7 +33,9 @@ from tracker.paths import data_dir, replace_quietly
 #: 1. The first layout.
 #: 2. The same layout; the scan now finds unittest.TestCase classes, inherited test methods
 #:    and honours ``__test__``, so older entries can miss tests.
-FORMAT = 2
+#: 3. Fixtures named ``test_*`` and functions given ``__test__ = False`` after their
+#:    definition are no longer taken for tests.
+FORMAT = 3
 
 _SECOND = 1_000_000_000
 _STR = {str}

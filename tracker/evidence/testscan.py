@@ -168,6 +168,13 @@ def _bind(body: list[ast.stmt], scope: dict[str, _Class], globals_: dict[str, _C
         elif isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
             value = stmt.value
             for target in stmt.targets if isinstance(stmt, ast.Assign) else (stmt.target,):
+                if _sets_test_false(target, value):  # ``test_x.__test__ = False`` after it
+                    member = members.get(target.value.id)  # type: ignore[attr-defined]
+                    if isinstance(member, _Class):
+                        member.flag = False
+                    elif member is not None:
+                        members[target.value.id] = None  # type: ignore[attr-defined]
+                    continue
                 if not isinstance(target, ast.Name):
                     continue
                 name = target.id
@@ -290,8 +297,26 @@ def _collect(members: Iterable[tuple[str, _Member]], relpath: str, classes: tupl
                   and not member.has_constructor()):  # pytest skips classes with __init__
                 _collect(member.collected(), relpath, (*classes, name),
                          marks + member.marks(), config, out)
-        elif _matches(name, config.python_functions):
+        elif _matches(name, config.python_functions) and not _is_fixture(member):
             out.append(_static_test(member, relpath, classes, marks, unittest=False))
+
+
+def _sets_test_false(target: ast.expr, value: ast.expr) -> bool:
+    """``name.__test__ = <falsy constant>``."""
+    return (isinstance(target, ast.Attribute) and target.attr == "__test__"
+            and isinstance(target.value, ast.Name) and isinstance(value, ast.Constant)
+            and not value.value)
+
+
+def _is_fixture(stmt: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Decorated ``@fixture``, ``@pytest.fixture(...)``, ``@pytest_asyncio.fixture``: pytest
+    never collects a fixture as a test, whatever its name."""
+    for decorator in stmt.decorator_list:
+        node = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if (isinstance(node, ast.Name) and node.id == "fixture") or (
+                isinstance(node, ast.Attribute) and node.attr == "fixture"):
+            return True
+    return False
 
 
 def _collect_unittest(cls: _Class, relpath: str, classes: tuple[str, ...],

@@ -63,6 +63,10 @@ class TrackerApp(App[int]):
         Binding("ctrl+r", "reload", "Reload", show=False, id="plan.reload"),
     ]
 
+    #: actions on the plan tree: hidden and inactive while a view (metrics, history, due)
+    #: covers it; the command palette goes back to the tree first (TrackerCommands)
+    MAIN_SCREEN_ACTIONS: ClassVar = frozenset({"run_all", "run_selected", "edit", "filter"})
+
     def __init__(self, snapshot: Snapshot, today: dt.date, *, watch: bool = True) -> None:
         super().__init__()
         self.snapshot = snapshot
@@ -96,6 +100,21 @@ class TrackerApp(App[int]):
             self.set_interval(WATCH_SECONDS, self.check_files)
         self.set_interval(LIVE_SECONDS, self.drain_events)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action not in self.MAIN_SCREEN_ACTIONS or self.on_main_screen()
+
+    def on_main_screen(self) -> bool:
+        """Whether the plan tree is what shows (a palette opened over it counts)."""
+        from textual.command import CommandPalette
+
+        screens = [s for s in self.screen_stack if not isinstance(s, CommandPalette)]
+        return len(screens) == 1
+
+    async def back_to_main(self) -> None:
+        """Close the views covering the plan tree."""
+        while not self.on_main_screen() and len(self.screen_stack) > 1:
+            await self.pop_screen()
+
     # -- showing -----------------------------------------------------------------------------
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
@@ -106,7 +125,13 @@ class TrackerApp(App[int]):
             return
         self.snapshot = snapshot
         if snapshot.assessment is None:
-            text = Text("plan.yaml has errors; showing the last good view:\n", style="bold")
+            if snapshot.store_error:
+                text = Text("the recorded runs cannot be read; showing the last good view:\n",
+                            style="bold")
+                text.append_text(user(snapshot.store_error))
+                text.append("\n")
+            else:
+                text = Text("plan.yaml has errors; showing the last good view:\n", style="bold")
             for problem in snapshot.errors[:10]:
                 text.append_text(user(str(problem)))
                 text.append("\n")
@@ -166,6 +191,8 @@ class TrackerApp(App[int]):
         return box.value if box is not None else ""
 
     async def action_filter(self) -> None:
+        if not self.on_main_screen():
+            return
         box = self.filter_box()
         if box is None:
             box = Input(placeholder="filter: words or status:failing — enter to keep, "

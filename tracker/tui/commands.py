@@ -38,4 +38,7 @@ class TrackerCommands(Provider):
                           help=help_text)
 
     async def _run(self, action: str) -> None:
-        await self.app.run_action(action)
+        app = self.app
+        if action in getattr(app, "MAIN_SCREEN_ACTIONS", ()):
+            await app.back_to_main()  # type: ignore[attr-defined]
+        await app.run_action(action)

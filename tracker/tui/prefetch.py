@@ -29,14 +29,25 @@ if TYPE_CHECKING:  # imported after the fork, so that the child starts at once
 
 
 def can_fork() -> bool:
-    """Whether a child may be forked here without risk.
+    """Whether a child may be forked here without risk, and would finish sooner.
 
     A process with other threads may hold locks a forked child would wait on forever;
     macOS's system libraries are not fork-safe either (Python's multiprocessing does not
-    fork there by default).
+    fork there by default). And the child only helps on a core of its own: with every core
+    busy (a loaded CI machine), the two processes take turns and the pickling is pure loss.
     """
     return (hasattr(os, "fork") and sys.platform != "darwin"
-            and threading.active_count() == 1)
+            and threading.active_count() == 1 and spare_core())
+
+
+def spare_core() -> bool:
+    """Whether a second core is likely free: more usable cores than the recent load."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return False
+    return cores >= 2 and load <= cores - 1
 
 
 class PendingSnapshot:

@@ -31,6 +31,7 @@ class Snapshot:
     problems: tuple[Problem, ...] = ()
     watched: tuple[Path, ...] = ()  #: files whose change means "reload"
     stamps: dict[str, int] = field(default_factory=dict)  #: their mtimes when loaded
+    store_error: str | None = None  #: why the recorded runs cannot be read (plan.yaml is fine)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -53,9 +54,8 @@ def take_snapshot(plan_path: Path, today: dt.date) -> Snapshot:
     try:
         evidence = gather(result.plan, plan_path, signoffs=False, updated=False)  # see gather
     except StoreError as exc:
-        problem = Problem(result.plan.location, str(exc))
-        return Snapshot(plan_path, None, problems=(problem,), watched=(plan_path,),
-                        stamps=stamps((plan_path,)))
+        return Snapshot(plan_path, None, watched=(plan_path,), stamps=stamps((plan_path,)),
+                        store_error=str(exc))
     assessment = assess(result.plan, evidence, today)
     watched = watch_list(plan_path, evidence)
     problems = (*result.problems, *evidence.workspace.problems, *assessment.unmatched,

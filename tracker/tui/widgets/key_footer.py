@@ -1,12 +1,18 @@
-"""Textual's Footer, rebuilt only when the keys it shows change."""
+"""Textual's Footer, rebuilt only when the keys it shows change, and fitted to the width."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.screen import Screen
 from textual.widgets import Footer
 
 #: What one shown key looks like: key, description, enabled, tooltip.
 KeyView = tuple[str, str, bool, str]
+
+#: Narrower than this, keys are packed closer (Textual's compact footer).
+COMPACT_BELOW = 100
+#: Narrower than this, the palette key (ctrl+p, which still works) makes room for the app's.
+PALETTE_FROM = 90
 
 
 class KeyFooter(Footer):
@@ -15,13 +21,24 @@ class KeyFooter(Footer):
     Textual's Footer rebuilds all its key widgets whenever the screen says its bindings may
     have changed: focus moves, the screen resumes, an action's state is refreshed. Opening
     the app does that three times with the same keys, and each rebuild styles a dozen new
-    widgets: a third of the time to the first screen went there. Moving between the tree and
-    the filter box keeps the same keys too.
+    widgets: a third of the time to the first screen went there.
+
+    At 80 columns the app's keys and the palette key do not fit on one line: the footer packs
+    them closer below 100 columns and leaves the palette key out below 90.
     """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._shown: tuple[KeyView, ...] | None = None
+
+    def on_resize(self, event: events.Resize) -> None:
+        width = event.size.width
+        self.compact = width < COMPACT_BELOW
+        palette = width >= PALETTE_FROM
+        if palette != self.show_command_palette:
+            self.show_command_palette = palette
+            if self._shown is not None:  # keys are shown: show them again without it
+                self.refresh(recompose=True)
 
     def bindings_changed(self, screen: Screen) -> None:
         keys = shown_keys(screen)

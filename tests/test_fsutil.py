@@ -1,0 +1,82 @@
+"""Atomic writes: whole files or none, links kept, devices and pipes written into, not replaced."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+
+import pytest
+
+from tracker.fsutil import write_atomic
+
+from .helpers import run_cli
+
+
+def test_a_file_is_replaced_whole_keeping_its_mode(tmp_path):
+    target = tmp_path / "plan.md"
+    target.write_text("old")
+    target.chmod(0o640)
+    write_atomic(target, "new ✓")
+    assert target.read_text(encoding="utf-8") == "new ✓"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.md"], "no temporary file left"
+
+
+def test_a_symlink_stays_a_link_to_the_new_text(tmp_path):
+    (tmp_path / "docs").mkdir()
+    real = tmp_path / "docs" / "plan.md"
+    real.write_text("old")
+    link = tmp_path / "plan.md"
+    link.symlink_to(real)
+    write_atomic(link, "new")
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text() == "new"
+
+
+def test_a_dangling_symlink_creates_its_target(tmp_path):
+    link = tmp_path / "out.md"
+    link.symlink_to(tmp_path / "made.md")
+    write_atomic(link, "text")
+    assert link.is_symlink() and (tmp_path / "made.md").read_text() == "text"
+
+
+@pytest.mark.skipif(not hasattr(os, "mknod") or os.geteuid() != 0,
+                    reason="making a device node needs root")
+def test_a_device_stays_a_device(tmp_path):
+    null = tmp_path / "null"  # a /dev/null of our own: a failure here must not break the machine
+    os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    write_atomic(null, "discarded")
+    assert stat.S_ISCHR(os.stat(null).st_mode)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_written_into(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    write_atomic(fifo, "through the pipe")
+    reader.join(10)
+    assert got == ["through the pipe"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_commands_writing_with_o_write_into_a_pipe(tmp_path):
+    fifo = tmp_path / "schema.json"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    done = run_cli("schema", "-o", str(fifo), cwd=tmp_path)
+    reader.join(10)
+    assert done.returncode == 0, done.stderr
+    assert got and got[0].lstrip().startswith("{")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_a_folder_is_refused(tmp_path):
+    with pytest.raises(IsADirectoryError):
+        write_atomic(tmp_path, "text")
