@@ -346,3 +346,13 @@ def test_the_run_knows_fixtures_and_markers_better_than_the_source(tmp_path):
     assert got["frozen"]["status"] != "done", got["frozen"]["reason"]  # one test uses it
     assert got["frozen"]["tests"]["linked"] == 1
     assert got["env"]["status"] == "done", "a fixture named test_env is not a test"
+
+
+def test_pytests_own_error_is_shown_when_nothing_ran(tmp_path):
+    root = project(tmp_path, {"tests/test_a.py": "def test_a():\n    pass\n"},
+                   "      - {id: a, text: A, tests: [tests/test_a.py]}\n")
+    done = run_cli("run", "--progress", "--", "-p", "no:cacheprovider", "tests/test_nosuch.py",
+                   cwd=root)
+    assert done.returncode == 4, done.stderr
+    assert "file or directory not found: tests/test_nosuch.py" in done.stderr
+    assert "nothing recorded" in done.stderr and runs(root) == 0

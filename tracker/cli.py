@@ -452,14 +452,16 @@ def run(plan_path: Path, no_coverage: bool, show_output: bool | None,
 
 
 def _print_log_tail(log_path: Path) -> None:
-    """pytest's failure summary and final line, from the captured output."""
+    """pytest's failure summary and final line, from the captured output, after its own
+    error lines ("ERROR: file or directory not found: ...", a bad -k expression)."""
     try:
         lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return
     start = next((i for i, line in enumerate(lines) if "short test summary info" in line),
                  max(len(lines) - 1, 0))
-    tail = lines[start:][-60:]
+    errors = [line for line in lines[:start] if line.startswith("ERROR: ")][:10]
+    tail = [*errors, *lines[start:][-60:]]
     if tail:
         from tracker.text import clean
 

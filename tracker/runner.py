@@ -138,7 +138,8 @@ def _run(root: Path, pytest_args: list[str], args: list[str],
     report = scratch / "report.jsonl"
     data_file = scratch / ".coverage" if settings is not None else None
     env = dict(os.environ)
-    env.pop("COVERAGE_PROCESS_START", None)
+    for name in ("COVERAGE_PROCESS_START", "COVERAGE_PROCESS_CONFIG"):  # a measured parent's:
+        env.pop(name, None)  # pytest is measured by tracker's own settings, once
     if settings is not None and data_file is not None:
         env[WORKER_COVERAGE_ENV] = settings_env(str(data_file), list(settings.source),
                                                 list(settings.omit), settings.config_file)
