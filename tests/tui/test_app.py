@@ -371,3 +371,23 @@ async def test_a_store_that_cannot_be_read_is_not_called_a_plan_error(project):
     assert done.returncode == 2
     assert "tracker.db" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert "Traceback" not in done.stderr
+
+
+async def test_history_lists_an_items_first_appearance_once_per_commit(project):
+    import datetime as dt
+
+    from tracker.evidence.bundle import RunPoint
+    from tracker.tui.screens.history import HistoryData
+
+    sha = "a" * 40
+    start = dt.datetime(2026, 3, 18, 9, tzinfo=dt.UTC)
+    runs = tuple(RunPoint(n, start + dt.timedelta(hours=n), sha, {"passed": 3}, 80.0, 3, 1.0)
+                 for n in (1, 2))
+    data = HistoryData(runs, {"payment-errors": (sha, start.date())})
+    app = make_app(project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(HistoryScreen(data))
+        await pilot.pause()
+        table = app.screen.query_one("#history-table")
+        listed = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
+        assert listed == ["★ payment-errors", ""]

@@ -74,8 +74,13 @@ class HistoryScreen(Screen[None]):
                     order.append((day, -1, key))
         for row in rows.values():
             row[4] = by_commit.get(str(row[1]), [])
+        shown: set[object] = set()  #: commits whose first appearances are listed already
         for _, _, key in sorted(order, key=lambda t: (t[0], t[1])):
             day, sha, tests, cov, items = rows[key]
+            if sha in shown:  # several runs of one commit: its items are listed once
+                items = []
+            elif items:
+                shown.add(sha)
             marked = Text("★ ", style="yellow") if items else Text("")
             marked.append(user(", ".join(items)))  # type: ignore[arg-type]
             table.add_row(str(day), (str(sha)[:10] if sha else "—"),
