@@ -334,6 +334,7 @@ async def test_the_trees_keys_act_only_on_the_tree(project):
         await pilot.pause(0.3)
         assert not isinstance(app.screen, MetricsScreen)
         assert app.query_one("#filter", Input).has_focus
+        assert "slash" not in footer_keys(app), "/ types a slash in the box"
         await pilot.press("enter")
         await pilot.pause()
         assert {"r", "t", "e", "slash"} <= set(footer_keys(app))

@@ -101,6 +101,8 @@ class TrackerApp(App[int]):
         self.set_interval(LIVE_SECONDS, self.drain_events)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter" and (box := self.filter_box()) is not None and box.has_focus:
+            return False  # "/" types a slash in the box: not a key to show there
         return action not in self.MAIN_SCREEN_ACTIONS or self.on_main_screen()
 
     def on_main_screen(self) -> bool:
