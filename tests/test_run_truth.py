@@ -356,3 +356,22 @@ def test_pytests_own_error_is_shown_when_nothing_ran(tmp_path):
     assert done.returncode == 4, done.stderr
     assert "file or directory not found: tests/test_nosuch.py" in done.stderr
     assert "nothing recorded" in done.stderr and runs(root) == 0
+
+
+def test_a_links_count_is_the_runs_when_the_source_cannot_count_cases(tmp_path):
+    root = project(tmp_path, {
+        "tests/conftest.py": """
+            import pytest
+
+            @pytest.fixture(params=[1, 2, 3])
+            def size(request):
+                return request.param
+        """,
+        "tests/test_v.py": "def test_size(size):\n    assert size\n",
+    }, "      - {id: sizes, text: Sizes, tests: [tests/test_v.py]}\n")
+    assert run(root)[0] == 0
+    got = items(root)["sizes"]
+    assert got["status"] == "done" and got["tests"]["linked"] == 3
+    document = run_cli("render", "--today", TODAY, cwd=root).stdout
+    assert "done: 3 tests, all passing" in document
+    assert "`tests/test_v.py` (3 tests)" in document, "the same count on one line"

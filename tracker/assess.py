@@ -589,12 +589,18 @@ _NO_EVIDENCE = ItemEvidence()
 
 
 def _link_cases(ev: ItemEvidence, view: _RunView | None) -> tuple[int, ...]:
-    """Test cases per link: the source's, else what the run selected (see ItemAssessment)."""
+    """Test cases per link (see ItemAssessment): with a run, the cases it ran or should
+    have run for the link, as the item's own count has them; else the source's."""
     if not ev.links:
         return ()
-    return tuple([(link.cases or len(link.tests) or 1) if link.resolved
-                  else len(view.dynamic(link)[0]) if view is not None else 0
-                  for link in ev.links])
+    if view is None:
+        return tuple([(link.cases or len(link.tests) or 1) if link.resolved else 0
+                      for link in ev.links])
+    counts = []
+    for link in ev.links:
+        found, missing, _ = view.linked(link)
+        counts.append(len(found) + len(missing))
+    return tuple(counts)
 
 
 def _cases(static: dict, nodeid: str) -> int:
