@@ -375,3 +375,21 @@ def test_a_links_count_is_the_runs_when_the_source_cannot_count_cases(tmp_path):
     document = run_cli("render", "--today", TODAY, cwd=root).stdout
     assert "done: 3 tests, all passing" in document
     assert "`tests/test_v.py` (3 tests)" in document, "the same count on one line"
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")])
+def test_a_marker_link_names_the_deselected_cases_that_carry_it(tmp_path, workers):
+    root = project(tmp_path, {
+        "pytest.ini": "[pytest]\naddopts = -m \"not slow\"\nmarkers =\n    slow: slow\n",
+        "tests/test_a.py": PARAM_TESTS,
+        "tests/test_b.py": "import pytest\n\n@pytest.mark.slow\ndef test_slow():\n    pass\n",
+    }, "      - {id: slow, text: Slow ones, tests: [{marker: slow}]}\n")
+    assert run(root, *workers)[0] == 0
+    got = items(root)["slow"]
+    assert got["status"] != "done" and got["tests"]["linked"] == 2, got
+    assert "test_sizes[2]" in got["reason"] and "deselected" in got["reason"]
+    assert run(root, "-m", "slow", "-k", "not 2", *workers)[0] == 0
+    got = items(root)["slow"]
+    assert got["status"] != "done", "test_sizes[2] is slow and never ran"
+    assert run(root, "-m", "slow", *workers)[0] == 1  # it fails when it runs
+    assert items(root)["slow"]["status"] == "failing"

@@ -674,3 +674,10 @@ def test_prune_on_its_own_applies_new_limits(store):
     assert store.prune() == 4
     assert store.prune() == 0
     assert [r.id for r in (store.run(i) for i in ids[-2:])] == ids[-2:]
+
+
+def test_deselected_tests_keep_their_markers(store):
+    run = make_run([TestOutcome("t.py::a", "passed")],
+                   deselected=("t.py::s[2]", "t.py::s[3]", "t.py::plain"),
+                   deselected_markers={"t.py::s[2]": ("slow", "net"), "t.py::s[3]": ("ü",)})
+    assert store.run(store.add_run(run)).deselected_markers == run.deselected_markers

@@ -338,6 +338,7 @@ class _RunView:
         self._linked: dict[tuple[LinkKind, str, tuple[str, ...], tuple[str, ...]],
                            tuple[dict[str, TestOutcome], dict[str, None], frozenset[str]]] = {}
         self._named: list[tuple[TestOutcome, str]] | None = None
+        self._by_marker: dict[str, list[str]] | None = None
 
     def tally(self, item_id: str, ev: ItemEvidence) -> Tally:
         """What the run says about an item's linked tests.
@@ -491,9 +492,23 @@ class _RunView:
                 elif not results:
                     missing[nodeid] = None
                 found.update((o.nodeid, o) for o in results)
-            files = frozenset({*link.files, *where, *(t.split("::", 1)[0] for t in link.tests)})
+            if link.link.kind is LinkKind.MARKER:  # cases filtered out of the run that carry
+                for nodeid in self.deselected_marked(link.link.value):  # it (their own marks
+                    if nodeid not in found:                           # the source cannot see)
+                        missing[nodeid] = None
+            files = frozenset({*link.files, *where, *(t.split("::", 1)[0] for t in link.tests),
+                               *(t.split("::", 1)[0] for t in missing)})
             known = self._linked[key] = (found, missing, files)
         return known
+
+    def deselected_marked(self, marker: str) -> list[str]:
+        """Deselected tests that carry ``marker``."""
+        if self._by_marker is None:
+            self._by_marker = {}
+            for nodeid, names in self.run.deselected_markers.items():
+                for name in names:
+                    self._by_marker.setdefault(name, []).append(nodeid)
+        return self._by_marker.get(marker, [])
 
     def _select(self, link: LinkResult) -> list[TestOutcome]:
         value = link.link.value

@@ -180,6 +180,7 @@ def _run(root: Path, pytest_args: list[str], args: list[str],
         collection_errors=tuple(log.collection_errors),
         file_hashes=dict(sorted(hashes.items())),
         deselected=tuple(dict.fromkeys(log.deselected)),
+        deselected_markers=dict(log.deselected_markers),
         collection_skips=tuple(log.collection_skips),
     )
     return RunOutcome(record, exit_code, settings, None)

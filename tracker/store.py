@@ -607,8 +607,11 @@ def _outcome_rows(run_id: int, outcomes: Iterable[TestOutcome]) -> Iterator[tupl
 
 def _not_run_rows(run_id: int, run: RunRecord) -> Iterator[tuple[object, ...]]:
     seq = 0
-    for nodeid in run.deselected:
-        yield run_id, seq, _text(nodeid), "deselected", None
+    marks = run.deselected_markers
+    for nodeid in run.deselected:  # a deselected test's markers: a JSON list as the message
+        names = marks.get(nodeid)
+        yield (run_id, seq, _text(nodeid), "deselected",
+               json.dumps([_text(n) for n in names]) if names else None)
         seq += 1
     for skip in run.collection_skips:
         yield run_id, seq, _text(skip.nodeid), "skipped", _text(skip.message)
@@ -700,15 +703,19 @@ def _load_run(db: sqlite3.Connection, row: tuple[Any, ...]) -> RunRecord:
     hashes = {_str(path): _str(sha1) for path, sha1 in db.execute(
         "SELECT path, sha1 FROM run_files WHERE run_id = ? ORDER BY path", (run_id,))}
     deselected: list[str] = []
+    deselected_markers: dict[str, tuple[str, ...]] = {}
     skips: list[CollectionError] = []
     for nodeid, kind, message in db.execute(
             "SELECT nodeid, kind, message FROM not_run WHERE run_id = ? ORDER BY seq", (run_id,)):
         if kind == "deselected":
             deselected.append(_str(nodeid))
+            if message:
+                deselected_markers[deselected[-1]] = names(message)
         else:
             skips.append(CollectionError(_str(nodeid), _str(message) or ""))
     return RunRecord(started=_parse_time(started), finished=_parse_time(finished),
                      commit=_str(commit), dirty=bool(dirty), args=tuple(json.loads(args)),
                      exit_code=exit_code, source=_str(source), outcomes=outcomes, coverage=coverage,
                      collection_errors=errors, file_hashes=hashes, id=run_id,
-                     deselected=tuple(deselected), collection_skips=tuple(skips))
+                     deselected=tuple(deselected), deselected_markers=deselected_markers,
+                     collection_skips=tuple(skips))

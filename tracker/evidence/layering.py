@@ -53,6 +53,7 @@ def layer(runs: list[RunRecord], current: dict[str, str]) -> RunRecord:
     errors = {e.nodeid: e for e in newest.collection_errors}
     skips = {e.nodeid: e for e in newest.collection_skips}
     deselected = dict.fromkeys(newest.deselected)
+    marks = dict(newest.deselected_markers)
     for older in runs[1:MAX_LAYERS]:
         recorded = older.file_hashes
         usable: dict[str, bool] = {}
@@ -77,6 +78,8 @@ def layer(runs: list[RunRecord], current: dict[str, str]) -> RunRecord:
             if nodeid not in outcomes and nodeid not in deselected \
                     and still_holds(nodeid.split("::", 1)[0]):
                 deselected[nodeid] = None
+                if nodeid in older.deselected_markers:
+                    marks[nodeid] = older.deselected_markers[nodeid]
         for kept, found in ((errors, older.collection_errors), (skips, older.collection_skips)):
             for e in found:
                 path = e.nodeid.split("::", 1)[0]
@@ -93,4 +96,4 @@ def layer(runs: list[RunRecord], current: dict[str, str]) -> RunRecord:
     return dataclasses.replace(newest, outcomes=tuple(outcomes.values()), file_hashes=hashes,
                                coverage=coverage, collection_errors=tuple(errors.values()),
                                collection_skips=tuple(skips.values()),
-                               deselected=tuple(deselected))
+                               deselected=tuple(deselected), deselected_markers=marks)

@@ -18,7 +18,8 @@ Events (``version`` 1)::
      "markers": [...], "fixtures": [...], "plan_items": [...], "message": null}
     {"event": "collect_error", "nodeid": "...", "message": "..."}
     {"event": "collect_skip", "nodeid": "...", "message": "..."}   (module-level skip)
-    {"event": "deselected", "nodeids": ["...", ...]}               (-m, -k, --deselect)
+    {"event": "deselected", "nodeids": ["...", ...],               (-m, -k, --deselect)
+     "markers": {"nodeid": ["slow", ...], ...}}                    (those that have any)
     {"event": "finish", "exitstatus": 0, "duration": 1.5}
 
 Readers skip events they do not know, so new kinds of event keep the version.
@@ -142,11 +143,18 @@ class WorkerSide:
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         output = getattr(self.config, "workeroutput", None)
         if output is not None:
-            output.setdefault(WORKER_DESELECTED, []).extend(item.nodeid for item in items)
+            output.setdefault(WORKER_DESELECTED, []).extend(
+                [item.nodeid, _marker_names(item)] for item in items)
 
 
-#: Key of the deselected node ids in an xdist worker's ``workeroutput``.
+#: Key of the deselected tests (node id, marker names) in an xdist worker's ``workeroutput``.
 WORKER_DESELECTED = "tracker_deselected"
+
+
+def _marker_names(item: pytest.Item) -> list[str]:
+    """A test's marker names, also those given to one case (``pytest.param(marks=...)``):
+    a ``{marker: slow}`` link names the deselected slow cases too."""
+    return list(dict.fromkeys(mark.name for mark in item.iter_markers()))
 
 
 def item_info(item: pytest.Item) -> dict[str, list[str]]:
@@ -256,18 +264,20 @@ class ReportRecorder:
         self.write({"event": kind, "nodeid": report.nodeid, "message": message})
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        self._write_deselected([item.nodeid for item in items])
+        self._write_deselected([(item.nodeid, _marker_names(item)) for item in items])
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         output = getattr(node, "workeroutput", None) or {}
-        self._write_deselected([str(n) for n in output.get(WORKER_DESELECTED, ())])
+        self._write_deselected([(str(n), [str(m) for m in marks])
+                                for n, marks in output.get(WORKER_DESELECTED, ())])
 
-    def _write_deselected(self, nodeids: list[str]) -> None:
-        fresh = [n for n in dict.fromkeys(nodeids) if n not in self._deselected]
+    def _write_deselected(self, tests: list[tuple[str, list[str]]]) -> None:
+        fresh = {n: marks for n, marks in tests if n not in self._deselected}
         if fresh:  # xdist: every worker deselects the same tests
             self._deselected.update(fresh)
-            self.write({"event": "deselected", "nodeids": fresh})
+            self.write({"event": "deselected", "nodeids": list(fresh),
+                        "markers": {n: marks for n, marks in fresh.items() if marks}})
 
     # tests
 

@@ -39,6 +39,7 @@ class ReportLog:
     collection_errors: list[CollectionError] = field(default_factory=list)
     collection_skips: list[CollectionError] = field(default_factory=list)  #: module-level skips
     deselected: list[str] = field(default_factory=list)  #: node ids, in the order reported
+    deselected_markers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     collected: int | None = None  #: tests collected (after deselection), once known
     exitstatus: int | None = None  #: pytest's exit status, from the ``finish`` event
     finished: bool = False  #: the ``finish`` event was seen: the session ended normally
@@ -119,6 +120,11 @@ class ReportLog:
             self.collection_skips.append(collection_error_from_event(event, where))
         elif kind == "deselected":
             self.deselected.extend(_strings(event, "nodeids", where))
+            marks = event.get("markers") or {}
+            if isinstance(marks, dict):
+                self.deselected_markers.update(
+                    (str(n), tuple(str(m) for m in names)) for n, names in marks.items()
+                    if isinstance(names, list))
         elif kind == "collected":
             self.collected = _req(event, "count", int, where)
         elif kind == "finish":

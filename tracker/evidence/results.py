@@ -90,6 +90,8 @@ class RunRecord:
     file_hashes: dict[str, str] = field(default_factory=dict)  #: path → sha1 at run time
     id: int | None = None  #: set by the store
     deselected: tuple[str, ...] = ()  #: collected, then deselected (-m, -k, --deselect)
+    #: the markers of deselected tests that have any (a case's own marks included)
+    deselected_markers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     collection_skips: tuple[CollectionError, ...] = ()  #: skipped while collecting, and why
 
     def counts(self) -> dict[str, int]:
