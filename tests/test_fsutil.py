@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -50,31 +53,34 @@ def test_a_device_stays_a_device(tmp_path):
     assert stat.S_ISCHR(os.stat(null).st_mode)
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+
+
+@contextlib.contextmanager
+def pipe_reader(fifo: Path) -> Iterator[list[str]]:
+    """A named pipe at ``fifo`` read whole in a thread; the text is in the list after."""
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    yield got
+    reader.join(10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode), "still a pipe"
+
+
+@needs_fifo
 def test_a_named_pipe_is_written_into(tmp_path):
-    fifo = tmp_path / "pipe"
-    os.mkfifo(fifo)
-    got: list[str] = []
-    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
-    reader.start()
-    write_atomic(fifo, "through the pipe")
-    reader.join(10)
+    with pipe_reader(tmp_path / "pipe") as got:
+        write_atomic(tmp_path / "pipe", "through the pipe")
     assert got == ["through the pipe"]
-    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@needs_fifo
 def test_commands_writing_with_o_write_into_a_pipe(tmp_path):
-    fifo = tmp_path / "schema.json"
-    os.mkfifo(fifo)
-    got: list[str] = []
-    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
-    reader.start()
-    done = run_cli("schema", "-o", str(fifo), cwd=tmp_path)
-    reader.join(10)
+    with pipe_reader(tmp_path / "schema.json") as got:
+        done = run_cli("schema", "-o", str(tmp_path / "schema.json"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert got and got[0].lstrip().startswith("{")
-    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
 
 def test_a_folder_is_refused(tmp_path):
