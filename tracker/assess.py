@@ -118,9 +118,9 @@ class ItemAssessment:
     target_coverage: float | None = None  #: coverage of the item's targets in the run
     coverage_delta: float | None = None  #: change since the oldest recorded run
     stale_files: tuple[str, ...] = ()  #: linked files changed since the run
-    #: per link of ``evidence.links``: the test cases it stands for in the source, or, when
-    #: the source shows none (a marker a conftest hook adds, a unittest class, a doctest),
-    #: the results the latest run selected for it
+    #: per link of ``evidence.links``: the test cases it stands for. With a run, those the
+    #: run ran or should have run for it (also tests only a run shows: a marker a conftest
+    #: hook adds, a unittest class, a doctest); without one, the source's count
     link_cases: tuple[int, ...] = ()
 
     @property

@@ -335,7 +335,8 @@ class Store:
         return run_id
 
     def prune(self) -> int:
-        """Drop the rows of old runs, keeping every run's summary; return how many lost rows.
+        """Drop the rows of old runs, keeping every run's summary; return how many runs lost
+        rows.
 
         The newest ``keep_whole`` runs stay whole, the newest ``keep_coverage`` keep their
         per-file coverage; older runs keep their summary row (counts, coverage total, commit,
@@ -607,11 +608,10 @@ def _outcome_rows(run_id: int, outcomes: Iterable[TestOutcome]) -> Iterator[tupl
 
 def _not_run_rows(run_id: int, run: RunRecord) -> Iterator[tuple[object, ...]]:
     seq = 0
+    encode = _json_list_cache()
     marks = run.deselected_markers
     for nodeid in run.deselected:  # a deselected test's markers: a JSON list as the message
-        names = marks.get(nodeid)
-        yield (run_id, seq, _text(nodeid), "deselected",
-               json.dumps([_text(n) for n in names]) if names else None)
+        yield run_id, seq, _text(nodeid), "deselected", encode(marks.get(nodeid, ()))
         seq += 1
     for skip in run.collection_skips:
         yield run_id, seq, _text(skip.nodeid), "skipped", _text(skip.message)

@@ -4,9 +4,9 @@ Teams run subsets all day (one file, ``-k``, ``-m``, the tests of one item from 
 stopped by ``-x`` or Ctrl-C). A subset run must not erase what earlier runs proved about the
 other tests, nor may an old result count for a file that changed since. Rule: each test's
 result comes from the newest run that ran it; results older than the latest run count only
-while their file's content is unchanged since that run. So ``-k "test_x and 1"`` after a
-full run that failed ``test_x[3]`` leaves ``test_x[3]`` failing. Coverage comes from the
-newest run that was not a subset.
+while their file and the conftest.py files above it are unchanged since that run. So
+``-k "test_x and 1"`` after a full run that failed ``test_x[3]`` leaves ``test_x[3]``
+failing. Coverage comes from the newest run that was not a subset.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ def _selections(args: tuple[str, ...] | list[str]) -> Iterator[int | None]:
                     skip = index == len(arg) - 1  # nothing attached: the value comes next
                     break
             continue
-        if _looks_like_path(arg) or not was_unknown:
+        if not was_unknown or _looks_like_path(arg):
             yield position  # a file, folder or node id
 
 

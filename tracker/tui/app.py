@@ -193,8 +193,6 @@ class TrackerApp(App[int]):
         return box.value if box is not None else ""
 
     async def action_filter(self) -> None:
-        if not self.on_main_screen():
-            return
         box = self.filter_box()
         if box is None:
             box = Input(placeholder="filter: words or status:failing — enter to keep, "

@@ -102,17 +102,20 @@ class PendingSnapshot:
             while chunk := os.read(self._fd, 1 << 20):
                 chunks.append(chunk)
         finally:
-            os.close(self._fd)
-            _, status = os.waitpid(self._pid, 0)
-            self._pid, self._fd = 0, -1
+            status = self._reap()
         return b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 else b""
 
     def abandon(self) -> None:
         """Stop waiting: the child gets a broken pipe and exits (for when no app opens)."""
         if self._pid:
-            os.close(self._fd)
-            os.waitpid(self._pid, 0)
-            self._pid, self._fd = 0, -1
+            self._reap()
+
+    def _reap(self) -> int:
+        """Close the pipe and wait for the child; its wait status."""
+        os.close(self._fd)
+        _, status = os.waitpid(self._pid, 0)
+        self._pid, self._fd = 0, -1
+        return status
 
 
 def _send_snapshot(fd: int, plan_path: Path, today: dt.date) -> None:
