@@ -624,3 +624,23 @@ def test_tail_raises_for_a_file_that_is_not_a_report(tmp_path: Path):
     path.write_text("just some text\n")
     with pytest.raises(ReportError, match="not a tracker report"):
         ReportTail(path).poll()
+
+
+def test_node_ids_are_rebased_onto_the_plans_folder_in_every_event(tmp_path: Path):
+    """A plan in ``svc/`` of a repository whose pytest rootdir is its top."""
+    path = tmp_path / REPORT
+    path.write_text(
+        line(event="start", version=1, rootdir=str(tmp_path), args=[], pid=7, time=1.0)
+        + line(event="test", nodeid="svc/t.py::a", outcome="passed", duration=0.1,
+               markers=[], fixtures=[], plan_items=[], message=None)
+        + line(event="deselected", nodeids=["svc/t.py::s[2]", "svc/t.py::s[3]"],
+               markers={"svc/t.py::s[2]": ["slow"]})
+        + line(event="collect_skip", nodeid="svc/u.py", message="needs numpy")
+        + FINISH)
+    tail = ReportTail(path, base=str(tmp_path / "svc"))
+    tail.finish()
+    log = tail.log
+    assert [o.nodeid for o in log.outcomes] == ["t.py::a"]
+    assert log.deselected == ["t.py::s[2]", "t.py::s[3]"]
+    assert log.deselected_markers == {"t.py::s[2]": ("slow",)}
+    assert [e.nodeid for e in log.collection_skips] == ["u.py"]

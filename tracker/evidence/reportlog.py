@@ -142,6 +142,9 @@ def _rebase_event(event: dict[str, Any], rebase: Callable[[str], str]) -> None:
     nodeids = event.get("nodeids")
     if isinstance(nodeids, list):
         event["nodeids"] = [rebase(n) if isinstance(n, str) else n for n in nodeids]
+    marks = event.get("markers")  # deselected tests' markers, by node id
+    if isinstance(marks, dict):
+        event["markers"] = {rebase(n) if isinstance(n, str) else n: m for n, m in marks.items()}
 
 
 def outcome_from_event(event: dict[str, Any], where: str = "report") -> TestOutcome:
