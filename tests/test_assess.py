@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tracker.assess import Status, assess, phase_window
 from tracker.evidence.bundle import Evidence
-from tracker.evidence.workspace import CheckResult, ItemEvidence, LinkResult, Workspace
+from tracker.evidence.values import CheckResult, ItemEvidence, LinkResult, Workspace
 from tracker.plan.load import load_plan_text
 
 PLAN = """\

@@ -11,7 +11,8 @@ import textwrap
 import pytest
 
 from tracker.evidence.pytest_config import PytestConfig
-from tracker.evidence.testscan import StaticTest, scan_source
+from tracker.evidence.testscan import scan_source
+from tracker.evidence.values import StaticTest
 
 DEFAULT = PytestConfig()
 FILE = "tests/test_x.py"

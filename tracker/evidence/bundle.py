@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tracker.evidence.results import FileCoverage, RunRecord
-from tracker.evidence.workspace import Workspace
+from tracker.evidence.values import Workspace
 
 if TYPE_CHECKING:  # reviews and approvals are read from git only for the document
     from tracker.history.signoff import SignOff

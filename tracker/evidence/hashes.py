@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # tracker run hashes files without reading a workspace: keep its start light
-    from tracker.evidence.workspace import Workspace
+    from tracker.evidence.values import Workspace
 
 
 def file_hashes(root: Path, paths: set[str]) -> dict[str, str]:

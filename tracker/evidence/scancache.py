@@ -24,7 +24,7 @@ from typing import Any
 
 from tracker import __version__
 from tracker.evidence.pytest_config import PytestConfig
-from tracker.evidence.testscan import ScannedFile, StaticTest
+from tracker.evidence.values import ScannedFile, StaticTest
 from tracker.paths import data_dir, replace_quietly
 
 #: Version of the file's layout, and of what a scan finds: bump it when either changes, so

@@ -16,44 +16,10 @@ from __future__ import annotations
 import ast
 import fnmatch
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from tracker.evidence.pytest_config import PytestConfig
-from tracker.pickling import pickled_by_fields
-
-
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
-class StaticTest:
-    """A test function as the source shows it."""
-
-    nodeid: str  #: ``path::Class::name``, without parameters
-    file: str  #: path relative to the root, with forward slashes
-    name: str
-    classes: tuple[str, ...]
-    line: int
-    markers: frozenset[str]
-    fixtures: frozenset[str]
-    plan_items: tuple[str, ...]  #: item ids from ``@pytest.mark.plan(...)``
-    cases: int  #: number of parametrized cases, 1 when unknown or not parametrized
-    parametrized: bool
-
-    def names(self) -> tuple[str, ...]:
-        """The names a ``-k`` expression is matched against, as pytest does."""
-        parts = self.file.split("/")
-        return (self.name, *self.classes, *parts, *self.markers)
-
-
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
-class ScannedFile:
-    """The tests of one file, or why it could not be read."""
-
-    path: str
-    tests: tuple[StaticTest, ...]
-    error: str | None = None
-    error_line: int = 1
+from tracker.evidence.values import ScannedFile, StaticTest
 
 
 def _mark_name(node: ast.expr) -> tuple[str, ast.Call | None] | None:

@@ -13,16 +13,23 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.evidence.keyword import haystack, parse_keyword
 from tracker.evidence.pytest_config import PytestConfig, read_pytest_config
 from tracker.evidence.scancache import ScanCache, Stamp
-from tracker.evidence.testscan import ScannedFile, StaticTest, is_test_file, scan_source
+from tracker.evidence.testscan import is_test_file, scan_source
+from tracker.evidence.values import (
+    CheckResult,
+    ItemEvidence,
+    LinkResult,
+    ScannedFile,
+    StaticTest,
+    TargetResult,
+    Workspace,
+)
 from tracker.gcpause import paused_gc
 from tracker.paths import DATA_DIR
-from tracker.pickling import pickled_by_fields
 from tracker.plan.model import CheckKind, FileCheck, Item, LinkKind, Plan, TestLink
 from tracker.problems import Location, Problem, Severity
 
@@ -30,72 +37,7 @@ from tracker.problems import Location, Problem, Severity
 MAX_CHECK_BYTES = 50 * 1024 * 1024
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
-class LinkResult:
-    """The tests one link resolved to, or why it resolved to none."""
-
-    link: TestLink
-    tests: tuple[str, ...]  #: node ids
-    files: tuple[str, ...]  #: test files involved
-    problem: str | None = None
-    cases: int = 0  #: test cases, parametrized ones counted when the source shows them
-
-    @property
-    def resolved(self) -> bool:
-        return self.problem is None
-
-
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """Whether a file check holds, with a short explanation."""
-
-    check: FileCheck
-    ok: bool
-    detail: str
-    count: int = 0  #: files the check matched
-
-
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
-class TargetResult:
-    """The source files an item's target names."""
-
-    target: str
-    files: tuple[str, ...]
-
-
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
-class ItemEvidence:
-    """Everything the workspace shows for one item."""
-
-    links: tuple[LinkResult, ...] = ()
-    marked: tuple[str, ...] = ()  #: tests naming the item with @pytest.mark.plan
-    checks: tuple[CheckResult, ...] = ()
-    targets: tuple[TargetResult, ...] = ()
-
-    def test_ids(self) -> tuple[str, ...]:
-        """Every linked test, each once, in link order."""
-        seen: dict[str, None] = {}
-        for link in self.links:
-            seen.update(dict.fromkeys(link.tests))
-        seen.update(dict.fromkeys(self.marked))
-        return tuple(seen)
-
-
 _NO_EVIDENCE = ItemEvidence()
-
-
-@dataclass
-class Workspace:
-    """The workspace evidence of a whole plan."""
-
-    root: Path
-    items: dict[str, ItemEvidence] = field(default_factory=dict)
-    tests: dict[str, StaticTest] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
 
 
 class _Index:
