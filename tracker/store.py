@@ -31,6 +31,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from tracker.errors import StoreError
 from tracker.evidence.results import (
     CollectionError,
     FileCoverage,
@@ -51,10 +52,6 @@ APPLICATION_ID = 0x54726B72
 DEFAULT_TIMEOUT = 5.0
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-class StoreError(Exception):
-    """The store cannot be used; the message is one line saying what is wrong and what to do."""
 
 
 @pickled_by_fields
@@ -417,7 +414,7 @@ class Store:
     def runs_count(self) -> int:
         """How many runs are stored."""
         with self._read() as db:
-            return db.execute("SELECT count(*) FROM runs").fetchone()[0]
+            return int(db.execute("SELECT count(*) FROM runs").fetchone()[0])
 
     # --- transactions and errors -------------------------------------------------------------
 

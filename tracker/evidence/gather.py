@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from tracker.evidence.bundle import Evidence, RunPoint
 from tracker.evidence.hashes import is_conftest
 from tracker.evidence.layering import MAX_LAYERS, is_partial_run, layer
-from tracker.evidence.workspace import Workspace, gather_workspace
+from tracker.evidence.values import Workspace
+from tracker.evidence.workspace import gather_workspace
 from tracker.history.gitcli import last_change
 from tracker.paths import default_store_path
 from tracker.plan.model import Plan

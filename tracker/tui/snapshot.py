@@ -12,11 +12,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracker.assess import Assessment, assess
+from tracker.assess import Assessment
 from tracker.evidence.bundle import Evidence
-from tracker.evidence.gather import gather
 from tracker.evidence.hashes import linked_files
-from tracker.plan.load import load_plan
+from tracker.pipeline import judge
 from tracker.plan.model import Plan
 from tracker.problems import Problem, Severity
 
@@ -44,23 +43,15 @@ class Snapshot:
 
 def take_snapshot(plan_path: Path, today: dt.date) -> Snapshot:
     """Load, gather and assess; never raises for bad input (problems are in the snapshot)."""
-    from tracker.store import StoreError
-
-    result = load_plan(plan_path, display=plan_path.name)
-    if result.errors or result.plan is None:
-        watched = (plan_path,)
-        return Snapshot(plan_path, None, problems=tuple(result.problems), watched=watched,
-                        stamps=stamps(watched))
-    try:
-        evidence = gather(result.plan, plan_path, signoffs=False, updated=False)  # see gather
-    except StoreError as exc:
-        return Snapshot(plan_path, None, watched=(plan_path,), stamps=stamps((plan_path,)),
-                        store_error=str(exc))
-    assessment = assess(result.plan, evidence, today)
-    watched = watch_list(plan_path, evidence)
-    problems = (*result.problems, *evidence.workspace.problems, *assessment.unmatched,
-                *assessment.warnings)
-    return Snapshot(plan_path, assessment, evidence, tuple(problems), watched,
+    judgement = judge(plan_path, today, git=False, display=plan_path.name)  # see gather
+    if judgement.assessment is None or judgement.evidence is None:
+        watched: tuple[Path, ...] = (plan_path,)
+        return Snapshot(plan_path, None, problems=tuple(judgement.problems), watched=watched,
+                        stamps=stamps(watched), store_error=judgement.store_error)
+    watched = watch_list(plan_path, judgement.evidence)
+    problems = (*judgement.loaded.problems, *judgement.evidence.workspace.problems,
+                *judgement.assessment.unmatched, *judgement.assessment.warnings)
+    return Snapshot(plan_path, judgement.assessment, judgement.evidence, problems, watched,
                     stamps(watched))
 
 
