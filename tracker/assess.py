@@ -28,7 +28,7 @@ from tracker.evidence.results import (
     RunRecord,
     TestOutcome,
 )
-from tracker.evidence.workspace import CheckResult, ItemEvidence, LinkResult
+from tracker.evidence.values import CheckResult, ItemEvidence, LinkResult, StaticTest
 from tracker.plan.measures import parse_measure
 from tracker.plan.model import Claim, Item, LinkKind, Metric, Phase, Plan
 from tracker.problems import Problem, Severity
@@ -618,7 +618,7 @@ def _link_cases(ev: ItemEvidence, view: _RunView | None) -> tuple[int, ...]:
     return tuple(counts)
 
 
-def _cases(static: dict, nodeid: str) -> int:
+def _cases(static: dict[str, StaticTest], nodeid: str) -> int:
     test = static.get(nodeid)
     return test.cases if test is not None and "[" not in nodeid else 1
 

@@ -15,10 +15,10 @@ from typing import NoReturn
 
 import click
 
+from tracker.commands.common import fail
+
 
 def _fail(message: str) -> NoReturn:
-    from tracker.cli import fail  # late: cli.py registers this module's command
-
     fail(message)
 
 

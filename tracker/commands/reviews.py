@@ -20,13 +20,15 @@ from pathlib import Path
 
 import click
 
-# The same --plan and --today as tracker.cli's. Defined here, not imported, because the CLI
-# imports this module to register its commands: importing tracker.cli at the top of this
-# module would be circular. Its helpers are imported inside the commands instead.
-plan_option = click.option("--plan", "plan_path", default="plan.yaml", show_default=True,
-                           type=click.Path(path_type=Path), help="The plan (plan.yaml).")
-today_option = click.option("--today", metavar="YYYY-MM-DD",
-                            help="Judge dates as of this day instead of today.")
+from tracker.commands.common import (
+    EXIT_NO,
+    assessment_or_exit,
+    fail,
+    load_or_exit,
+    parse_today,
+    plan_option,
+    today_option,
+)
 
 #: First comment line of every hook tracker writes; a hook without it is not ours to replace.
 HOOK_MARKER = "# tracker-hook: reminders"
@@ -58,12 +60,11 @@ def remind_command(plan_path: Path, within: str, as_json: bool, ics_file: Path |
     Exit 0 when nothing is overdue, 1 when something is (for cron and CI), 2 when the plan
     is broken.
     """
-    from tracker.cli import EXIT_NO, _assessment, _today, fail
     from tracker.reminders import reminders
 
-    day = _today(today)
+    day = parse_today(today)
     days = _within_days(within)
-    assessment = _assessment(plan_path, day, quiet_warnings=True, git=False)
+    assessment = assessment_or_exit(plan_path, day, quiet_warnings=True, git=False)
     found = reminders(assessment, days)
     if ics_file is not None:
         from tracker.fsutil import write_atomic
@@ -92,7 +93,6 @@ def remind_command(plan_path: Path, within: str, as_json: bool, ics_file: Path |
 
 
 def _within_days(text: str) -> int:
-    from tracker.cli import fail
 
     match = _WITHIN.match(text)
     if match is None:
@@ -121,13 +121,12 @@ def review_command(plan_path: Path, name: str, note: str | None, today: str | No
     file) and commits plan.yaml, as reviewed, alone with a "Reviewed-by: NAME" trailer, so
     the document can list past reviews. Other staged changes are left staged.
     """
-    from tracker.cli import _load, _today, fail
     from tracker.history.signoff import SignOffError, record_review, repository_root
     from tracker.plan.edit import EditError, update_review_next, write_text
 
-    day = _today(today)
+    day = parse_today(today)
     name = _person(name)
-    plan = _load(plan_path).plan
+    plan = load_or_exit(plan_path).plan
     assert plan is not None  # _load exits otherwise
     review = plan.review
     if review is None or review.every_days is None:
@@ -181,7 +180,6 @@ def _still_valid(plan_path: Path, text: str) -> None:
 
 
 def _person(name: str) -> str:
-    from tracker.cli import fail
 
     cleaned = " ".join(name.split())
     if not cleaned or any(c in cleaned for c in "<>") or not cleaned.isprintable():
@@ -207,11 +205,10 @@ def approve_command(plan_path: Path, role: str, name: str) -> None:
     """
     import difflib
 
-    from tracker.cli import _load, fail
     from tracker.history.signoff import SignOffError, match_role, record_approval
 
     name = _person(name)
-    plan = _load(plan_path).plan
+    plan = load_or_exit(plan_path).plan
     assert plan is not None
     roles = [a.role for a in plan.approvals]
     matched = match_role(role, plan.approvals)
@@ -253,7 +250,6 @@ def install_hooks(plan_path: Path) -> None:
     The hooks never block git (they always exit 0). A hook tracker did not write is never
     replaced: install refuses and says how to chain the reminder into it.
     """
-    from tracker.cli import fail
 
     if not plan_path.is_file():
         fail(f"{plan_path}: no such file: pass the plan's path with --plan")

@@ -25,8 +25,12 @@ MAX_LAYERS = 10
 
 
 class _Ran(Protocol):
-    exit_code: int
-    args: tuple[str, ...]
+    """A run or its summary: both say how they ended and what they were asked."""
+
+    @property
+    def exit_code(self) -> int: ...
+    @property
+    def args(self) -> tuple[str, ...]: ...
 
 
 def is_partial_run(run: _Ran) -> bool:

@@ -433,5 +433,5 @@ def _xfail_reason(wasxfail: object) -> str | None:
 
 
 _recorder_key = pytest.StashKey[ReportRecorder]()
-_info_key = pytest.StashKey[dict]()
+_info_key = pytest.StashKey[dict[str, Any]]()
 _worker_cov_key = pytest.StashKey[Any]()

@@ -107,7 +107,8 @@ def _fold(line: str) -> str:
     if len(line.encode("utf-8")) <= _LINE_OCTETS:
         return line
     parts: list[str] = []
-    current, size, limit = [], 0, _LINE_OCTETS
+    current: list[str] = []
+    size, limit = 0, _LINE_OCTETS
     for char in line:
         width = len(char.encode("utf-8"))
         if size + width > limit:

@@ -8,7 +8,7 @@ review and phase countdowns depend on it.
 from __future__ import annotations
 
 from tracker.assess import Assessment, ItemAssessment, PhaseAssessment, Status
-from tracker.evidence.workspace import CheckResult, LinkResult
+from tracker.evidence.values import CheckResult, LinkResult
 from tracker.history.signoff import latest_approvals, past_reviews
 from tracker.plan.model import Phase, Section
 from tracker.text import md_block, md_cell, md_code, md_inline

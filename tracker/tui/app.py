@@ -203,8 +203,9 @@ class TrackerApp(App[int]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        if self.good and self.good.assessment:
-            self.query_one(PlanTree).show(self.current_assessment(), event.value)
+        assessment = self.current_assessment()
+        if assessment is not None:
+            self.query_one(PlanTree).show(assessment, event.value)
             self.call_after_refresh(self.show_details)  # once the cursor sits in the new tree
 
     @on(Input.Submitted, "#filter")
@@ -352,8 +353,10 @@ class TrackerApp(App[int]):
 
     @work(thread=True, exclusive=True, group="run")
     def run_worker_thread(self, args: list[str]) -> None:
+        from tracker.errors import StoreError
+        from tracker.paths import default_store_path
         from tracker.runner import RunCancelled, RunError, run_suite
-        from tracker.store import Store, StoreError, default_store_path
+        from tracker.store import Store
 
         snapshot = self.good
         assert snapshot is not None and snapshot.plan is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -40,7 +42,7 @@ class KeyFooter(Footer):
             if self._shown is not None:  # keys are shown: show them again without it
                 self.refresh(recompose=True)
 
-    def bindings_changed(self, screen: Screen) -> None:
+    def bindings_changed(self, screen: Screen[Any]) -> None:
         keys = shown_keys(screen)
         will_show = screen.app.app_focus and self.is_attached and screen is self.screen
         if will_show and keys == self._shown:
@@ -50,7 +52,7 @@ class KeyFooter(Footer):
         super().bindings_changed(screen)
 
 
-def shown_keys(screen: Screen) -> tuple[KeyView, ...]:
+def shown_keys(screen: Screen[Any]) -> tuple[KeyView, ...]:
     """The keys a footer on ``screen`` shows now, in order (the palette key included)."""
     return tuple((binding.key, binding.description, enabled, tooltip)
                  for _node, binding, enabled, tooltip in screen.active_bindings.values()

@@ -85,6 +85,7 @@ class PlanTree(Tree[NodeRef]):
                                   else section.title))
                 node.add_leaf(label, data=NodeRef("section", section.id or section.title,
                                                   pa.phase.id, index))
+        assert self._assessment is not None, "a phase is filled only once a plan is shown"
         for ia in self._assessment.phase_items(pa.phase.id):
             if self._matches(ia):
                 self._items[ia.item.id] = node.add_leaf(

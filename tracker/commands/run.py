@@ -1,0 +1,154 @@
+"""``tracker run``: the project's tests under coverage.py, recorded as one run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from tracker.commands.common import count, fail, loaded_plan, plan_option
+
+if TYPE_CHECKING:
+    from tracker.runner import RunOutcome
+    from tracker.store import Store
+
+#: pytest options tracker sets itself: passing them would break the run's own report.
+OWNED_OPTIONS = ("--tracker-report",)
+
+
+@click.command("run", context_settings={"ignore_unknown_options": True,
+                                        "allow_interspersed_args": False})
+@plan_option
+@click.option("--no-coverage", is_flag=True, help="Run without measuring coverage.")
+@click.option("--show-output/--progress", default=None,
+              help="Show pytest's own output (default when not in a terminal) or a progress "
+                   "line (default in a terminal; pytest's output goes to .tracker/last-run.log).")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- PYTEST_ARGS...]")
+def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None,
+                pytest_args: tuple[str, ...]) -> None:
+    """Run the project's tests under coverage.py and record the run.
+
+    Runs pytest as the project configures it (its ini options, plugins and addopts apply),
+    with branch coverage measured where the project says: pytest-cov options passed after --
+    (such as --cov=src), else plan.yaml's coverage: setting, else coverage.py's own config
+    files, else the project's packages; test files are left out unless the project's own
+    coverage configuration decides. Every test's outcome,
+    markers and fixtures and every file's coverage are stored as one run in .tracker/. The
+    exit code is pytest's.
+    """
+    from tracker.errors import StoreError
+    from tracker.evidence.pytest_args import from_folder
+    from tracker.paths import data_dir
+    from tracker.runner import NothingRan, RunError, run_suite
+
+    _refuse_misplaced(pytest_args)
+    plan = loaded_plan(plan_path)
+    root = plan_path.resolve().parent
+    store = open_store(root)
+    passthrough = show_output if show_output is not None else not sys.stderr.isatty()
+    log_path = data_dir(root) / "last-run.log"
+    listener = None
+    progress = None
+    try:
+        log = None if passthrough else log_path.open("w", encoding="utf-8")
+        if not passthrough:
+            from tracker.progress import ProgressLine
+
+            progress = listener = ProgressLine(sys.stderr)
+        try:
+            args = from_folder(list(pytest_args), Path.cwd(), root)  # pytest runs in root
+            outcome = run_suite(root, args, plan_coverage=plan.coverage,
+                                measure=not no_coverage, output=log, listener=listener)
+        finally:
+            if progress is not None:
+                progress.close()
+            if log is not None:
+                log.close()
+        run_id = store.add_run(outcome.record)
+    except StoreError as exc:
+        fail(f"the run finished but could not be recorded: {exc}")
+    except NothingRan as exc:
+        if not passthrough:
+            print_log_tail(log_path)
+        click.echo(f"tracker: {exc}", err=True)
+        raise click.exceptions.Exit(exc.exit_code) from None
+    except RunError as exc:
+        if not passthrough and log_path.exists():
+            sys.stderr.write(log_path.read_text(encoding="utf-8", errors="replace")[-4000:])
+        fail(str(exc))
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing recorded, earlier runs are intact", err=True)
+        raise click.exceptions.Exit(130) from None
+    finally:
+        store.close()
+    if not passthrough:
+        print_log_tail(log_path)
+    click.echo(run_summary(run_id, outcome), err=True)
+    raise click.exceptions.Exit(outcome.exit_code)
+
+
+def _refuse_misplaced(pytest_args: tuple[str, ...]) -> None:
+    """Arguments that are not pytest's: the plan given where pytest's arguments go, and
+    options tracker owns. Both used to reach pytest and fail there, far from the cause."""
+    for arg in pytest_args:
+        if arg == "--":
+            continue
+        name = arg.split("=", 1)[0]
+        if name in OWNED_OPTIONS:
+            fail(f"{name}: tracker sets this pytest option itself; leave it out")
+    first = next((a for a in pytest_args if a != "--"), None)
+    if first is not None and first.endswith((".yaml", ".yml")) and Path(first).is_file():
+        fail(f"{first}: name the plan with --plan {first} (the arguments after `run` go to "
+             "pytest)")
+
+
+def open_store(root: Path) -> Store:
+    """The project's store, opened (and created) for writing; exit 2 when it cannot be."""
+    from tracker.errors import StoreError
+    from tracker.paths import default_store_path
+    from tracker.store import Store
+
+    try:
+        return Store.open(default_store_path(root))
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def print_log_tail(log_path: Path) -> None:
+    """pytest's failure summary and final line, from the captured output, after its own
+    error lines ("ERROR: file or directory not found: ...", a bad -k expression)."""
+    try:
+        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return
+    start = next((i for i, line in enumerate(lines) if "short test summary info" in line),
+                 max(len(lines) - 1, 0))
+    errors = [line for line in lines[:start] if line.startswith("ERROR: ")][:10]
+    tail = [*errors, *lines[start:][-60:]]
+    if tail:
+        from tracker.text import clean
+
+        click.echo("\n".join(clean(line) for line in tail), err=True)
+
+
+def run_summary(run_id: int, outcome: RunOutcome) -> str:
+    """The one line said after a run: counts, time, coverage, collection errors, commit."""
+    record = outcome.record
+    counts = record.counts()
+    parts = [f"{n} {name}" for name, n in counts.items() if n]
+    seconds = (record.finished - record.started).total_seconds()
+    text = f"tracker: run {run_id} recorded: {', '.join(parts) or 'no tests'} in {seconds:.1f} s"
+    total = record.coverage_total()
+    if total is not None and outcome.settings is not None:
+        text += f"; coverage {total:.1f}% ({outcome.settings.origin})"
+    if record.collection_errors:
+        from tracker.text import one_line
+
+        first = record.collection_errors[0]
+        text += (f"; {count(len(record.collection_errors), 'collection error')}, first: "
+                 f"{one_line(first.nodeid)}: {one_line(first.message)}")
+    if record.commit:
+        text += f"; commit {record.commit[:10]}" + (" (dirty)" if record.dirty else "")
+    return text

@@ -1,0 +1,49 @@
+"""``tracker status``: the plan summarised for a terminal or a script, and a CI gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tracker.commands.common import (
+    EXIT_NO,
+    assessment_or_exit,
+    fail,
+    parse_today,
+    plan_option,
+    today_option,
+)
+
+
+@click.command("status")
+@plan_option
+@click.option("--json", "as_json", is_flag=True, help="Print the documented JSON form.")
+@click.option("--all", "show_all", is_flag=True, help="List done items too.")
+@click.option("--require", "required", multiple=True, metavar="ID",
+              help="Exit 1 unless this phase or item is done (repeatable): a gate for CI.")
+@today_option
+def status_command(plan_path: Path, as_json: bool, show_all: bool, required: tuple[str, ...],
+                   today: str | None) -> None:
+    """Summarise the plan: phases, items not done and why, metrics, the review.
+
+    Judged on the repository's files and the latest recorded run. --json prints a stable,
+    documented form for scripts; --require PHASE_OR_ITEM exits 1 unless it is done.
+    """
+    from tracker.render.status import status_json, status_text, unmet
+
+    assessment = assessment_or_exit(plan_path, parse_today(today), quiet_warnings=True,
+                                    git=False)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(status_json(assessment), indent=2, ensure_ascii=False))
+    else:
+        click.echo(status_text(assessment, show_all=show_all), nl=False)
+    not_done, unknown = unmet(assessment, required)
+    if unknown:
+        fail(f"--require {unknown[0]}: no phase or item has this id; check plan.yaml")
+    if not_done:
+        for line in not_done:
+            click.echo(f"required but not done: {line}", err=True)
+        raise click.exceptions.Exit(EXIT_NO)

@@ -1,0 +1,1 @@
+"""Markdown testing plan → plan.yaml: ``tracker import``."""
