@@ -121,3 +121,33 @@ def test_bad_today_is_a_usage_error(sample):
     done = run_cli("render", "--today", "tomorrow", cwd=sample)
     assert done.returncode == 2
     assert "write the date as YYYY-MM-DD" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_every_command_names_the_plan_the_same_way(sample):
+    """--plan works on every command that reads a plan, also given to the group; check,
+    render and init also take it as their argument, as they always did."""
+    (sample / "plan.yaml").rename(sample / "other.yaml")
+    for argv in (["check", "--plan", "other.yaml"], ["check", "other.yaml"],
+                 ["--plan", "other.yaml", "check"],
+                 ["render", "--plan", "other.yaml"], ["render", "other.yaml"],
+                 ["status", "--plan", "other.yaml"], ["--plan", "other.yaml", "status"],
+                 ["remind", "--plan", "other.yaml", "--today", "2026-01-01"]):
+        done = run_cli(*argv, cwd=sample)
+        assert done.returncode in (0, 1), (argv, done.stderr)
+        assert "no such file" not in done.stderr, argv
+    done = run_cli("check", "one.yaml", "--plan", "other.yaml", cwd=sample)
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("the plan is named twice (one.yaml and --plan other.yaml): "
+                                   "give one")
+
+
+def test_run_refuses_the_plan_and_owned_options_as_pytest_arguments(sample):
+    """`tracker run plan.yaml` handed plan.yaml to pytest (exit 4, far from the cause)."""
+    done = run_cli("run", "plan.yaml", cwd=sample)
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("plan.yaml: name the plan with --plan plan.yaml (the "
+                                   "arguments after `run` go to pytest)")
+    done = run_cli("run", "--", "--tracker-report=/etc/x", cwd=sample)
+    assert done.returncode == 2
+    assert "--tracker-report: tracker sets this pytest option itself" in done.stderr
+    assert not (sample / ".tracker" / "tracker.db").exists(), "nothing was run or recorded"
