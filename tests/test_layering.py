@@ -37,7 +37,9 @@ def run(args: tuple[str, ...], outcomes: dict[str, str], hashes: dict[str, str],
     (("-pno:cacheprovider", "-q"), False), (("-p", "no:randomly"), False), (("-n2",), False),
     (("-rA", "-vv"), False), (("-ra",), False), (("-W", "error"), False),
     (("--ignore=tests/slow",), True), (("--ignore", "tests/slow"), True),
-    (("--ignore-glob=*_slow.py",), True), (("--deselect", "t.py::x"), True),
+    (("--ignore-glob=*_slow.py",), True),
+    # naming tests to leave out keeps a run whole: they are reported as not run
+    (("--deselect", "t.py::x"), False), (("--deselect=t.py::x", "-q"), False),
     # values of options tracker knows or does not: not test paths
     (("-q", "--capture", "no"), False), (("--color", "yes"), False),
     (("--timeout", "30"), False), (("--log-cli-level", "INFO"), False),
@@ -115,3 +117,36 @@ def test_test_paths_typed_in_a_subfolder_name_the_same_files_from_the_plans(tmp_
     assert from_folder(["tests/sub/test_edges.py"], tmp_path, tmp_path) == [
         "tests/sub/test_edges.py"], "typed in the plan's folder: unchanged"
     assert from_folder(["missing.py"], sub, tmp_path) == ["missing.py"], "pytest says so"
+
+
+@pytest.mark.parametrize(("args", "key"), [
+    ((), ()),
+    (("-q", "-n", "2", "-p", "no:randomly", "--tb=short"), ()),
+    (("-m", "not slow"), ("-m=not slow",)),
+    (("-mslow", "-q"), ("-m=slow",)),
+    (("-k", "retry", "tests/unit"), ("-k=retry", "tests/unit")),
+    (("--deselect", "t.py::x", "-q"), ("--deselect=t.py::x",)),
+    (("--deselect=t.py::x",), ("--deselect=t.py::x",)),
+    (("--capture", "no", "-x"), ("-x",)),
+    (("--ignore", "tests/slow"), ("--ignore=tests/slow",)),
+])
+def test_a_runs_selection_is_what_it_chose_of_the_suite(args, key):
+    from tracker.evidence.pytest_args import selection
+
+    assert selection(args) == key
+
+
+def test_a_subset_alone_gives_no_coverage():
+    """79.6% of a `-k` subset describes the subset, not the code: not measured yet."""
+    subset = run(("-k", "fast"), {"t/a.py::x": "passed"}, {"t/a.py": "1"}, coverage=2)
+    assert layer([subset], {"t/a.py": "1"}).coverage == ()
+    older_subset = run(("t/b.py",), {"t/b.py::y": "passed"}, {"t/b.py": "2"}, coverage=5)
+    assert layer([subset, older_subset], {"t/a.py": "1", "t/b.py": "2"}).coverage == ()
+
+
+def test_a_run_that_deselects_named_tests_is_whole():
+    whole = run(("--deselect", "t/a.py::net"), {"t/a.py::x": "passed"}, {"t/a.py": "1"},
+                coverage=3)
+    older = run((), {"t/a.py::net": "passed", "t/a.py::x": "passed"}, {"t/a.py": "1"})
+    merged = layer([whole, older], {"t/a.py": "1"})
+    assert merged is whole, "nothing carried over: the deselected test did not run"

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from tracker.evidence.bundle import Evidence, RunPoint
 from tracker.evidence.hashes import is_conftest
-from tracker.evidence.layering import MAX_LAYERS, is_partial_run, layer
+from tracker.evidence.layering import INTERRUPTED, MAX_LAYERS, is_partial_run, layer
+from tracker.evidence.pytest_args import selection
 from tracker.evidence.values import Workspace
 from tracker.evidence.workspace import gather_workspace
 from tracker.history.gitcli import last_change
@@ -17,6 +18,7 @@ from tracker.plan.model import Plan
 
 if TYPE_CHECKING:
     from tracker.history.signoff import SignOff
+    from tracker.store import RunSummary
 
 
 def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200,
@@ -55,10 +57,10 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
                     break
         first = (store.coverage(summaries[-1].id)
                  if len(summaries) > 1 and summaries[-1].coverage_total is not None else ())
-    points = tuple(  # trends follow whole-suite runs: a subset's 15 tests are not a drop
+    points = tuple(
         RunPoint(s.id, s.started, s.commit, s.counts, s.coverage_total, s.test_count,
                  (s.finished - s.started).total_seconds())
-        for s in reversed(summaries) if not is_partial_run(s))
+        for s in reversed(comparable(summaries)))
     if not chain:
         return dataclasses.replace(base, history=points)
     ran = {o.file for run in chain[1:] for o in run.outcomes}
@@ -66,6 +68,23 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
     hashes = _current_hashes(root, workspace, ran)
     return dataclasses.replace(base, run=layer(chain, hashes), current_hashes=hashes,
                                history=points, first_coverage=first)
+
+
+def comparable(summaries: list[RunSummary]) -> list[RunSummary]:
+    """The runs whose figures make a trend, newest first: like with like.
+
+    Trends follow the selection of the newest whole-suite run (a subset's 15 tests are not a
+    drop from 600); a project that always runs the same subset (``-m "not network"`` on every
+    run) has no whole run, and its trend follows that selection instead. Runs cut short
+    (Ctrl-C) never count.
+    """
+    whole = next((s for s in summaries if not is_partial_run(s)), None)
+    reference = whole if whole is not None else next(
+        (s for s in summaries if s.exit_code != INTERRUPTED), None)
+    if reference is None:
+        return []
+    key = selection(reference.args)
+    return [s for s in summaries if s.exit_code != INTERRUPTED and selection(s.args) == key]
 
 
 def _signoffs(plan: Plan, plan_path: Path) -> tuple[SignOff, ...]:

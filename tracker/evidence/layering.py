@@ -6,7 +6,7 @@ other tests, nor may an old result count for a file that changed since. Rule: ea
 result comes from the newest run that ran it; results older than the latest run count only
 while their file and the conftest.py files above it are unchanged since that run. So
 ``-k "test_x and 1"`` after a full run that failed ``test_x[3]`` leaves ``test_x[3]``
-failing. Coverage comes from the newest run that was not a subset.
+failing. Coverage comes from the newest whole run; with none, it is not measured.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Protocol
 
 from tracker.evidence.hashes import conftest_candidates
 from tracker.evidence.pytest_args import is_partial
-from tracker.evidence.results import RunRecord
+from tracker.evidence.results import FileCoverage, RunRecord
 
 #: pytest's exit status for a session interrupted (Ctrl-C) part-way.
-_INTERRUPTED = 2
+INTERRUPTED = 2
 
 MAX_LAYERS = 10
 
@@ -36,7 +36,7 @@ class _Ran(Protocol):
 def is_partial_run(run: _Ran) -> bool:
     """Whether a run (or its summary) ran part of the suite: by its arguments, or cut short
     (Ctrl-C, a collection error stopping the session)."""
-    return run.exit_code == _INTERRUPTED or is_partial(run.args)
+    return run.exit_code == INTERRUPTED or is_partial(run.args)
 
 
 def layer(runs: list[RunRecord], current: dict[str, str]) -> RunRecord:
@@ -49,11 +49,12 @@ def layer(runs: list[RunRecord], current: dict[str, str]) -> RunRecord:
     prove is forgotten by a subset run of other files.
     """
     newest = runs[0]
-    if len(runs) == 1 or not is_partial_run(newest):
+    if not is_partial_run(newest):
         return newest
     outcomes = {o.nodeid: o for o in newest.outcomes}
     hashes = dict(newest.file_hashes)
-    coverage = newest.coverage
+    #: a subset's coverage describes the subset, not the code: only a whole run's counts
+    coverage: tuple[FileCoverage, ...] = ()
     errors = {e.nodeid: e for e in newest.collection_errors}
     skips = {e.nodeid: e for e in newest.collection_skips}
     deselected = dict.fromkeys(newest.deselected)

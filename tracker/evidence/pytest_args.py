@@ -12,8 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 #: pytest's long options that select a subset of the suite (or stop it early).
-_SELECTING = {"--lf", "--last-failed", "--deselect", "--sw", "--stepwise", "--stepwise-skip",
+_SELECTING = {"--lf", "--last-failed", "--sw", "--stepwise", "--stepwise-skip",
               "--sw-skip", "--exitfirst", "--maxfail", "--ignore", "--ignore-glob"}
+#: options that leave out named tests only. A suite that always passes ``--deselect
+#: tests/x.py::test_needs_network`` still runs as a whole: its runs are not subsets (their
+#: coverage counts, their trends compare), and the named tests are reported as not run.
+_NAMING = {"--deselect"}
 #: short options that do: -k EXPR, -m EXPR, -x (also inside a cluster: -qx, -kfoo, -mslow).
 _SHORT_SELECTING = frozenset("kmx")
 #: short options that take a value, attached (-pno:cacheprovider, -n2, -rA) or next.
@@ -40,6 +44,56 @@ def is_partial(args: tuple[str, ...] | list[str]) -> bool:
     (``tests/unit``, ``test_x.py``, a node id) or exists.
     """
     return any(True for _ in _selections(args))
+
+
+def selection(args: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """What ``args`` choose of the suite, as a key: runs with equal keys ran the same tests
+    (for the same code), so their figures compare like with like. ``()`` is the whole suite.
+
+    Holds the test paths, the selecting options with their values (``-k``, ``-m``,
+    ``--ignore``...) and ``--deselect`` ids, in order; output and plugin options are left out.
+    """
+    out: list[str] = []
+    skip_next_as: str | None = None
+    unknown_before = False
+    for arg in args:
+        if skip_next_as is not None:
+            if skip_next_as:
+                out.append(f"{skip_next_as}={arg}")
+            skip_next_as = None
+            continue
+        was_unknown, unknown_before = unknown_before, False
+        if arg.startswith("--"):
+            name, eq, value = arg.partition("=")
+            chosen = name in _SELECTING or name in _NAMING
+            if eq:
+                if chosen:
+                    out.append(arg)
+            elif name in _WITH_VALUE:
+                skip_next_as = name if chosen else ""
+            else:
+                if chosen:
+                    out.append(name)
+                unknown_before = arg != "--"
+            continue
+        if arg.startswith("-") and len(arg) > 1:
+            for index, letter in enumerate(arg[1:], start=1):
+                if letter in _SHORT_WITH_VALUE:
+                    rest = arg[index + 1:]
+                    if letter in _SHORT_SELECTING:
+                        if rest:
+                            out.append(f"-{letter}={rest}")
+                        else:
+                            skip_next_as = f"-{letter}"
+                    elif not rest:
+                        skip_next_as = ""
+                    break
+                if letter in _SHORT_SELECTING:
+                    out.append(f"-{letter}")
+            continue
+        if not was_unknown or _looks_like_path(arg):
+            out.append(arg)
+    return tuple(out)
 
 
 def _selections(args: tuple[str, ...] | list[str]) -> Iterator[int | None]:
