@@ -177,7 +177,9 @@ def _relative(path: str, root: Path) -> str:
 
 
 def parse_coverage_json(data: Any, root: Path) -> tuple[FileCoverage, ...]:
-    """Per-file coverage from coverage.py's JSON report (``coverage json``)."""
+    """Per-file coverage from coverage.py's JSON report (``coverage json``), the missing
+    branch arcs included (listed by reports with branch coverage), so that the coverage of
+    shards can later be combined exactly."""
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
         raise CoverageError("not a coverage.py JSON report (no 'files' mapping)")
     out = []
@@ -185,12 +187,14 @@ def parse_coverage_json(data: Any, root: Path) -> tuple[FileCoverage, ...]:
         try:
             summary = entry["summary"]
             missing = tuple(int(n) for n in entry.get("missing_lines", ()))
+            arcs = tuple(sorted((int(a), int(b)) for a, b in entry.get("missing_branches", ())))
             out.append(FileCoverage(
                 path=_relative(name, root),
                 statements=int(summary["num_statements"]),
                 missing=missing,
                 branches=int(summary.get("num_branches", 0)),
                 missing_branches=int(summary.get("missing_branches", 0)),
+                missing_arcs=arcs,
             ))
         except (KeyError, TypeError, ValueError) as exc:
             raise CoverageError(f"file entry {name!r} has an unknown shape ({exc})") from exc
