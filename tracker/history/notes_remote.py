@@ -110,8 +110,10 @@ def _said(text: str) -> str:
     return (fatal or lines or ["git gave no reason"])[0].removeprefix("fatal: ")
 
 
-def sync_notes(root: Path, remote: str, *, attempts: int = PUSH_ATTEMPTS) -> SyncResult:
-    """Fetch the remote's notes, merge them with ours, push the union; retried on rejection."""
+def sync_notes(root: Path, remote: str, *, push: bool = True,
+               attempts: int = PUSH_ATTEMPTS) -> SyncResult:
+    """Fetch the remote's notes, merge them with ours, push the union (unless not ``push``);
+    a rejected push is fetched, merged and tried again, ``attempts`` times in all."""
     check_remote(root, remote)
     private = private_ref(remote)
     before = set(list_notes(root))
@@ -122,8 +124,8 @@ def sync_notes(root: Path, remote: str, *, attempts: int = PUSH_ATTEMPTS) -> Syn
         if theirs is not None:
             merge_notes(root, private)
         ours = ref_value(root, NOTES_REF)
-        if ours is None or ours == theirs:
-            break  # nothing of ours that they lack
+        if not push or ours is None or ours == theirs:
+            break  # nothing of ours that they lack, or not asked to push
         tries += 1
         if push_notes(root, remote):
             pushed = True
