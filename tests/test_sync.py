@@ -18,29 +18,15 @@ from tracker.history.notes_remote import sync_notes
 from tracker.history.run_notes import import_notes, note_run
 from tracker.store import Store, default_store_path
 
-from .helpers import git, write
+from .helpers import git, run_cli, write
 from .test_run import clean_env, make_project
 from .test_run import tracker as tracker_run
 from .test_run_notes import a_run, make_repo, note_lines
 
-# Until the lead registers these commands in tracker.cli, the tests register them the same
-# way (cli.add_command) in the subprocess; then this becomes helpers.run_cli.
-_MAIN = """
-import sys
-from tracker.cli import cli, main
-from tracker.commands.store import store_command
-from tracker.commands.sync import sync_command
-for command in (sync_command, store_command):
-    if command.name not in cli.list_commands(None):
-        cli.add_command(command)
-sys.exit(main(sys.argv[1:]))
-"""
-
 
 def tracker(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``tracker ARGS`` in a subprocess, as a user would run it."""
-    return subprocess.run([sys.executable, "-c", _MAIN, *args], cwd=cwd, text=True,
-                          capture_output=True, timeout=300, env=clean_env(), check=False)
+    return run_cli(*args, cwd=cwd, env=clean_env())
 
 
 @dataclasses.dataclass
@@ -137,7 +123,7 @@ def test_syncs_at_the_same_moment_from_two_clones_keep_both_runs(world):
     for round_ in range(3):
         note_run(world.a, a_run(world.shas[2], 10 * round_ + 1))
         note_run(world.b, a_run(world.shas[2], 10 * round_ + 2))
-        procs = [subprocess.Popen([sys.executable, "-c", _MAIN, "sync"], cwd=root,
+        procs = [subprocess.Popen([sys.executable, "-m", "tracker", "sync"], cwd=root,
                                   env=clean_env(), stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True)
                  for root in (world.a, world.b)]
@@ -207,19 +193,16 @@ def test_store_rebuild_moves_a_damaged_store_aside(world):
 @pytest.fixture(scope="session")
 def sample_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The sample project of test_run.py pushed to a bare remote, run for real in one clone
-    (tracker run: pytest under coverage) and that run noted and synced."""
+    (tracker run --note: pytest under coverage, the run noted) and synced."""
     top = tmp_path_factory.mktemp("sample-world")
     make_project(top / "seed")
     subprocess.run(["git", "clone", "-q", "--bare", str(top / "seed"), str(top / "remote.git")],
                    check=True)
     ci, dev = clone(top / "remote.git", top / "ci"), clone(top / "remote.git", top / "dev")
-    done = tracker_run(ci, "run", "--show-output")
+    done = tracker_run(ci, "run", "--note", "--show-output")
     assert done.returncode == 1, done.stderr  # the sample has failing tests
-    with stored(ci) as store:
-        run = store.latest_run()
-        assert run is not None and run.id is not None
-        store.set_note_key(run.id, note_run(ci, run).key)
-    sync_notes(ci, "origin")
+    assert done.stderr.splitlines()[-1].startswith("tracker: run 1 noted on commit ")
+    assert tracker(ci, "sync").returncode == 0
     return ci, dev
 
 
@@ -232,6 +215,7 @@ def test_a_real_run_noted_in_ci_is_judged_the_same_in_another_clone(sample_world
         original, imported = there.latest_run(), here.latest_run()
         assert original is not None and imported is not None
         assert import_notes(ci, there).imported == 0  # noted there: not imported twice
+        assert there.runs_count() == 1
     assert imported.coverage == original.coverage
     assert any(f.missing_arcs for f in imported.coverage)  # branches travel as arcs
     rounded = tuple(dataclasses.replace(o, duration=round(o.duration, 6))
@@ -241,3 +225,40 @@ def test_a_real_run_noted_in_ci_is_judged_the_same_in_another_clone(sample_world
     here_status = tracker_run(dev, "status", "--json")
     there_status = tracker_run(ci, "status", "--json")
     assert here_status.stdout == there_status.stdout
+
+
+def test_run_note_refuses_a_dirty_tree_before_running_anything(sample_world, tmp_path):
+    ci, _ = sample_world
+    work = tmp_path / "work"
+    shutil.copytree(ci, work, symlinks=True)
+    shutil.rmtree(work / ".tracker")
+    write(work, "src/shop/cart.py", "# changed\n")
+    done = tracker_run(work, "run", "--note", "--show-output")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("--note: tracked files differ from commit ")
+    assert done.stderr.count("\n") == 1
+    assert not default_store_path(work).exists(), "no tests were run"
+
+
+def test_ingest_notes_the_union_of_shards_reports(sample_world, tmp_path):
+    _, dev = sample_world
+    work = tmp_path / "work"
+    shutil.copytree(dev, work, symlinks=True)
+    shutil.rmtree(work / ".tracker", ignore_errors=True)
+    for n, (path, name, failure) in enumerate([("tests/test_cart.py", "test_total_items", ""),
+                                               ("tests/sub/test_catalog.py", "test_size",
+                                                "<failure message='boom'/>")]):
+        module = path[:-3].replace("/", ".")
+        write(work, f"shard{n}.xml", f"""
+            <testsuites><testsuite name="pytest">
+            <testcase classname="{module}" name="{name}" time="0.5">{failure}</testcase>
+            </testsuite></testsuites>
+        """)
+    done = tracker_run(work, "ingest", "--junit", "shard0.xml", "--junit", "shard1.xml",
+                       "--note")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "tracker: run 1 recorded from 2 reports: 2 tests\n"
+    assert done.stderr.startswith("tracker: run 1 noted on commit ")
+    line = note_lines(work, "HEAD")[-1]
+    assert '"id":"tests/sub/test_catalog.py::test_size","message":"boom","outcome":"failed"' \
+        in line

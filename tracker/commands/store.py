@@ -10,9 +10,7 @@ from pathlib import Path
 
 import click
 
-plan_option = click.option("--plan", "plan_path", default="plan.yaml", show_default=True,
-                           type=click.Path(path_type=Path),
-                           help="The plan; the run store is the one beside it.")
+from tracker.commands.common import count, fail, plan_option
 
 
 @click.group("store")
@@ -38,10 +36,10 @@ def rebuild_command(plan_path: Path, force: bool) -> None:
     """
     import datetime as dt
 
-    from tracker.cli import fail
+    from tracker.errors import StoreError
     from tracker.history.notes import NotesError
     from tracker.history.run_notes import rebuild_store
-    from tracker.store import StoreError, default_store_path
+    from tracker.paths import default_store_path
 
     root = plan_path.resolve().parent
     path = default_store_path(root)
@@ -55,7 +53,6 @@ def rebuild_command(plan_path: Path, force: bool) -> None:
         why = f" ({done.damage})" if done.damage else ""
         state = "damaged" if done.damage else "old"
         click.echo(f"tracker: moved the {state} store to {done.moved_to}{why}", err=True)
-    runs = done.imported.imported
-    click.echo(f"tracker: rebuilt {path} from the notes of {done.imported.notes} "
-               f"commit{'' if done.imported.notes == 1 else 's'}: {runs} "
-               f"run{'' if runs == 1 else 's'} imported")
+    click.echo(f"tracker: rebuilt {path} from the notes of "
+               f"{count(done.imported.notes, 'commit')}: "
+               f"{count(done.imported.imported, 'run')} imported")

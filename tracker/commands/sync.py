@@ -11,11 +11,7 @@ from pathlib import Path
 
 import click
 
-# The same --plan as tracker.cli's; defined here so that importing this module does not import
-# the CLI (which registers this command).
-plan_option = click.option("--plan", "plan_path", default="plan.yaml", show_default=True,
-                           type=click.Path(path_type=Path),
-                           help="The plan; the run store is the one beside it.")
+from tracker.commands.common import count, fail, plan_option
 
 
 @click.command("sync")
@@ -33,11 +29,12 @@ def sync_command(plan_path: Path, remote: str | None, no_push: bool) -> None:
     local store lacks is imported (importing twice stores each run once). Notes that cannot
     be read are skipped with a warning naming their commit. Works in shallow clones.
     """
-    from tracker.cli import fail
+    from tracker.errors import StoreError
     from tracker.history.notes import NotesError
     from tracker.history.notes_remote import default_remote, sync_notes
     from tracker.history.run_notes import import_notes
-    from tracker.store import Store, StoreError, default_store_path
+    from tracker.paths import default_store_path
+    from tracker.store import Store
 
     root = plan_path.resolve().parent
     try:
@@ -49,15 +46,11 @@ def sync_command(plan_path: Path, remote: str | None, no_push: bool) -> None:
         fail(f"tracker sync: {exc}")
     for warning in imported.bad:
         click.echo(f"tracker: warning: {warning}", err=True)
-    fetched = (f"fetched the notes of {_count(synced.fetched, 'commit')}" if synced.fetched
+    fetched = (f"fetched the notes of {count(synced.fetched, 'commit')}" if synced.fetched
                else "no new notes")
     pushed = ("pushed" if synced.pushed else "nothing to push" if not no_push
               else "not pushed (--no-push)")
     retried = f" (after {synced.attempts} tries)" if synced.attempts > 1 else ""
     click.echo(f"tracker: synced runs with {name}: {fetched}, {pushed}{retried}; imported "
-               f"{_count(imported.imported, 'new run')}"
-               + (f", skipped {_count(len(imported.bad), 'bad note')}" if imported.bad else ""))
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+               f"{count(imported.imported, 'new run')}"
+               + (f", skipped {count(len(imported.bad), 'bad note')}" if imported.bad else ""))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker import __version__
+from tracker.errors import StoreError
 from tracker.evidence.note_format import (
     MAX_NOTE_BYTES,
     NotedRun,
@@ -24,7 +25,7 @@ from tracker.evidence.note_format import (
 )
 from tracker.evidence.results import RunRecord
 from tracker.history.notes import NOTES_REF, append_line, read_notes, resolve_commit
-from tracker.store import Store, StoreError, StoreLocked, move_aside
+from tracker.store import Store, StoreLocked, move_aside
 
 
 @dataclass(frozen=True, slots=True)
