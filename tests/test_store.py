@@ -71,7 +71,7 @@ def full_run() -> RunRecord:
     )
     coverage = (
         FileCoverage("tracker/a.py", 120, (3, 4, 5, 6, 10, 12, 13, 99), branches=30,
-                     missing_branches=4),
+                     missing_branches=4, missing_arcs=((2, 3), (9, 10), (11, -1), (98, 99))),
         FileCoverage("tracker/b.py", 10),
         FileCoverage("tracker/ünï code.py", 0),
         FileCoverage("tracker/odd.py", 50, (40, 2, 3, 3, 1), branches=2, missing_branches=2),
@@ -605,6 +605,41 @@ def test_a_failing_migration_changes_nothing(path, monkeypatch):
     with contextlib.closing(sqlite3.connect(path)) as db:
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
     assert "later" not in tables
+
+
+# --- runs noted in git ----------------------------------------------------------------------
+
+def test_a_noted_run_is_stored_once_whatever_the_order(store):
+    key, other = "a" * 64, "b" * 64
+    first = store.add_noted_run(full_run(), key)
+    assert first is not None and store.add_noted_run(full_run(), key) is None
+    local = store.add_run(make_run())  # a local run, noted afterwards: its import is a repeat
+    assert store.set_note_key(local, other) and store.add_noted_run(make_run(), other) is None
+    assert store.note_keys() == {key, other} and store.runs_count() == 2
+    assert {s.id: s.note_key for s in store.runs()} == {first: key, local: other}
+    assert store.set_note_key(first, key) and not store.set_note_key(local, key)
+    with pytest.raises(StoreError, match="note key"):
+        store.add_run(make_run(), note_key=key)
+    assert store.runs_count() == 2
+
+
+def test_the_runs_of_a_commit_are_listed_newest_first_without_pruned_ones(store):
+    store.keep_whole = 2
+    ids = [store.add_run(make_run(commit="c" * 40)) for _ in range(3)]
+    store.add_run(make_run(commit="d" * 40))
+    assert [r.id for r in store.runs_of_commit("c" * 40)] == [ids[2]]  # the others: pruned
+    assert store.runs_of_commit("e" * 40) == []
+
+
+def test_a_store_moved_aside_takes_its_wal_along(path):
+    with Store.open(path) as store:
+        store.add_run(full_run())
+        moved = store_module.move_aside(path, "broken", dt.datetime(2026, 3, 5, 12, tzinfo=dt.UTC))
+        assert moved.name == "tracker.db.broken-20260305T120000Z"
+        assert not path.exists() and not path.with_name("tracker.db-wal").exists()
+    with Store.open(moved) as store:
+        assert store.run(1) == dataclasses.replace(full_run(), id=1)
+        assert store.damage() is None
 
 
 # --- pruning ---------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ class LazyGroup(click.Group):
         "run": "tracker.commands.run:run_command",
         "schema": "tracker.commands.init:schema_command",
         "status": "tracker.commands.status:status_command",
+        "store": "tracker.commands.store:store_command",
+        "sync": "tracker.commands.sync:sync_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

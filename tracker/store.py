@@ -54,6 +54,11 @@ DEFAULT_TIMEOUT = 5.0
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+class StoreLocked(StoreError):
+    """Another process holds the store's write lock past the timeout: nothing is wrong with the
+    file, so it must not be treated as damaged (moved aside, rebuilt)."""
+
+
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class RunSummary:
@@ -70,6 +75,9 @@ class RunSummary:
     coverage_total: float | None  #: as RunRecord.coverage_total(); None when nothing measured
     test_count: int
     args: tuple[str, ...] = ()  #: pytest's arguments: tells a subset run from a full one
+    #: the key of the run's line in a git note (see tracker.evidence.note_format), when the
+    #: run was noted here or imported from a note; None for a run only this store knows
+    note_key: str | None = None
 
 
 # --- schema ------------------------------------------------------------------------------
@@ -179,8 +187,20 @@ _V4_PRUNED = (
     "ALTER TABLE runs ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0",
 )
 
+# Version 5: runs travel as git notes (tracker.history.run_notes). ``note_key`` is the key of
+# a run's line in a note, on runs imported from notes and on local runs that were noted, and
+# unique: importing the same noted run twice, in any order, stores it once (NULL for runs no
+# note holds; SQLite's unique indexes allow many NULLs). ``missing_arcs`` are the branch arcs
+# coverage.py found never taken ("3>5,7>-1"), so that shards' coverage combines exactly; ''
+# for the runs stored before, which only counted them.
+_V5_NOTES = (
+    "ALTER TABLE runs ADD COLUMN note_key TEXT",
+    "CREATE UNIQUE INDEX runs_by_note_key ON runs (note_key)",
+    "ALTER TABLE coverage ADD COLUMN missing_arcs TEXT NOT NULL DEFAULT ''",
+)
+
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1_CREATE_TABLES, _V2_ADD_TOTALS, _V3_NOT_RUN,
-                                             _V4_PRUNED)
+                                             _V4_PRUNED, _V5_NOTES)
 
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -198,7 +218,7 @@ _RUN_COLUMNS = "id, started, finished, git_commit, dirty, args, exit_code, sourc
 _SUMMARIES = ("SELECT id, started, finished, git_commit, dirty, exit_code, source,"
               " coverage_units, coverage_covered, n_tests, "
               + ", ".join(f"n_{outcome}" for outcome in _COUNTED)
-              + ", args FROM runs ORDER BY id DESC LIMIT ?")
+              + ", args, note_key FROM runs ORDER BY id DESC LIMIT ?")
 
 
 #: Runs kept whole, newest first: every test's outcome, the files' hashes, what did not run.
@@ -301,34 +321,75 @@ class Store:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def add_run(self, run: RunRecord) -> int:
+    def add_run(self, run: RunRecord, *, note_key: str | None = None) -> int:
         """Write ``run`` whole, in one transaction, and return its new id (``run.id`` is ignored).
 
         Any exception part-way, including one raised by the run's own values (ValueError for
         an outcome not in OUTCOMES), rolls the transaction back: no part of the run is stored.
+        ``note_key``: the key of the run's line in a git note, when it was noted; StoreError
+        when another stored run has that key already (see :meth:`add_noted_run`).
         """
         with self._write() as db:
-            run_id = db.execute(
-                "INSERT INTO runs (started, finished, git_commit, dirty, args, exit_code, source)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (_format_time(run.started), _format_time(run.finished), _text(run.commit),
-                 int(run.dirty), json.dumps(list(run.args)), run.exit_code, _text(run.source)),
-            ).lastrowid
-            assert run_id is not None
-            db.executemany("INSERT INTO outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           _outcome_rows(run_id, run.outcomes))
-            db.executemany("INSERT INTO coverage VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           _coverage_rows(run_id, run.coverage))
-            db.executemany("INSERT INTO collection_errors VALUES (?, ?, ?, ?)",
-                           ((run_id, seq, _text(e.nodeid), _text(e.message))
-                            for seq, e in enumerate(run.collection_errors)))
-            db.executemany("INSERT INTO not_run VALUES (?, ?, ?, ?, ?)",
-                           _not_run_rows(run_id, run))
-            db.executemany("INSERT INTO run_files VALUES (?, ?, ?)",
-                           ((run_id, _text(path), _text(sha1))
-                            for path, sha1 in run.file_hashes.items()))
-            db.execute(_TOTALS_OF_RUN, {"id": run_id})
-            self._prune(db)
+            if note_key is not None and self._noted(db, note_key) is not None:
+                raise StoreError(f"a run with the note key {note_key} is in {self.path} already")
+            return self._insert(db, run, note_key)
+
+    def add_noted_run(self, run: RunRecord, note_key: str) -> int | None:
+        """Write a run read from a git note, unless a run with its key is stored already.
+
+        Returns the new id, or None when the run was there (imported before, or noted here):
+        importing the same notes again, or two imports at once, store each run once.
+        """
+        with self._write() as db:  # the write lock is held from the check to the insert
+            if self._noted(db, note_key) is not None:
+                return None
+            return self._insert(db, run, note_key)
+
+    def set_note_key(self, run_id: int, note_key: str) -> bool:
+        """Mark a stored run as noted under ``note_key`` (after its note was written), so that
+        importing that note later does not store it twice. False when another run has the key
+        already (the same run, imported first), or there is no such run."""
+        with self._write() as db:
+            other = self._noted(db, note_key)
+            if other is not None:
+                return other == run_id
+            return db.execute("UPDATE runs SET note_key = ? WHERE id = ?",
+                              (note_key, run_id)).rowcount == 1
+
+    def note_keys(self) -> frozenset[str]:
+        """The note keys of every stored run: what an import can skip without parsing."""
+        with self._read() as db:
+            return frozenset(key for (key,) in db.execute(
+                "SELECT note_key FROM runs WHERE note_key IS NOT NULL"))
+
+    @staticmethod
+    def _noted(db: sqlite3.Connection, note_key: str) -> int | None:
+        row = db.execute("SELECT id FROM runs WHERE note_key = ?", (note_key,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def _insert(self, db: sqlite3.Connection, run: RunRecord, note_key: str | None) -> int:
+        run_id = db.execute(
+            "INSERT INTO runs (started, finished, git_commit, dirty, args, exit_code, source,"
+            " note_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (_format_time(run.started), _format_time(run.finished), _text(run.commit),
+             int(run.dirty), json.dumps(list(run.args)), run.exit_code, _text(run.source),
+             note_key),
+        ).lastrowid
+        assert run_id is not None
+        db.executemany("INSERT INTO outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       _outcome_rows(run_id, run.outcomes))
+        db.executemany("INSERT INTO coverage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       _coverage_rows(run_id, run.coverage))
+        db.executemany("INSERT INTO collection_errors VALUES (?, ?, ?, ?)",
+                       ((run_id, seq, _text(e.nodeid), _text(e.message))
+                        for seq, e in enumerate(run.collection_errors)))
+        db.executemany("INSERT INTO not_run VALUES (?, ?, ?, ?, ?)",
+                       _not_run_rows(run_id, run))
+        db.executemany("INSERT INTO run_files VALUES (?, ?, ?)",
+                       ((run_id, _text(path), _text(sha1))
+                        for path, sha1 in run.file_hashes.items()))
+        db.execute(_TOTALS_OF_RUN, {"id": run_id})
+        self._prune(db)
         return run_id
 
     def prune(self) -> int:
@@ -401,10 +462,18 @@ class Store:
         return [RunSummary(id=row[0], started=_parse_time(row[1]), finished=_parse_time(row[2]),
                            commit=_str(row[3]), dirty=bool(row[4]), exit_code=row[5],
                            source=_str(row[6]),
-                           counts=dict(zip(_COUNTED, row[10:-1], strict=True)),
+                           counts=dict(zip(_COUNTED, row[10:-2], strict=True)),
                            coverage_total=_percent(row[7], row[8]), test_count=row[9],
-                           args=tuple(json.loads(row[-1])))
+                           args=tuple(json.loads(row[-2])), note_key=row[-1])
                 for row in rows]
+
+    def runs_of_commit(self, commit: str) -> list[RunRecord]:
+        """Every whole run recorded on ``commit``, newest first: the reruns and the shards
+        that separate CI jobs noted (see tracker.evidence.shards). Pruned runs are left out."""
+        with self._read() as db:
+            rows = db.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE git_commit = ?"
+                              " AND pruned = 0 ORDER BY id DESC", (_text(commit),)).fetchall()
+            return [_load_run(db, row) for row in rows]
 
     def coverage(self, run_id: int) -> tuple[FileCoverage, ...]:
         """Only the per-file coverage of a run: what coverage deltas compare against."""
@@ -415,6 +484,16 @@ class Store:
         """How many runs are stored."""
         with self._read() as db:
             return int(db.execute("SELECT count(*) FROM runs").fetchone()[0])
+
+    def damage(self) -> str | None:
+        """What SQLite's ``quick_check`` finds wrong with the file, None when nothing: a
+        damaged page may only show when it is read, long after the store opened fine."""
+        try:
+            with self._read() as db:
+                found = [row[0] for row in db.execute("PRAGMA quick_check(5)")]
+        except StoreError as exc:
+            return str(exc)
+        return None if found == ["ok"] else "; ".join(found)
 
     # --- transactions and errors -------------------------------------------------------------
 
@@ -475,6 +554,31 @@ def _check_header(path: Path) -> None:
                          "move it away or delete it")
 
 
+def move_aside(path: Path, label: str, now: dt.datetime) -> Path:
+    """Rename the store at ``path`` to ``<name>.<label>-<UTC time>``, with its WAL files, and
+    return the new path: a damaged store is kept for a look or a rescue, never deleted.
+
+    SQLite pairs a database with the ``-wal`` and ``-shm`` files beside it by name: they move
+    with it (still a pair under the new name), or a stale WAL could be read into the new store.
+    """
+    stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.{label}-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.{label}-{stamp}-{n}")
+    try:
+        os.replace(path, target)
+        for suffix in ("-wal", "-shm"):
+            companion = path.with_name(path.name + suffix)
+            if companion.exists():
+                os.replace(companion, target.with_name(target.name + suffix))
+    except OSError as exc:
+        raise StoreError(f"cannot move {path} aside ({exc.strerror}): "
+                         "fix the permissions of its folder") from exc
+    return target
+
+
 def _identity(db: sqlite3.Connection) -> tuple[int, int]:
     app_id = db.execute("PRAGMA application_id").fetchone()[0]
     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -526,7 +630,7 @@ def _store_error(path: Path, exc: sqlite3.Error, timeout: float) -> StoreError |
     """The StoreError for an SQLite error about the file itself; None for any other error."""
     name = getattr(exc, "sqlite_errorname", None) or ""
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        return StoreError(f"{path} is locked by another process (waited {timeout:g} s): "
+        return StoreLocked(f"{path} is locked by another process (waited {timeout:g} s): "
                           "let it finish, then retry")
     if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
         return StoreError(_read_only(path))
@@ -618,7 +722,22 @@ def _not_run_rows(run_id: int, run: RunRecord) -> Iterator[tuple[object, ...]]:
 def _coverage_rows(run_id: int, files: Iterable[FileCoverage]) -> Iterator[tuple[object, ...]]:
     for seq, f in enumerate(files):
         yield (run_id, seq, _text(f.path), f.statements, _encode_lines(f.missing), len(f.missing),
-               f.branches, f.missing_branches)
+               f.branches, f.missing_branches, _encode_arcs(f.missing_arcs))
+
+
+def _encode_arcs(arcs: tuple[tuple[int, int], ...]) -> str:
+    """``((3, 5), (7, -1))`` → ``"3>5,7>-1"``; ``""`` for none."""
+    return ",".join(f"{a}>{b}" for a, b in arcs)
+
+
+def _decode_arcs(text: str) -> tuple[tuple[int, int], ...]:
+    if not text:
+        return ()
+    arcs = []
+    for part in text.split(","):
+        a, _, b = part.partition(">")
+        arcs.append((int(a), int(b)))
+    return tuple(arcs)
 
 
 def _encode_lines(lines: tuple[int, ...]) -> str:
@@ -669,9 +788,10 @@ def _percent(units: int | None, covered: int | None) -> float | None:
 
 def _load_coverage(db: sqlite3.Connection, run_id: int) -> tuple[FileCoverage, ...]:
     return tuple(
-        FileCoverage(_str(path), statements, _decode_lines(missing), branches, missing_branches)
-        for path, statements, missing, branches, missing_branches in db.execute(
-            "SELECT path, statements, missing, branches, missing_branches"
+        FileCoverage(_str(path), statements, _decode_lines(missing), branches, missing_branches,
+                     _decode_arcs(arcs))
+        for path, statements, missing, branches, missing_branches, arcs in db.execute(
+            "SELECT path, statements, missing, branches, missing_branches, missing_arcs"
             " FROM coverage WHERE run_id = ? ORDER BY seq", (run_id,)))
 
 

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tracker.commands.common import count, fail, load_or_exit, plan_option
+from tracker.commands.common import EXIT_BAD, count, fail, load_or_exit, plan_option
+from tracker.commands.noting import note_option
 from tracker.commands.run import open_store
 
 if TYPE_CHECKING:
@@ -16,74 +17,125 @@ if TYPE_CHECKING:
 
 @click.command("ingest")
 @plan_option
-@click.option("--junit", "junit_file", required=True, type=click.Path(path_type=Path),
-              help="JUnit XML written by any test runner.")
-@click.option("--coverage", "coverage_file", type=click.Path(path_type=Path),
-              help="A coverage.py data file (.coverage) or its JSON report (coverage json).")
+@click.option("--junit", "junit_files", required=True, multiple=True,
+              type=click.Path(path_type=Path),
+              help="JUnit XML written by any test runner; repeat it for the reports of shards "
+                   "(their union is recorded).")
+@click.option("--coverage", "coverage_files", multiple=True, type=click.Path(path_type=Path),
+              help="A coverage.py data file (.coverage) or its JSON report (coverage json); "
+                   "repeat it for shards (combined as coverage.py combines, never averaged).")
 @click.option("--commit", help="The commit the results belong to (default: HEAD).")
-def ingest_command(plan_path: Path, junit_file: Path, coverage_file: Path | None,
-                   commit: str | None) -> None:
+@note_option
+def ingest_command(plan_path: Path, junit_files: tuple[Path, ...],
+                   coverage_files: tuple[Path, ...], commit: str | None, note: bool) -> None:
     """Record results produced elsewhere (CI artifacts, other runners) as a run.
 
     Test cases become outcomes with node ids rebuilt as pytest writes them, so the plan's
-    links match; coverage comes from a coverage.py data file or its JSON report.
+    links match; coverage comes from coverage.py data files or their JSON reports. Several
+    --junit and --coverage files (the shards of one suite) are recorded as one run: the union
+    of the tests (a test in several reports counts with its worst outcome) and the coverage
+    combined by coverage.py. With --note the run is also attached to its commit as a git note.
     """
     import datetime as dt
 
     from tracker.errors import StoreError
     from tracker.evidence.hashes import file_hashes
-    from tracker.evidence.junit import JUnitError, parse_junit
+    from tracker.evidence.junit import JUnitError, parse_junit_files
     from tracker.evidence.results import RunRecord
     from tracker.history.gitcli import head_state
 
     load_or_exit(plan_path)
     root = plan_path.resolve().parent
+    if note and commit is None:
+        from tracker.commands.noting import refuse_dirty_tree
+
+        refuse_dirty_tree(root)
     try:
-        outcomes = parse_junit(junit_file, root)
+        outcomes = parse_junit_files(list(junit_files), root)
     except JUnitError as exc:
         fail(str(exc))
-    coverage: tuple[FileCoverage, ...] = ()
-    if coverage_file is not None:
-        coverage = _read_coverage(coverage_file, root)
+    coverage = _read_coverage(list(coverage_files), root) if coverage_files else ()
     head_commit, dirty = head_state(root)
-    when = dt.datetime.fromtimestamp(junit_file.stat().st_mtime, dt.UTC)
+    times = [dt.datetime.fromtimestamp(f.stat().st_mtime, dt.UTC) for f in junit_files]
     record = RunRecord(
-        started=when, finished=when, commit=commit or head_commit,
-        dirty=dirty if commit is None else False, args=(str(junit_file),), source="junit",
+        started=min(times), finished=max(times), commit=_commit(root, commit) or head_commit,
+        dirty=dirty if commit is None else False, args=tuple(map(str, junit_files)),
+        source="junit",
         exit_code=1 if any(o.outcome in ("failed", "error") for o in outcomes) else 0,
         outcomes=tuple(outcomes), coverage=coverage,
         file_hashes=file_hashes(root, {o.file for o in outcomes} | {f.path for f in coverage}),
     )
     store = open_store(root)
+    noted = None
     try:
         run_id = store.add_run(record)
+        if note:
+            from tracker.commands.noting import note_recorded
+
+            noted = note_recorded(root, store, run_id, record)
     except StoreError as exc:
         fail(str(exc))
     finally:
         store.close()
-    click.echo(f"tracker: run {run_id} recorded from {junit_file}: "
+    named = str(junit_files[0]) if len(junit_files) == 1 else count(len(junit_files), "report")
+    click.echo(f"tracker: run {run_id} recorded from {named}: "
                f"{count(len(outcomes), 'test')}"
                + (f", {count(len(coverage), 'file')} of coverage" if coverage else ""))
+    if noted is not None:
+        click.echo(noted[1], err=True)
+        if not noted[0]:
+            raise click.exceptions.Exit(EXIT_BAD)
 
 
-def _read_coverage(coverage_file: Path, root: Path) -> tuple[FileCoverage, ...]:
-    """Per-file coverage from a coverage.py data file or its JSON report; exit 2 when it
-    cannot be read."""
+def _commit(root: Path, given: str | None) -> str | None:
+    """The full id of the commit --commit names, when this repository has it; else as given
+    (results of a commit this clone lacks are still recorded under its name)."""
+    if given is None:
+        return None
+    from tracker.history.notes import NotesError, resolve_commit
+
+    try:
+        return resolve_commit(root, given)
+    except NotesError:
+        return given
+
+
+def _read_coverage(coverage_files: list[Path], root: Path) -> tuple[FileCoverage, ...]:
+    """Per-file coverage from coverage.py data files or their JSON reports, combined; exit 2
+    when one cannot be read or they did not measure the same code.
+
+    Data files are combined by coverage.py itself; JSON reports (which list the missing lines
+    and branch arcs) are combined with them exactly by tracker.evidence.shards.
+    """
     import json
 
     from tracker.evidence.coverage_data import (
         CoverageError,
         parse_coverage_json,
-        read_data_file,
+        read_data_files,
     )
+    from tracker.evidence.shards import NotOneSuite, combine_coverage
 
+    parts: list[tuple[FileCoverage, ...]] = []
+    data_files: list[Path] = []
+    for coverage_file in coverage_files:
+        try:
+            head = coverage_file.read_bytes()[:1]
+        except OSError as exc:
+            fail(f"{coverage_file}: cannot read it ({exc.strerror})")
+        if head != b"{":
+            data_files.append(coverage_file.resolve())
+            continue
+        try:
+            parts.append(parse_coverage_json(json.loads(coverage_file.read_text("utf-8")), root))
+        except (CoverageError, ValueError) as exc:
+            fail(f"{coverage_file}: {exc}")
+    if data_files:
+        try:
+            parts.insert(0, read_data_files(data_files, root))
+        except CoverageError as exc:
+            fail(f"{', '.join(map(str, coverage_files))}: {exc}")
     try:
-        head = coverage_file.read_bytes()[:1]
-    except OSError as exc:
-        fail(f"{coverage_file}: cannot read it ({exc.strerror})")
-    try:
-        if head == b"{":
-            return tuple(parse_coverage_json(json.loads(coverage_file.read_text("utf-8")), root))
-        return tuple(read_data_file(coverage_file.resolve(), root))
-    except (CoverageError, ValueError) as exc:
-        fail(f"{coverage_file}: {exc}")
+        return combine_coverage(parts)
+    except NotOneSuite as exc:
+        fail(f"--coverage: {exc}")

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tracker.commands.common import count, fail, loaded_plan, plan_option
+from tracker.commands.common import EXIT_BAD, count, fail, loaded_plan, plan_option
+from tracker.commands.noting import note_option
 
 if TYPE_CHECKING:
     from tracker.runner import RunOutcome
@@ -25,8 +26,9 @@ OWNED_OPTIONS = ("--tracker-report",)
 @click.option("--show-output/--progress", default=None,
               help="Show pytest's own output (default when not in a terminal) or a progress "
                    "line (default in a terminal; pytest's output goes to .tracker/last-run.log).")
+@note_option
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- PYTEST_ARGS...]")
-def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None,
+def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, note: bool,
                 pytest_args: tuple[str, ...]) -> None:
     """Run the project's tests under coverage.py and record the run.
 
@@ -35,8 +37,9 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None,
     (such as --cov=src), else plan.yaml's coverage: setting, else coverage.py's own config
     files, else the project's packages; test files are left out unless the project's own
     coverage configuration decides. Every test's outcome,
-    markers and fixtures and every file's coverage are stored as one run in .tracker/. The
-    exit code is pytest's.
+    markers and fixtures and every file's coverage are stored as one run in .tracker/. With
+    --note the run is also attached to its commit as a git note, for tracker sync to share.
+    The exit code is pytest's (2 when --note is refused: uncommitted changes).
     """
     from tracker.errors import StoreError
     from tracker.evidence.pytest_args import from_folder
@@ -46,6 +49,10 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None,
     _refuse_misplaced(pytest_args)
     plan = loaded_plan(plan_path)
     root = plan_path.resolve().parent
+    if note:
+        from tracker.commands.noting import refuse_dirty_tree
+
+        refuse_dirty_tree(root)  # before the tests run, not after
     store = open_store(root)
     passthrough = show_output if show_output is not None else not sys.stderr.isatty()
     log_path = data_dir(root) / "last-run.log"
@@ -67,6 +74,11 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None,
             if log is not None:
                 log.close()
         run_id = store.add_run(outcome.record)
+        noted = None
+        if note:
+            from tracker.commands.noting import note_recorded
+
+            noted = note_recorded(root, store, run_id, outcome.record)
     except StoreError as exc:
         fail(f"the run finished but could not be recorded: {exc}")
     except NothingRan as exc:
@@ -86,6 +98,10 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None,
     if not passthrough:
         print_log_tail(log_path)
     click.echo(run_summary(run_id, outcome), err=True)
+    if noted is not None:
+        click.echo(noted[1], err=True)
+        if not noted[0]:
+            raise click.exceptions.Exit(EXIT_BAD)
     raise click.exceptions.Exit(outcome.exit_code)
 
 

@@ -177,7 +177,9 @@ def _relative(path: str, root: Path) -> str:
 
 
 def parse_coverage_json(data: Any, root: Path) -> tuple[FileCoverage, ...]:
-    """Per-file coverage from coverage.py's JSON report (``coverage json``)."""
+    """Per-file coverage from coverage.py's JSON report (``coverage json``), the missing
+    branch arcs included (listed by reports with branch coverage), so that the coverage of
+    shards can later be combined exactly."""
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
         raise CoverageError("not a coverage.py JSON report (no 'files' mapping)")
     out = []
@@ -185,21 +187,31 @@ def parse_coverage_json(data: Any, root: Path) -> tuple[FileCoverage, ...]:
         try:
             summary = entry["summary"]
             missing = tuple(int(n) for n in entry.get("missing_lines", ()))
+            arcs = tuple(sorted((int(a), int(b)) for a, b in entry.get("missing_branches", ())))
             out.append(FileCoverage(
                 path=_relative(name, root),
                 statements=int(summary["num_statements"]),
                 missing=missing,
                 branches=int(summary.get("num_branches", 0)),
                 missing_branches=int(summary.get("missing_branches", 0)),
+                missing_arcs=arcs,
             ))
         except (KeyError, TypeError, ValueError) as exc:
             raise CoverageError(f"file entry {name!r} has an unknown shape ({exc})") from exc
     return tuple(out)
 
 
+def read_data_files(data_files: list[Path], root: Path,
+                    settings: CoverageSettings | None = None) -> tuple[FileCoverage, ...]:
+    """Several coverage.py data files (shards' ``.coverage``, each with its parallel parts),
+    combined by coverage.py's own combine and analysed as one: a line is covered when any
+    shard ran it. The user's files are only read, as in :func:`read_data_file`."""
+    return read_data_file(data_files[0], root, settings, also=data_files[1:])
+
+
 def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | None = None,
-                   *, own: bool = False, measured_only: bool = False
-                   ) -> tuple[FileCoverage, ...]:
+                   *, own: bool = False, measured_only: bool = False,
+                   also: list[Path] | None = None) -> tuple[FileCoverage, ...]:
     """Analyse a coverage.py data file and its parallel parts (``NAME.*``) into per-file values.
 
     The user's files are only read: they are combined in a temporary folder, since they may be
@@ -209,6 +221,7 @@ def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | Non
     With ``measured_only``, only files that ran are analysed, not every file of the source
     that never ran: what a subset run needs, since a whole run's coverage is the one that
     counts (a project of a thousand modules would otherwise be parsed for fifteen tests).
+    ``also``: more data files (and their parts) to combine with it, never ``own``.
     """
     import coverage
     from coverage.exceptions import CoverageException, CoverageWarning, NoDataError
@@ -217,6 +230,13 @@ def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | Non
     cwd = os.getcwd()
     parts = [p for p in sorted(data_file.parent.glob(glob.escape(data_file.name) + ".*"))
              if p.is_file()]
+    assert not (own and also), "tracker's own scratch files are one run's"
+    for other in also or ():
+        if not other.is_file():
+            raise CoverageError(f"{other}: no such file")
+        parts.append(other)
+        parts.extend(p for p in sorted(other.parent.glob(glob.escape(other.name) + ".*"))
+                     if p.is_file())
     copies: dict[str, str] = {}
 
     def said(exc: BaseException) -> str:  # name the user's files, not our copies

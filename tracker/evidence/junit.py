@@ -11,7 +11,7 @@ import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from tracker.evidence.results import TestOutcome
+from tracker.evidence.results import OUTCOMES, TestOutcome
 
 MAX_JUNIT_BYTES = 512 * 1024 * 1024
 
@@ -84,8 +84,21 @@ def parse_junit(path: Path, root: Path) -> list[TestOutcome]:
         nodeid = _nodeid(root, case.get("classname", ""), name, case.get("file"))
         outcomes.append(TestOutcome(nodeid=nodeid, outcome=outcome, duration=duration,
                                     message=message))
+    return _worst_per_test(outcomes)  # pytest writes a teardown error as a second testcase
+
+
+def parse_junit_files(paths: list[Path], root: Path) -> list[TestOutcome]:
+    """The union of several JUnit XML files (the reports of CI shards), in file order.
+
+    A test reported by more than one file counts with its worst outcome, as within one file:
+    a failure is never hidden by another report's pass.
+    """
+    return _worst_per_test([o for path in paths for o in parse_junit(path, root)])
+
+
+def _worst_per_test(outcomes: list[TestOutcome]) -> list[TestOutcome]:
     seen: dict[str, TestOutcome] = {}
-    for o in outcomes:  # pytest writes a teardown error as a second testcase of the same id
+    for o in outcomes:
         previous = seen.get(o.nodeid)
         if previous is None or _rank(o.outcome) < _rank(previous.outcome):
             seen[o.nodeid] = o
@@ -93,6 +106,4 @@ def parse_junit(path: Path, root: Path) -> list[TestOutcome]:
 
 
 def _rank(outcome: str) -> int:
-    from tracker.evidence.results import OUTCOMES
-
     return OUTCOMES.index(outcome)

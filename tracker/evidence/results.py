@@ -59,6 +59,16 @@ class FileCoverage:
     missing: tuple[int, ...] = ()  #: line numbers not executed
     branches: int = 0
     missing_branches: int = 0  #: branch destinations never taken
+    #: the branch arcs never taken, ``(from_line, to_line)`` as coverage.py reports them (a
+    #: negative destination is an exit from the code object starting at that line). Known
+    #: when there are exactly ``missing_branches`` of them; older records and reports that
+    #: only count them leave this empty. With them, shards of one suite combine exactly.
+    missing_arcs: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def arcs_known(self) -> bool:
+        """Whether :attr:`missing_arcs` lists every missing branch (not only a count)."""
+        return len(self.missing_arcs) == self.missing_branches
 
     @property
     def covered_statements(self) -> int:

@@ -1,0 +1,214 @@
+"""Runs as git notes in one repository: noting, importing, bad notes, rebuilding the store.
+
+Real git repositories in tmp dirs and real SQLite stores; notes are edited by hand with git
+itself, as a person (or an attacker with push rights) would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tracker.evidence.note_format import NoteRefused
+from tracker.evidence.results import FileCoverage, RunRecord, TestOutcome
+from tracker.history import run_notes
+from tracker.history.notes import NOTES_REF, NotesError, append_line, read_notes
+from tracker.history.run_notes import import_notes, note_run, rebuild_store
+from tracker.store import Store, StoreError, default_store_path
+
+from .helpers import git, write
+
+T0 = dt.datetime(2026, 3, 5, 12, 0, 0, 250000, tzinfo=dt.UTC)
+
+
+def make_repo(root: Path, commits: int = 3) -> list[str]:
+    """A repository with ``commits`` commits; their ids, oldest first."""
+    git(root, "init", "-q")
+    shas = []
+    for n in range(commits):
+        write(root, "src/app.py", f"VALUE = {n}\n")
+        git(root, "add", "-A")
+        git(root, "commit", "-qm", f"commit {n}")
+        shas.append(git(root, "rev-parse", "HEAD").strip())
+    return shas
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    root = tmp_path_factory.mktemp("notes-template") / "repo"
+    root.mkdir()
+    return root, make_repo(root)
+
+
+@pytest.fixture
+def repo(template: tuple[Path, list[str]], tmp_path: Path) -> tuple[Path, list[str]]:
+    root, shas = template
+    copy = tmp_path / "repo"
+    shutil.copytree(root, copy, symlinks=True)
+    return copy, shas
+
+
+def a_run(commit: str, n: int = 0, nodeid: str | None = None, **fields: object) -> RunRecord:
+    """Run ``n``: a few outcomes and some coverage, started ``n`` minutes after T0."""
+    start = T0 + dt.timedelta(minutes=n)
+    outcomes = (TestOutcome(nodeid or f"tests/test_a.py::test_{n}", "passed", 0.25,
+                            markers=("slow",), fixtures=("tmp_path",), plan_items=("P1",)),
+                TestOutcome("tests/test_a.py::test_fails", "failed", 0.5, message="boom"))
+    fields.setdefault("coverage", (FileCoverage("src/app.py", 10, (4, 5), 4, 1, ((3, 5),)),))
+    return RunRecord(started=start, finished=start + dt.timedelta(seconds=3), commit=commit,
+                     args=("-q",), exit_code=1, outcomes=outcomes,
+                     file_hashes={"src/app.py": "a" * 40}, **fields)  # type: ignore[arg-type]
+
+
+def note_lines(root: Path, commit: str) -> list[str]:
+    text = git(root, "notes", "--ref", NOTES_REF, "show", commit)
+    return [line for line in text.split("\n") if line]
+
+
+def test_each_run_is_one_line_and_noting_it_again_changes_nothing(repo):
+    root, shas = repo
+    first = note_run(root, a_run(shas[2], 1))
+    second = note_run(root, a_run("HEAD", 2))  # a name is resolved to the commit's id
+    again = note_run(root, a_run(shas[2], 1))
+    assert again == first
+    lines = note_lines(root, shas[2])
+    assert lines == [first.text, second.text]
+    assert all(line.isascii() for line in lines)
+
+
+def test_a_dirty_run_is_refused_and_nothing_is_written(repo):
+    root, shas = repo
+    with pytest.raises(NoteRefused, match="dirty tree"):
+        note_run(root, a_run(shas[2], dirty=True))
+    with pytest.raises(NotesError, match="not a commit"):
+        note_run(root, a_run("f" * 40))
+    assert read_notes(root, 2**20) == []
+
+
+def test_import_stores_each_run_once_in_any_order(repo, tmp_path):
+    root, shas = repo
+    with Store.open(tmp_path / "local.db") as local:  # a run recorded here, then noted
+        run_id = local.add_run(a_run(shas[0], 0))
+        assert local.set_note_key(run_id, note_run(root, a_run(shas[0], 0)).key)
+        note_run(root, a_run(shas[1], 2))
+        assert import_notes(root, local).imported == 1  # only the run noted elsewhere
+        assert import_notes(root, local).imported == 0
+        assert local.runs_count() == 2
+    with Store.open(tmp_path / "fresh.db") as fresh:
+        note_run(root, a_run(shas[2], 1))
+        result = import_notes(root, fresh)
+        assert (result.imported, result.known, result.notes, result.bad) == (3, 0, 3, ())
+        # stored oldest first: ids follow the runs' times, not the notes' order
+        assert [s.started for s in fresh.runs()] == sorted(
+            (s.started for s in fresh.runs()), reverse=True)
+        note_run(root, a_run(shas[2], 9))
+        again = import_notes(root, fresh)
+        assert (again.imported, again.known) == (1, 3)
+        stored = fresh.latest_run()
+        assert stored is not None and stored.coverage == a_run(shas[2], 9).coverage
+        assert stored.outcomes == a_run(shas[2], 9).outcomes
+
+
+def test_a_note_edited_into_garbage_is_skipped_with_a_warning_naming_its_commit(repo, tmp_path):
+    root, shas = repo
+    note_run(root, a_run(shas[0], 0))
+    kept = note_run(root, a_run(shas[1], 1))
+    edited = note_run(root, a_run(shas[1], 3)).text.replace('"passed"', '"failed"')
+    note_run(root, a_run(shas[2], 2))
+    git(root, "notes", "--ref", NOTES_REF, "add", "-f", "-m", "{not json at all", shas[0])
+    git(root, "notes", "--ref", NOTES_REF, "add", "-f", "-m", f"{kept.text}\n{edited}", shas[1])
+    with Store.open(tmp_path / "s.db") as store:
+        result = import_notes(root, store)
+        assert result.imported == 2 and store.note_keys() >= {kept.key}
+    assert len(result.bad) == 2
+    assert result.bad[0].startswith(f"skipped 1 line of the note on {shas[0][:12]}: line 1: ")
+    assert f"{shas[1][:12]}: line 2: its content does not match its key" in result.bad[1]
+
+
+def test_an_oversized_note_is_skipped_unread(repo, tmp_path, monkeypatch):
+    root, shas = repo
+    big = note_run(root, a_run(shas[0], 0, coverage=tuple(
+        FileCoverage(f"src/m{i}.py", 100, tuple(range(1, 100, 2))) for i in range(40))))
+    note_run(root, a_run(shas[1], 1))
+    monkeypatch.setattr(run_notes, "MAX_NOTE_BYTES", len(big.text) - 1)
+    with Store.open(tmp_path / "s.db") as store:
+        result = import_notes(root, store)
+    assert result.imported == 1
+    assert result.bad == (f"skipped the note on {shas[0][:12]}: its note is larger than 0 MB",)
+
+
+def test_escape_sequences_and_markup_in_test_ids_are_stored_as_written(repo, tmp_path):
+    root, shas = repo
+    hostile = "tests/test_a.py::test_x[\x1b[2J\x1b]0;pwned\x07-[red]x[/red]-<b>|</b>]"
+    line = note_run(root, a_run(shas[2], 1, nodeid=hostile))
+    shown = git(root, "notes", "--ref", NOTES_REF, "show", shas[2])
+    assert "\x1b" not in shown and "\x07" not in shown  # `git notes show` sends no escapes
+    with Store.open(tmp_path / "s.db") as store:
+        import_notes(root, store)
+        stored = store.latest_run()
+    assert stored is not None and stored.outcomes[0].nodeid == hostile
+    assert line.key in shown
+
+
+def test_all_notes_are_read_by_one_git_process(repo, tmp_path, monkeypatch):
+    root, shas = repo
+    for n in range(30):
+        append_line(root, shas[n % 3], f'{{"key":"{n:064x}","x":{n}}}', f"{n:064x}")
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    notes = read_notes(root, 2**20)
+    assert sorted(len(n.text.split("\n")) for n in notes if n.text) == [11, 11, 11]
+    assert trace.read_text().count("git cat-file --batch") == 1
+
+
+def test_runs_noted_at_the_same_time_by_several_processes_all_stay(repo):
+    root, shas = repo
+    script = ("import sys, datetime as dt; from pathlib import Path\n"
+              "from tests.test_run_notes import a_run\n"
+              "from tracker.history.run_notes import note_run\n"
+              "note_run(Path(sys.argv[1]), a_run(sys.argv[2], int(sys.argv[3])))\n")
+    here = Path(__file__).resolve().parents[1]
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(root), shas[2], str(n)],
+                              cwd=here) for n in range(6)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 6
+    assert len(note_lines(root, shas[2])) == 6
+
+
+# --- rebuilding the store ----------------------------------------------------------------
+
+def noted_project(root: Path, shas: list[str]) -> Path:
+    for n, sha in enumerate(shas):
+        note_run(root, a_run(sha, n))
+    return default_store_path(root)
+
+
+def test_a_damaged_store_is_moved_aside_and_rebuilt_from_the_notes(repo):
+    root, shas = repo
+    path = noted_project(root, shas)
+    with Store.open(path) as store:
+        store.add_run(a_run(shas[0], 7, dirty=True))  # only this store knows it
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # the schema page, overwritten
+    path.write_bytes(bytes(data))
+    done = rebuild_store(root, path, now=T0)
+    assert done.moved_to == path.with_name("tracker.db.broken-20260305T120000Z")
+    assert done.moved_to.read_bytes() == bytes(data), "kept as it was, never deleted"
+    assert done.damage and done.imported.imported == 3
+    with Store.open(path) as store:
+        assert store.runs_count() == 3 and store.damage() is None
+
+
+def test_a_lost_store_is_recreated_and_a_sound_one_needs_force(repo):
+    root, shas = repo
+    path = noted_project(root, shas)
+    assert rebuild_store(root, path, now=T0).moved_to is None  # nothing was there
+    with pytest.raises(StoreError, match="--force"):
+        rebuild_store(root, path, now=T0)
+    done = rebuild_store(root, path, now=T0, force=True)
+    assert done.moved_to is not None and done.moved_to.name.startswith("tracker.db.replaced-")
+    assert done.damage is None and done.imported.imported == 3

@@ -1,0 +1,65 @@
+"""``--note``, shared by ``tracker run`` and ``tracker ingest``: attach the recorded run to its
+commit as a git note (refs/notes/tracker), so that ``tracker sync`` shares it.
+
+A run of a dirty tree is never noted: no commit holds the code it ran. ``run --note`` checks
+that before the tests start (a long suite is not run for nothing) and again after, since the
+tree may change while the tests run. A refusal is one line and exit 2; the run itself stays
+recorded in the local store either way, and its summary is printed first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from tracker.commands.common import fail
+
+if TYPE_CHECKING:
+    from tracker.evidence.results import RunRecord
+    from tracker.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def note_option(function: F) -> F:
+    """``--note``, the same on every command that records a run."""
+    return click.option(
+        "--note", is_flag=True,
+        help="Also attach the run to its commit as a git note (refs/notes/tracker), to share "
+             "with tracker sync. Refused, exit 2, for a tree with uncommitted changes.",
+    )(function)
+
+
+def refuse_dirty_tree(root: Path) -> None:
+    """Exit 2 before any work when the tree has uncommitted changes or no commit."""
+    from tracker.history.gitcli import head_state
+
+    commit, dirty = head_state(root)
+    if commit is None:
+        fail("--note: there is no commit to attach the run to (not a git repository, or no "
+             "commit yet)")
+    if dirty:
+        fail(f"--note: tracked files differ from commit {commit[:10]}: a note holds only runs "
+             "of committed code; commit (or stash) the changes, then run again")
+
+
+def note_recorded(root: Path, store: Store, run_id: int, record: RunRecord) -> tuple[bool, str]:
+    """Note the stored run ``run_id`` and mark it noted in the store (so that importing the
+    note later does not store it twice). Whether it was noted, and the line to print: the
+    command prints its run summary first, then this, and exits 2 when it was not noted."""
+    from tracker.errors import StoreError
+    from tracker.evidence.note_format import NoteRefused
+    from tracker.history.notes import NOTES_REF, NotesError, resolve_commit
+    from tracker.history.run_notes import note_run
+
+    try:
+        line = note_run(root, record)
+        commit = resolve_commit(root, record.commit or "HEAD")
+        store.set_note_key(run_id, line.key)
+    except (NoteRefused, NotesError, StoreError) as exc:
+        return False, f"tracker: run {run_id} recorded but not noted: {exc}"
+    return True, (f"tracker: run {run_id} noted on commit {commit[:10]} ({NOTES_REF}); "
+                  "share it with tracker sync")

@@ -1,0 +1,163 @@
+"""Runs that are parts of one suite, combined into one: CI shards noted by separate jobs.
+
+A big suite runs split over several CI jobs (pytest-split, one job per test folder); each
+job notes its own run on the same commit. Judged alone, each part would say the others'
+tests did not run. Combined, they are the suite's run: outcomes unioned, coverage combined
+exactly as coverage.py would have measured one process running them all (a line is missing
+only if every part missed it; a branch arc likewise), never by adding percentages.
+
+Pure functions over RunRecords: no I/O. The gathering code decides which runs to combine,
+with :func:`suite_parts` as the rule for "parts of one suite".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from tracker.evidence.results import CollectionError, FileCoverage, RunRecord, TestOutcome
+
+#: pytest's exit statuses: tests failed, interrupted, no tests collected.
+_FAILED, _INTERRUPTED, _NO_TESTS = 1, 2, 5
+
+
+class NotOneSuite(ValueError):
+    """The runs cannot be parts of one suite: different commits, trees or code measured."""
+
+
+def combine_file(parts: Sequence[FileCoverage]) -> FileCoverage:
+    """One file's coverage measured by several parts, combined.
+
+    Missing lines intersect. Missing branch arcs intersect when every part lists its arcs
+    (see FileCoverage.arcs_known); when one only counted them, the combined count is the
+    smallest (what the best part proved: the true figure can only be lower).
+    """
+    first = parts[0]
+    if any(p.statements != first.statements or p.branches != first.branches for p in parts):
+        raise NotOneSuite(f"{first.path} was measured with different statements or branches "
+                          "in the runs: not the same code")
+    missing = set(first.missing)
+    for p in parts[1:]:
+        missing &= set(p.missing)
+    if all(p.arcs_known for p in parts):
+        arcs = set(first.missing_arcs)
+        for p in parts[1:]:
+            arcs &= set(p.missing_arcs)
+        return FileCoverage(first.path, first.statements, tuple(sorted(missing)),
+                            first.branches, len(arcs), tuple(sorted(arcs)))
+    fewest = min(p.missing_branches for p in parts)
+    return FileCoverage(first.path, first.statements, tuple(sorted(missing)), first.branches,
+                        fewest)
+
+
+def combine_coverage(parts: Iterable[Sequence[FileCoverage]]) -> tuple[FileCoverage, ...]:
+    """The per-file coverage of several parts, combined file by file (a file only some parts
+    measured is taken from those), in the order files first appear."""
+    by_path: dict[str, list[FileCoverage]] = {}
+    for files in parts:
+        for f in files:
+            by_path.setdefault(f.path, []).append(f)
+    return tuple(combine_file(found) for found in by_path.values())
+
+
+def compatible(a: RunRecord, b: RunRecord) -> bool:
+    """Whether two runs tested the same code: the same commit, clean trees, and no file
+    hashed differently by the two."""
+    if a.commit is None or a.commit != b.commit or a.dirty or b.dirty:
+        return False
+    return all(b.file_hashes.get(path, sha) == sha for path, sha in a.file_hashes.items())
+
+
+def suite_parts(runs: Sequence[RunRecord]) -> list[RunRecord]:
+    """From runs of one commit, newest first, the newest and the older runs that are other
+    parts of its suite: compatible with it and running none of the tests already chosen
+    (a run repeating tests is a rerun, laid over by tracker.evidence.layering instead).
+
+    Returns just the newest run when nothing combines with it; empty for no runs.
+    """
+    if not runs:
+        return []
+    chosen = [runs[0]]
+    seen = {o.nodeid for o in runs[0].outcomes}
+    for run in runs[1:]:
+        ids = {o.nodeid for o in run.outcomes}
+        if ids and not ids & seen and all(compatible(run, c) for c in chosen):
+            chosen.append(run)
+            seen |= ids
+    return chosen
+
+
+def combine_runs(parts: Sequence[RunRecord]) -> RunRecord:
+    """Several runs of one suite as one run; NotOneSuite unless they are compatible.
+
+    Outcomes are unioned (a test several parts ran counts as in the newest of them, by
+    finish time); coverage is combined file by file (:func:`combine_file`); a case one part
+    deselected and another ran is not deselected; collection errors and skips are unioned.
+    The run spans the parts' times; its arguments are those every part was given (the
+    selection that split the suite drops out: ``-m "not slow"`` given to every part stays, and
+    the combined run is still a subset); its exit status is the worst meaningful one.
+    """
+    if not parts:
+        raise NotOneSuite("no runs to combine")
+    if len(parts) == 1:
+        return parts[0]
+    for run in parts[1:]:
+        if not compatible(parts[0], run):
+            raise NotOneSuite(f"runs of {parts[0].commit} and {run.commit} (or of a dirty tree, "
+                              "or of files that differ) are not parts of one suite")
+    newest_first = sorted(parts, key=lambda r: r.finished, reverse=True)
+    outcomes: dict[str, TestOutcome] = {}
+    for run in newest_first:
+        for o in run.outcomes:
+            outcomes.setdefault(o.nodeid, o)
+    ordered = {o.nodeid: outcomes[o.nodeid] for run in parts for o in run.outcomes}
+    deselected = {nodeid: None for run in parts for nodeid in run.deselected
+                  if nodeid not in ordered}
+    markers = {nodeid: marks for run in parts for nodeid, marks in run.deselected_markers.items()
+               if nodeid in deselected}
+    hashes: dict[str, str] = {}
+    for run in parts:
+        hashes.update(run.file_hashes)
+    sources = dict.fromkeys(run.source for run in parts)
+    return RunRecord(
+        started=min(r.started for r in parts), finished=max(r.finished for r in parts),
+        commit=parts[0].commit, dirty=False, args=_common_args(parts),
+        exit_code=_exit_code(r.exit_code for r in parts), source="+".join(sources),
+        outcomes=tuple(ordered.values()),
+        coverage=combine_coverage(r.coverage for r in parts),
+        collection_errors=_union(e for r in parts for e in r.collection_errors),
+        file_hashes=dict(sorted(hashes.items())), deselected=tuple(deselected),
+        deselected_markers=markers,
+        collection_skips=_union(e for r in parts for e in r.collection_skips))
+
+
+def _common_args(parts: Sequence[RunRecord]) -> tuple[str, ...]:
+    """The arguments of the first part that every other part was given as many times."""
+    left = [list(run.args) for run in parts[1:]]
+    common = []
+    for arg in parts[0].args:
+        if all(arg in other for other in left):
+            for other in left:
+                other.remove(arg)
+            common.append(arg)
+    return tuple(common)
+
+
+def _exit_code(codes: Iterable[int]) -> int:
+    """Interrupted beats failed beats passed; "no tests collected" counts only when every
+    part said it (a shard may well be empty); any other error status is kept."""
+    found = set(codes)
+    meaningful = found - {_NO_TESTS} or found
+    if _INTERRUPTED in meaningful:
+        return _INTERRUPTED
+    others = meaningful - {0, _FAILED}
+    if others:
+        return max(others)
+    return _FAILED if _FAILED in meaningful else min(meaningful)
+
+
+def _union(errors: Iterable[CollectionError]) -> tuple[CollectionError, ...]:
+    """One error per node id, the first part's, in order."""
+    seen: dict[str, CollectionError] = {}
+    for e in errors:
+        seen.setdefault(e.nodeid, e)
+    return tuple(seen.values())
