@@ -19,11 +19,11 @@ TODAY = dt.date(2026, 3, 20)
 T0 = dt.datetime(2026, 3, 18, 9, 30, tzinfo=dt.UTC)
 
 
-def recorded_run(minutes: int = 0, failing: bool = False) -> RunRecord:
+def recorded_run(minutes: int = 0, failing: bool = False, commit: str = "0" * 40) -> RunRecord:
     base = "tests/test_payments.py::"
     start = T0 + dt.timedelta(minutes=minutes)
     return RunRecord(
-        started=start, finished=start + dt.timedelta(seconds=12), commit="0" * 40,
+        started=start, finished=start + dt.timedelta(seconds=12), commit=commit,
         outcomes=(
             TestOutcome(base + "test_declined_card", "failed" if failing else "passed", 0.01,
                         ("payments",), message="assert False" if failing else None),
@@ -48,7 +48,8 @@ def project(tmp_path: Path) -> Path:
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "sample")
+    head = git(root, "rev-parse", "HEAD").strip()  # runs of the code checked out
     with Store.open(default_store_path(root)) as store:
-        store.add_run(recorded_run(0))
-        store.add_run(recorded_run(60, failing=True))
+        store.add_run(recorded_run(0, commit=head))
+        store.add_run(recorded_run(60, failing=True, commit=head))
     return root

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,15 +11,22 @@ from tracker.evidence.bundle import Evidence, RunPoint
 from tracker.evidence.hashes import is_conftest
 from tracker.evidence.layering import INTERRUPTED, MAX_LAYERS, is_partial_run, layer
 from tracker.evidence.pytest_args import selection
+from tracker.evidence.shards import combine_runs, suite_parts
 from tracker.evidence.values import Workspace
 from tracker.evidence.workspace import gather_workspace
 from tracker.history.gitcli import last_change
+from tracker.history.lineage import first_parent
 from tracker.paths import default_store_path
 from tracker.plan.model import Plan
 
 if TYPE_CHECKING:
+    from tracker.evidence.results import RunRecord
     from tracker.history.signoff import SignOff
-    from tracker.store import RunSummary
+    from tracker.store import RunSummary, Store
+
+
+#: Runs of one commit read to find the parts of one suite (shards).
+MAX_PARTS = 16
 
 
 def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200,
@@ -47,14 +55,8 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
     from tracker.store import Store
 
     with Store.open(path) as store:
-        latest = store.latest_run()
-        summaries = store.runs(limit=history)
-        chain = [latest] if latest else []
-        if latest is not None and is_partial_run(latest):  # a subset: earlier runs fill in
-            for summary in summaries[1:MAX_LAYERS]:
-                chain.append(store.run(summary.id))
-                if not is_partial_run(chain[-1]):
-                    break
+        summaries = on_history(store.runs(limit=history), first_parent(root))
+        chain = _chain(store, summaries)
         first = (store.coverage(summaries[-1].id)
                  if len(summaries) > 1 and summaries[-1].coverage_total is not None else ())
     points = tuple(
@@ -68,6 +70,34 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
     hashes = _current_hashes(root, workspace, ran)
     return dataclasses.replace(base, run=layer(chain, hashes), current_hashes=hashes,
                                history=points, first_coverage=first)
+
+
+def on_history(summaries: list[RunSummary],
+               lineage: dict[str, int] | None) -> list[RunSummary]:
+    """The runs that speak for HEAD, newest evidence first: runs of HEAD's first-parent
+    commits, nearer commits first, newer runs first within a commit. Runs of other branches
+    (or of commits a shallow clone cannot see) are left out. Outside git (``lineage`` None)
+    every run counts, newest first."""
+    if lineage is None:
+        return summaries
+    kept = [s for s in summaries if s.commit is not None and s.commit in lineage]
+    return sorted(kept, key=lambda s: (lineage[s.commit or ""], -s.id))
+
+
+def _chain(store: Store, summaries: list[RunSummary]) -> list[RunRecord]:
+    """The runs to lay over each other (tracker.evidence.layering), newest evidence first,
+    down to the first whole run. Runs of one commit that are parts of one suite (CI shards,
+    each noted by its own job) are combined into one run first."""
+    chain: list[RunRecord] = []
+    for _, group in groupby(summaries, key=lambda s: (s.commit, s.dirty)):
+        records = [store.run(s.id) for s in list(group)[:MAX_PARTS]]
+        parts = suite_parts(records)
+        combined = combine_runs(parts) if len(parts) > 1 else records[0]
+        for record in [combined, *(r for r in records if all(r is not p for p in parts))]:
+            chain.append(record)
+            if not is_partial_run(record) or len(chain) >= MAX_LAYERS:
+                return chain
+    return chain
 
 
 def comparable(summaries: list[RunSummary]) -> list[RunSummary]:

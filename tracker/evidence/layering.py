@@ -25,18 +25,23 @@ MAX_LAYERS = 10
 
 
 class _Ran(Protocol):
-    """A run or its summary: both say how they ended and what they were asked."""
+    """A run or its summary: both say how they ended, what they were asked, and by whom."""
 
     @property
     def exit_code(self) -> int: ...
     @property
     def args(self) -> tuple[str, ...]: ...
+    @property
+    def source(self) -> str: ...
 
 
 def is_partial_run(run: _Ran) -> bool:
-    """Whether a run (or its summary) ran part of the suite: by its arguments, or cut short
-    (Ctrl-C, a collection error stopping the session)."""
-    return run.exit_code == INTERRUPTED or is_partial(run.args)
+    """Whether a run (or its summary) ran part of the suite: by its pytest arguments, or cut
+    short (Ctrl-C, a collection error stopping the session). The arguments of an ingested run
+    are the reports it was read from, not pytest's: what it ran is unknown, so it is whole."""
+    if run.exit_code == INTERRUPTED:
+        return True
+    return run.source == "pytest" and is_partial(run.args)
 
 
 def layer(runs: list[RunRecord], current: dict[str, str]) -> RunRecord:
