@@ -151,7 +151,8 @@ def time_once(cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
 
 def interleaved(subject: Sequence[str], floor: Sequence[str], *, cwd: Path, runs: int,
                 env: dict[str, str] | None = None, warmup: int = 1,
-                before: Callable[[], None] | None = None) -> Timings:
+                before: Callable[[], None] | None = None,
+                floor_cwd: Path | None = None) -> Timings:
     """Time ``subject`` and ``floor`` alternately, ``runs`` times each, after a warm-up.
 
     The warm-up fills the OS file cache and the bytecode cache, so every timed run starts the
@@ -161,14 +162,16 @@ def interleaved(subject: Sequence[str], floor: Sequence[str], *, cwd: Path, runs
     always runs right after the other's disk or CPU activity.
 
     ``before``, when given, is called (untimed) before every run of either command, e.g. to
-    remove files a command leaves behind.
+    remove files a command leaves behind. ``floor_cwd``: where the floor runs, when it is
+    the same command in another workspace.
     """
     env = env if env is not None else python_env()
 
     def once(cmd: Sequence[str]) -> float:
         if before is not None:
             before()
-        return time_once(cmd, cwd, env)
+        where = floor_cwd if cmd is floor and floor_cwd is not None else cwd
+        return time_once(cmd, where, env)
 
     for _ in range(warmup):
         once(subject)
