@@ -591,6 +591,22 @@ def test_a_version_1_store_is_upgraded_with_its_data(path):
     assert pragma(path, "integrity_check") == [("ok",)]
 
 
+def test_a_version_5_store_learns_which_note_blobs_it_imported(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+        store_module._migrate(db, 5, path)  # as the first release with notes wrote it
+    with Store.open(path) as store:
+        store.add_noted_run(full_run(), "a" * 64)
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("PRAGMA user_version = 5")
+        db.execute("DROP TABLE note_blobs")
+    with Store.open(path) as store:
+        assert store.imported_blobs() == frozenset() and store.note_keys() == {"a" * 64}
+        store.mark_imported_blobs(["b1", "b2", "b1"])
+        assert store.imported_blobs() == {"b1", "b2"}
+    assert pragma(path, "user_version") == [(SCHEMA_VERSION,)] == [(6,)]
+
+
 def test_a_failing_migration_changes_nothing(path, monkeypatch):
     write_v1_store(path)
     broken = (*store_module._MIGRATIONS, ("CREATE TABLE later (x)", "SELECT no_such_column"))

@@ -94,6 +94,8 @@ def test_the_command_says_what_it_did_and_names_bad_notes(world):
                            "1 new run, skipped 1 bad note\n")
     assert done.stderr == (f"tracker: warning: skipped 1 line of the note on "
                            f"{world.shas[0][:12]}: line 1: does not start with its key\n")
+    quiet = tracker(world.a, "sync")  # the bad note was read and warned of once
+    assert quiet.stderr == "" and "imported 0 new runs" in quiet.stdout
     again = tracker(world.b, "sync", "--no-push")
     assert "fetched the notes of 2 commits, not pushed (--no-push); imported 1 new run" \
         in again.stdout
@@ -262,3 +264,13 @@ def test_ingest_notes_the_union_of_shards_reports(sample_world, tmp_path):
     line = note_lines(work, "HEAD")[-1]
     assert '"id":"tests/sub/test_catalog.py::test_size","message":"boom","outcome":"failed"' \
         in line
+
+
+@pytest.mark.parametrize("argv", [["sync"], ["store", "rebuild", "--force"]])
+def test_the_note_commands_import_neither_textual_nor_gitpython(world, argv):
+    probe = ("import json, sys\nfrom tracker.cli import main\ncode = main(sys.argv[1:])\n"
+             "print(json.dumps(sorted(m for m in sys.modules\n"
+             "                        if m.split('.')[0] in {'textual', 'rich', 'git'})))\n")
+    done = subprocess.run([sys.executable, "-c", probe, *argv], cwd=world.a, text=True,
+                          capture_output=True, env=clean_env(), check=False)
+    assert done.stdout.splitlines()[-1] == "[]", done.stderr

@@ -199,8 +199,15 @@ _V5_NOTES = (
     "ALTER TABLE coverage ADD COLUMN missing_arcs TEXT NOT NULL DEFAULT ''",
 )
 
+# Version 6: the note blobs already imported. A blob's id is a hash of its text, so one seen
+# before holds nothing new: a sync reads only the notes that changed instead of every note of
+# every commit (a run of a big suite is a megabyte of note text), and warns of a bad note once.
+_V6_NOTE_BLOBS = (
+    "CREATE TABLE note_blobs (blob TEXT PRIMARY KEY) WITHOUT ROWID",
+)
+
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1_CREATE_TABLES, _V2_ADD_TOTALS, _V3_NOT_RUN,
-                                             _V4_PRUNED, _V5_NOTES)
+                                             _V4_PRUNED, _V5_NOTES, _V6_NOTE_BLOBS)
 
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -361,6 +368,17 @@ class Store:
         with self._read() as db:
             return frozenset(key for (key,) in db.execute(
                 "SELECT note_key FROM runs WHERE note_key IS NOT NULL"))
+
+    def imported_blobs(self) -> frozenset[str]:
+        """The ids of the note blobs whose runs were all imported (or refused) already."""
+        with self._read() as db:
+            return frozenset(blob for (blob,) in db.execute("SELECT blob FROM note_blobs"))
+
+    def mark_imported_blobs(self, blobs: Iterable[str]) -> None:
+        """Remember note blobs as imported, once their runs are stored."""
+        with self._write() as db:
+            db.executemany("INSERT OR IGNORE INTO note_blobs VALUES (?)",
+                           ((blob,) for blob in blobs))
 
     @staticmethod
     def _noted(db: sqlite3.Connection, note_key: str) -> int | None:

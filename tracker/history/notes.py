@@ -22,11 +22,12 @@ Why it is built this way:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import secrets
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -57,6 +58,7 @@ class RawNote:
     commit: str
     text: str | None
     problem: str | None = None
+    blob: str = ""  #: the note's object id: a hash of its text
 
 
 def git_run(root: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None,
@@ -191,13 +193,15 @@ def list_notes(root: Path, ref: str = NOTES_REF) -> list[tuple[str, str]]:
     return pairs
 
 
-def read_notes(root: Path, max_bytes: int, ref: str = NOTES_REF) -> list[RawNote]:
-    """The text of every note of ``ref``, read by one ``git cat-file --batch``.
+def read_notes(root: Path, max_bytes: int, ref: str = NOTES_REF,
+               skip: Container[str] = frozenset()) -> list[RawNote]:
+    """The text of every note of ``ref`` whose blob is not in ``skip``, read by one
+    ``git cat-file --batch``.
 
     A note over ``max_bytes``, not a blob, or not UTF-8 text comes back with a problem instead
     of its text; the others are read all the same.
     """
-    pairs = list_notes(root, ref)
+    pairs = [(blob, commit) for blob, commit in list_notes(root, ref) if blob not in skip]
     if not pairs:
         return []
     try:
@@ -211,7 +215,8 @@ def read_notes(root: Path, max_bytes: int, ref: str = NOTES_REF) -> list[RawNote
     feeder = threading.Thread(target=_feed, args=(proc.stdin, request), daemon=True)
     feeder.start()  # a thread: git's answers would fill the pipe before we finished asking
     try:
-        notes = [_read_one(proc.stdout, commit, max_bytes) for _, commit in pairs]
+        notes = [dataclasses.replace(_read_one(proc.stdout, commit, max_bytes), blob=blob)
+                 for blob, commit in pairs]
     finally:
         proc.stdout.close()
         proc.wait()

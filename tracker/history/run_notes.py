@@ -34,7 +34,7 @@ class ImportResult:
 
     imported: int  #: runs new to the store
     known: int  #: runs the store had already
-    notes: int  #: notes read (one per noted commit)
+    notes: int  #: notes read: those new or changed since the last import
     bad: tuple[str, ...] = ()  #: one warning per note that was skipped, in whole or part
 
 
@@ -65,13 +65,15 @@ def import_notes(root: Path, store: Store, ref: str = NOTES_REF) -> ImportResult
 
     Runs are stored oldest first, so that store ids follow time and pruning keeps the newest
     whole. A note that cannot be read, or lines of it that cannot, give one warning naming the
-    commit; valid text is stored as it is (the display code cleans what it shows).
+    commit; valid text is stored as it is (the display code cleans what it shows). A note
+    whose blob was imported before is not read again (a blob's id is a hash of its text): a
+    sync reads only the notes that changed, and warns of a bad note once.
     """
     known = store.note_keys()
     pending: list[NotedRun] = []
     bad: list[str] = []
     seen = 0
-    raw_notes = read_notes(root, MAX_NOTE_BYTES, ref)
+    raw_notes = read_notes(root, MAX_NOTE_BYTES, ref, skip=store.imported_blobs())
     for note in raw_notes:
         if note.text is None:
             bad.append(f"skipped the note on {note.commit[:12]}: {note.problem}")
@@ -90,6 +92,7 @@ def import_notes(root: Path, store: Store, ref: str = NOTES_REF) -> ImportResult
             seen += 1  # the same run in two notes, or another import stored it meanwhile
         else:
             imported += 1
+    store.mark_imported_blobs(note.blob for note in raw_notes)  # read once, warned once
     return ImportResult(imported, seen, len(raw_notes), tuple(bad))
 
 
