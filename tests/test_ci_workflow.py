@@ -1,0 +1,143 @@
+"""The documented CI workflow, step by step, on real clones of a bare "remote".
+
+Two shard jobs each run half of the suite and note it; a final job syncs, renders the
+document and gates on a phase; a teammate's fresh clone that fetched the notes renders the
+same bytes, with the shards' outcomes and coverage combined. Every step is a real `tracker`
+process, every exchange a real `git push`/`git fetch`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .helpers import git, run_cli, write
+from .test_run import clean_env
+
+pytestmark = pytest.mark.slow
+
+TODAY = "2026-03-20"
+
+PLAN = """\
+title: Shards
+created: 2026-03-02
+phases:
+  - id: "1"
+    title: Core
+    weeks: 1-2
+    items:
+      - id: prices
+        text: Price rules
+        tests: [tests/unit/test_prices.py]
+        targets: [src/shop/prices.py]
+        expect: {target_coverage: 100}
+      - id: orders
+        text: Orders end to end
+        tests: [tests/integration/test_orders.py]
+metrics:
+  - {id: coverage, title: Coverage, measure: coverage.total, target: ">= 90"}
+"""
+
+PRICES = """\
+def price(amount, code=None):
+    if code == "HALF":
+        return amount / 2
+    return amount
+
+
+def order_total(amounts):
+    return sum(price(a) for a in amounts)
+"""
+
+UNIT = """\
+from shop.prices import price
+
+
+def test_plain():
+    assert price(10) == 10
+
+
+def test_half():
+    assert price(10, "HALF") == 5
+"""
+
+INTEGRATION = """\
+from shop.prices import order_total
+
+
+def test_total():
+    assert order_total([1, 2]) == 3
+"""
+
+
+def tracker(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    done = run_cli(*args, cwd=cwd, env=clean_env())
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+def clone(remote: Path, where: Path) -> Path:
+    """A CI checkout: the whole history (fetch-depth: 0), then the notes fetched."""
+    git(where.parent, "clone", "-q", str(remote), where.name)
+    git(where, "config", "user.name", "CI")
+    git(where, "config", "user.email", "ci@example.com")
+    return where
+
+
+@pytest.fixture(scope="module")
+def remote(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("ci")
+    dev = base / "dev"
+    write(dev, "plan.yaml", PLAN)
+    write(dev, "pyproject.toml", '[tool.pytest.ini_options]\npythonpath = ["src"]\n'
+          '[tool.coverage.run]\nsource = ["src"]\n')
+    write(dev, "src/shop/__init__.py", "")
+    write(dev, "src/shop/prices.py", PRICES)
+    write(dev, "tests/unit/test_prices.py", UNIT)
+    write(dev, "tests/integration/test_orders.py", INTEGRATION)
+    write(dev, ".gitignore", ".tracker/\n__pycache__/\n.coverage*\n")
+    git(dev, "init", "-q", "-b", "main")
+    git(dev, "add", "-A")
+    git(dev, "commit", "-qm", "shop")
+    bare = base / "origin.git"
+    git(base, "clone", "-q", "--bare", str(dev), bare.name)
+    for shard, path in (("unit", "tests/unit"), ("integration", "tests/integration")):
+        job = clone(bare, base / f"job-{shard}")
+        done = tracker(job, "run", "--note", "--", "-p", "no:cacheprovider", path)
+        assert done.returncode == 0, done.stderr
+        done = tracker(job, "sync")
+        assert done.returncode == 0, done.stderr
+    return bare
+
+
+def test_the_final_job_judges_the_shards_together_and_a_fresh_clone_agrees(remote, tmp_path):
+    final = clone(remote, tmp_path / "final")
+    assert tracker(final, "sync").returncode == 0
+    status = tracker(final, "status", "--today", TODAY, "--require", "1")
+    assert status.returncode == 0, status.stdout + status.stderr
+    (final / "docs").mkdir()
+    rendered = tracker(final, "render", "--today", TODAY, "-o", "docs/plan.md")
+    assert rendered.returncode == 0, rendered.stderr
+    document = (final / "docs" / "plan.md").read_text(encoding="utf-8")
+    prices = document.split("`prices`", 1)[1].split("\n- [", 1)[0]
+    assert "- [x] `prices`" in document and "- [x] `orders`" in document
+    assert "targets covered 100.0%" in prices, \
+        "line 3 by the unit shard, line 8 by the other: combined, every line of prices.py"
+    assert "not yet run" not in document
+    # a teammate's fresh clone, with plain git: fetch the notes, import, render the same bytes
+    mate = clone(remote, tmp_path / "mate")
+    git(mate, "fetch", "-q", "origin", "refs/notes/tracker:refs/notes/tracker")
+    assert tracker(mate, "store", "rebuild").returncode == 0
+    (mate / "docs").mkdir()
+    (mate / "docs" / "plan.md").write_text(document, encoding="utf-8")
+    check = tracker(mate, "render", "--check", "docs/plan.md")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_clone_without_the_notes_sees_no_run_and_says_so(remote, tmp_path):
+    lone = clone(remote, tmp_path / "lone")
+    status = tracker(lone, "status", "--today", TODAY, "--require", "1")
+    assert status.returncode == 1
+    assert "required but not done: phase 1: 0 of 2 done" in status.stderr
