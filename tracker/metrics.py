@@ -78,10 +78,22 @@ def display(measure: Measure, value: float | None) -> str:
     if value is None:
         return "not measured in the latest run"
     if measure.name in PERCENT:
-        return f"{value:.1f}%"
+        return percent(value)
     if measure.name in SECONDS:
         return duration_text(value)
     return f"{value:,.0f}"
+
+
+def percent(value: float, precision: int = 1) -> str:
+    """A percentage as coverage.py shows one: rounded, except that it never reads 100 unless
+    it is 100, nor 0 unless it is 0 (99.968% is "99.9%", not "100.0%", when a project's
+    ``fail_under = 100`` fails). Judging always compares the unrounded value."""
+    smallest = 10.0 ** -precision
+    if 0 < value < smallest:
+        value = smallest
+    elif 100 - smallest < value < 100:
+        value = 100 - smallest
+    return f"{value:.{precision}f}%"
 
 
 def duration_text(seconds: float) -> str:

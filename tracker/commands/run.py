@@ -158,7 +158,9 @@ def run_summary(run_id: int, outcome: RunOutcome) -> str:
     text = f"tracker: run {run_id} recorded: {', '.join(parts) or 'no tests'} in {seconds:.1f} s"
     total = record.coverage_total()
     if total is not None and outcome.settings is not None:
-        text += f"; coverage {total:.1f}% ({outcome.settings.origin})"
+        from tracker.metrics import percent
+
+        text += f"; coverage {percent(total)} ({outcome.settings.origin})"
     if record.collection_errors:
         from tracker.text import one_line
 
