@@ -72,3 +72,34 @@ def test_progress_bar():
     assert progress_bar(0, 0) == "░░░░░░░░░░ 0%"
     assert progress_bar(3, 5) == "██████░░░░ 60%"
     assert progress_bar(5, 5) == "██████████ 100%"
+
+
+def test_related_links_only_to_the_web_mail_and_files(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "plan.yaml").write_text("""\
+title: Links
+related:
+  - {title: Runbook, url: "https://example.com/run book"}
+  - {title: Mail us, url: "mailto:team@example.com"}
+  - {title: Click me, url: "javascript:alert(1)"}
+  - {title: Sneaky, url: " JaVa\\tScRiPt:alert(2)"}
+  - {title: Data, url: "data:text/html,<script>alert(3)</script>"}
+  - {title: Guide, path: "docs/guide (v2).md"}
+  - "javascript:alert(4)"
+""", encoding="utf-8")
+    plan = load_plan(tmp_path / "plan.yaml").plan
+    assert plan is not None
+    text = render_markdown(assess(plan, Evidence(gather_workspace(plan, tmp_path)),
+                                  dt.date(2026, 3, 20)))
+    lines = text.split("## Related documents\n\n", 1)[1].splitlines()
+    assert lines == [
+        "- [Runbook](https://example.com/run%20book)",
+        "- [Mail us](mailto:team@example.com)",
+        "- Click me (`javascript:alert(1)`) (not linked: only http, https and mailto links are)",
+        "- Sneaky (`JaVa ScRiPt:alert(2)`) (not linked: only http, https and mailto links are)",
+        "- Data (`data:text/html,<script>alert(3)</script>`) (not linked: only http, "
+        "https and mailto links are)",  # in a code span, <script> is text
+        "- [Guide](docs/guide%20(v2%29.md)",
+        "- [javascript:alert(4)](./javascript:alert(4%29)",
+    ]
+    assert "](javascript" not in text and "](data:" not in text

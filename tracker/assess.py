@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 from itertools import compress
 from operator import attrgetter
-from typing import TYPE_CHECKING
 
 from tracker import metrics as measures
 from tracker.evidence.bundle import Evidence, RunPoint
@@ -32,14 +31,12 @@ from tracker.evidence.values import CheckResult, ItemEvidence, LinkResult, Stati
 from tracker.plan.measures import parse_measure
 from tracker.plan.model import Claim, Item, LinkKind, Metric, Phase, Plan
 from tracker.problems import Problem, Severity
-
-if TYPE_CHECKING:  # reviews and approvals are read from git only for the document
-    from tracker.history.signoff import SignOff
+from tracker.signoffs import SignOffs, judge_signoffs
 
 _OUTCOME = attrgetter("outcome")
 _NODEID = attrgetter("nodeid")
 
-#: A review or phase due within this many days is "due soon".
+#: A review or phase due within this many days is "due soon"; reminders look this far ahead.
 DUE_SOON_DAYS = 7
 
 
@@ -64,6 +61,10 @@ _ICONS = {
     Status.DONE: "✔", Status.FAILING: "✘", Status.IN_PROGRESS: "◐", Status.STALE: "↻",
     Status.TODO: "○", Status.CLAIMED: "?", Status.SKIPPED: "–", Status.BLOCKED: "⊘",
 }
+
+#: Statuses that leave nothing to do. Every other item is "open": not done for its phase,
+#: late once past its due date, reminded of, listed as "not done" by the displays.
+CLOSED = frozenset({Status.DONE, Status.SKIPPED})
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class ItemAssessment:
     test_count: int  #: linked test cases: from the run when there is one, else the source
     test_files: int
     due: dt.date | None = None
-    days_late: int = 0
+    days_late: int = 0  #: > 0 when past due and still open
     tally: Tally | None = None  #: None when no run is recorded
     target_coverage: float | None = None  #: coverage of the item's targets in the run
     coverage_delta: float | None = None  #: change since the oldest recorded run
@@ -122,10 +123,16 @@ class ItemAssessment:
     #: run ran or should have run for it (also tests only a run shows: a marker a conftest
     #: hook adds, a unittest class, a doctest); without one, the source's count
     link_cases: tuple[int, ...] = ()
+    days_left: int | None = None  #: days until ``due`` (negative when past); None without one
 
     @property
     def done(self) -> bool:
         return self.status is Status.DONE
+
+    @property
+    def open(self) -> bool:
+        """Whether something is left to do (see :data:`CLOSED`)."""
+        return self.status not in CLOSED
 
     @property
     def unresolved(self) -> tuple[LinkResult, ...]:
@@ -157,12 +164,23 @@ class PhaseAssessment:
     days_left: int | None  #: days until due (negative when past)
 
     @property
+    def open(self) -> int:
+        """Items left to do: neither done nor skipped."""
+        return self.total - self.done - self.skipped
+
+    @property
     def complete(self) -> bool:
-        return self.total > 0 and self.done + self.skipped >= self.total
+        return self.total > 0 and self.open <= 0
 
     @property
     def late(self) -> bool:
         return self.days_late > 0
+
+    @property
+    def due_soon(self) -> bool:
+        """Not complete, and due today or within :data:`DUE_SOON_DAYS` days."""
+        return (not self.complete and self.days_left is not None
+                and 0 <= self.days_left <= DUE_SOON_DAYS)
 
     @property
     def state(self) -> str:
@@ -223,7 +241,9 @@ class Assessment:
     updated: dt.date | None
     warnings: tuple[Problem, ...] = field(default=())
     run: RunRecord | None = None  #: the run the statuses are judged on
-    signoffs: tuple[SignOff, ...] = ()  #: reviews and approvals recorded in git
+    #: reviews and approvals recorded in git, judged: which approval counts for each role,
+    #: which are only claims, the past reviews (all pending when git was not read)
+    signoffs: SignOffs = field(default_factory=lambda: judge_signoffs((), None))
     #: warnings about test links that match nothing in the source nor in the latest run,
     #: printed with the workspace's problems by every command (``warnings`` go in documents)
     unmatched: tuple[Problem, ...] = ()
@@ -285,11 +305,11 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
         items.extend(judged)
         done = sum(1 for i in judged if i.done)
         skipped = sum(1 for i in judged if i.status is Status.SKIPPED)
-        complete = bool(judged) and done + skipped >= len(judged)
         days_left = (due - today).days if due else None
-        days_late = -days_left if days_left is not None and days_left < 0 and not complete else 0
-        phases.append(PhaseAssessment(phase, index, done, len(judged), skipped, start, due,
-                                      days_late, days_left))
+        pa = PhaseAssessment(phase, index, done, len(judged), skipped, start, due, 0, days_left)
+        if days_left is not None and days_left < 0 and not pa.complete:
+            pa = replace(pa, days_late=-days_left)
+        phases.append(pa)
     review = None
     if plan.review and plan.review.next:
         review = ReviewAssessment(plan.review.next, (plan.review.next - today).days,
@@ -297,7 +317,8 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     metrics = tuple(_metric(m, evidence.run, evidence.history) for m in plan.metrics)
     return Assessment(plan=plan, today=today, items=tuple(items), phases=tuple(phases),
                       metrics=metrics, review=review, updated=evidence.plan_updated,
-                      warnings=tuple(warnings), run=evidence.run, signoffs=evidence.signoffs,
+                      warnings=tuple(warnings), run=evidence.run,
+                      signoffs=judge_signoffs(plan.approvals, evidence.signoffs),
                       unmatched=tuple(unmatched))
 
 
@@ -591,13 +612,14 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
                                                "evidence: link tests or files to prove it",
                                 Severity.WARNING))
     due = item.due or phase_due
-    days_late = 0
-    if due and due < today and status not in (Status.DONE, Status.SKIPPED):
-        days_late = (today - due).days
+    days_left = (due - today).days if due else None
+    days_late = -days_left if days_left is not None and days_left < 0 and status not in CLOSED \
+        else 0
     return ItemAssessment(item=item, phase_id=phase.id, status=status, reason=reason,
                           evidence=ev, test_ids=test_ids, test_count=count, test_files=files,
                           due=due, days_late=days_late, tally=tally, target_coverage=coverage,
-                          coverage_delta=delta, stale_files=stale, link_cases=link_cases)
+                          coverage_delta=delta, stale_files=stale, link_cases=link_cases,
+                          days_left=days_left)
 
 
 _NO_EVIDENCE = ItemEvidence()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from tracker.evidence.bundle import Evidence, RunPoint
+from tracker.evidence.bundle import Evidence, RunPoint, SignOffEvidence
 from tracker.evidence.hashes import is_conftest
 from tracker.evidence.layering import MAX_LAYERS, is_partial_run, layer
 from tracker.evidence.values import Workspace
@@ -14,9 +13,6 @@ from tracker.evidence.workspace import gather_workspace
 from tracker.history.gitcli import last_change
 from tracker.paths import default_store_path
 from tracker.plan.model import Plan
-
-if TYPE_CHECKING:
-    from tracker.history.signoff import SignOff
 
 
 def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200,
@@ -35,7 +31,7 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
     if workspace is None:
         workspace = gather_workspace(plan, root)
     updated_on = last_change(plan_path) if updated else None
-    signed = _signoffs(plan, plan_path) if signoffs else ()
+    signed = gather_signoffs(plan, plan_path) if signoffs else None
     base = Evidence(workspace=workspace, plan_updated=updated_on, signoffs=signed)
     if not runs:
         return base
@@ -68,14 +64,18 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
                                history=points, first_coverage=first)
 
 
-def _signoffs(plan: Plan, plan_path: Path) -> tuple[SignOff, ...]:
-    """Reviews and approvals from git; none outside a repository or when git fails."""
-    from tracker.history.signoff import SignOffError, read_signoffs
+def gather_signoffs(plan: Plan, plan_path: Path, *,
+                    local_trust: bool = False) -> SignOffEvidence | None:
+    """The commits recording reviews and approvals of the plan, as git shows them (assess
+    judges which count); None outside a repository or when git fails. ``local_trust``: also
+    what this machine's own git trust settings say of their signatures (terminal only)."""
+    from tracker.history.gitcli import GitError
+    from tracker.history.signoff_log import read_signoffs
 
     try:
-        return read_signoffs(plan_path, since=plan.created)
-    except SignOffError:
-        return ()
+        return read_signoffs(plan_path, since=plan.created, local_trust=local_trust)
+    except GitError:
+        return None
 
 
 def _current_hashes(root: Path, workspace: Workspace, also: set[str]) -> dict[str, str]:
