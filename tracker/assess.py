@@ -20,6 +20,7 @@ from tracker import metrics as measures
 from tracker.evidence.bundle import Evidence, RunPoint
 from tracker.evidence.hashes import conftest_candidates
 from tracker.evidence.keyword import haystack, parse_keyword
+from tracker.evidence.layering import is_partial_run
 from tracker.evidence.results import (
     FAILING,
     CollectionError,
@@ -38,6 +39,9 @@ _NODEID = attrgetter("nodeid")
 
 #: A review or phase due within this many days is "due soon"; reminders look this far ahead.
 DUE_SOON_DAYS = 7
+#: Measures whose value depends on the machine and the hour, not on the code and its results
+#: (a suite takes longer on a busy laptop): documents show their target, not their value.
+MACHINE_DEPENDENT = frozenset({"tests.duration"})
 
 
 class Status(StrEnum):
@@ -226,6 +230,8 @@ class MetricAssessment:
     met: bool | None  #: None when unmeasured or qualitative
     display: str  #: current value in words, such as "87.5%" or "not yet measured"
     trend: tuple[float, ...] = ()  #: values over recorded runs, oldest first
+    #: its value depends on the machine (see :data:`MACHINE_DEPENDENT`)
+    machine_dependent: bool = False
 
 
 @dataclass(frozen=True)
@@ -241,6 +247,8 @@ class Assessment:
     updated: dt.date | None
     warnings: tuple[Problem, ...] = field(default=())
     run: RunRecord | None = None  #: the run the statuses are judged on
+    #: the run ran part of the suite (or was cut short) and is laid over earlier runs
+    run_partial: bool = False
     #: reviews and approvals recorded in git, judged: which approval counts for each role,
     #: which are only claims, the past reviews (all pending when git was not read)
     signoffs: SignOffs = field(default_factory=lambda: judge_signoffs((), None))
@@ -318,6 +326,7 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     return Assessment(plan=plan, today=today, items=tuple(items), phases=tuple(phases),
                       metrics=metrics, review=review, updated=evidence.plan_updated,
                       warnings=tuple(warnings), run=evidence.run,
+                      run_partial=evidence.run is not None and is_partial_run(evidence.run),
                       signoffs=judge_signoffs(plan.approvals, evidence.signoffs),
                       unmatched=tuple(unmatched))
 
@@ -751,13 +760,15 @@ def _metric(metric: Metric, run: RunRecord | None,
         return MetricAssessment(metric, None, None, "qualitative")
     measure = parse_measure(metric.measure)
     trend = _trend(measure.name, measure.arg, history)
+    machine = measure.name in MACHINE_DEPENDENT
     if run is None:
-        return MetricAssessment(metric, None, None, "not yet measured", trend)
+        return MetricAssessment(metric, None, None, "not yet measured", trend, machine)
     value = measures.measure_value(measure, run)
     met = None
     if value is not None and metric.target is not None:
         met = measures.meets(value, metric.target)
-    return MetricAssessment(metric, value, met, measures.display(measure, value), trend)
+    return MetricAssessment(metric, value, met, measures.display(measure, value), trend,
+                            machine)
 
 
 def _trend(name: str, arg: str | None, history: tuple[RunPoint, ...]) -> tuple[float, ...]:
