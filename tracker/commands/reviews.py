@@ -11,10 +11,8 @@ Textual. The CLI registers these objects with ``cli.add_command``.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -275,18 +273,16 @@ def install_hooks(plan_path: Path) -> None:
 
     if not plan_path.is_file():
         fail(f"{plan_path}: no such file: pass the plan's path with --plan")
+    from tracker.history.gitcli import GitError, hooks_folder
+
     folder = plan_path.absolute().parent
     try:
-        done = subprocess.run(["git", "rev-parse", "--show-toplevel", "--git-path", "hooks"],
-                              cwd=folder, capture_output=True, text=True, timeout=30,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        fail(f"cannot run git ({exc}): install git")
-    lines = done.stdout.splitlines()
-    if done.returncode != 0 or len(lines) != 2:
+        top, hooks_dir = hooks_folder(folder)
+    except GitError as exc:
+        if isinstance(exc.__cause__, OSError):
+            fail(f"cannot run git ({exc}): install git")
         fail(f"{folder} is not in a git work tree: hooks belong to a repository; run "
              "`git init` or pass --plan inside one")
-    top, hooks_dir = Path(lines[0]), Path(os.path.normpath(folder / lines[1]))
     try:
         rel = (folder.resolve() / plan_path.name).relative_to(top.resolve()).as_posix()
     except ValueError:

@@ -67,6 +67,16 @@ def last_change(path: Path) -> dt.date | None:
         return None
 
 
+def hooks_folder(folder: Path) -> tuple[Path, Path]:
+    """The top of the work tree holding ``folder``, and the folder git runs its hooks from
+    (``core.hooksPath`` when set, else ``.git/hooks``). GitError outside a work tree (its
+    ``__cause__`` is an OSError when git itself cannot run)."""
+    lines = _git(folder, "rev-parse", "--show-toplevel", "--git-path", "hooks").splitlines()
+    if len(lines) != 2:
+        raise GitError("not in a work tree")
+    return Path(lines[0]), Path(os.path.normpath(folder / lines[1]))
+
+
 def is_shallow(root: Path) -> bool:
     """Whether ``root`` is in a shallow clone (``git clone --depth N``, CI's default), whose
     history stops at a grafted commit: what git says of older changes is then unknown."""
