@@ -109,7 +109,9 @@ def test_the_document_shows_the_judged_signoffs(report):
     assert "**Past reviews:** 2026-03-16 by Ana (Phase 1 is late)" in text
 
 
-def test_status_json_and_remind_json_clean_terminal_escapes(tmp_path):
+def test_no_format_lets_user_text_style_the_terminal(tmp_path):
+    """Reviewer names reach the reminders as written: the text formats clean them, the JSON
+    formats keep them exact with every control character escaped."""
     plan_text = (SAMPLE / "plan.yaml").read_text(encoding="utf-8").replace(
         "reviewers: [Tech Lead, QA Lead]", 'reviewers: ["Tech \\e[31mLead\\x9b2J", QA Lead]')
     assert plan_text != (SAMPLE / "plan.yaml").read_text(encoding="utf-8")
@@ -117,8 +119,12 @@ def test_status_json_and_remind_json_clean_terminal_escapes(tmp_path):
     plan = load_plan(tmp_path / "plan.yaml").plan
     assert plan is not None
     report = build_report(assess(plan, Evidence(gather_workspace(plan, tmp_path)), TODAY))
-    assert "\x1b" in report.reminders[1].text  # the reminder quotes the plan as written
-    for reporter in (RemindText(), RemindJson(), StatusJson(), StatusText()):
+    assert "\x1b[31m" in report.reminders[1].text  # the reminder quotes the plan as written
+    for reporter in (RemindText(), RemindJson(), StatusJson(), StatusText(), Calendar()):
         out = reporter.render(report)
         assert "\x1b" not in out and "\x9b" not in out, type(reporter).__name__
     assert "reviewers: Tech Lead2J, QA Lead" in RemindText().render(report)
+    data = json.loads(RemindJson().render(report))
+    assert data["reminders"][1]["text"] == report.reminders[1].text
+    assert json.loads(StatusJson().render(report))["review"]["reviewers"][0] == \
+        "Tech \x1b[31mLead\x9b2J"

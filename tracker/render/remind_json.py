@@ -1,17 +1,16 @@
 """``tracker remind --json``: the report's reminders as stable JSON for scripts.
 
-``FORMAT_VERSION`` changes when a field changes meaning or disappears. Strings are cleaned
-like the terminal lines (:func:`tracker.text.clean`).
+``FORMAT_VERSION`` changes when a field changes meaning or disappears. Strings keep their
+exact value with every control character escaped, so printing it cannot style a terminal.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from tracker.render.report import Report
-from tracker.render.words import clean_data
+from tracker.render.words import terminal_safe_json
 
 #: 1: first version (today, within_days, overdue, reminders with kind, id, due, days_left,
 #: overdue, text).
@@ -23,11 +22,11 @@ class RemindJson:
     """``{"format", "today", "within_days", "overdue", "reminders": [...]}``."""
 
     def render(self, report: Report) -> str:
-        return json.dumps(clean_data(remind_data(report)), indent=2, ensure_ascii=False) + "\n"
+        return terminal_safe_json(remind_data(report))
 
 
 def remind_data(report: Report) -> dict[str, Any]:
-    """The JSON form as data (not yet cleaned)."""
+    """The JSON form as data."""
     return {
         "format": FORMAT_VERSION, "today": report.assessment.today.isoformat(),
         "within_days": report.within_days, "overdue": report.overdue,

@@ -1,19 +1,19 @@
 """``tracker status --json``: the report as stable JSON, an interface for scripts.
 
 ``FORMAT_VERSION`` changes when a field changes meaning or disappears (adding fields does not
-change it). Text from users' files is cleaned of terminal escapes and control characters
-(:func:`tracker.text.clean`): the JSON is printed to terminals too.
+change it). Text from users' files keeps its exact value, and every control character in it
+is escaped (:func:`tracker.render.words.terminal_safe_json`): the JSON is printed to
+terminals too.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from tracker.assess import ItemAssessment
 from tracker.render.report import Report
-from tracker.render.words import clean_data
+from tracker.render.words import terminal_safe_json
 
 #: 1: first version (items, phases, metrics, review, run, warnings; later added:
 #: run.collection_errors).
@@ -25,7 +25,7 @@ class StatusJson:
     """The documented JSON form of ``tracker status --json``."""
 
     def render(self, report: Report) -> str:
-        return json.dumps(clean_data(status_data(report)), indent=2, ensure_ascii=False) + "\n"
+        return terminal_safe_json(status_data(report))
 
 
 
@@ -57,7 +57,7 @@ def _item_json(ia: ItemAssessment) -> dict[str, Any]:
 
 
 def status_data(report: Report) -> dict[str, Any]:
-    """The documented JSON form of ``tracker status --json``, as data (not yet cleaned)."""
+    """The documented JSON form of ``tracker status --json``, as data."""
     a = report.assessment
     run = a.run
     return {

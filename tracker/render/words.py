@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from tracker.evidence.bundle import Signature
 from tracker.signoffs import JudgedApproval
-from tracker.text import clean
 
 BAR_WIDTH = 10
+_C1 = re.compile(r"[\x7f-\x9f]")
 
 _WORDS = {
     Signature.UNTRUSTED: "key not listed",
@@ -56,21 +58,10 @@ def signature_words(j: JudgedApproval, signers_file: str | None) -> str:
     return f"SSH-signed, not verified: {_WORDS[j.signature]}"
 
 
-def local_words(j: JudgedApproval) -> str:
-    """For the terminal: also what this machine's git settings say, when they differ."""
-    if j.verified or j.signed_with is None:
-        return ""
-    return "verified on this machine" if j.local_verified else ""
-
-
-def clean_data(value: Any) -> Any:
-    """JSON-ready ``value`` with every string cleaned of terminal escapes and control
-    characters (``json.dumps`` escapes C0 controls, but prints C1 ones such as the 8-bit
-    CSI as they are)."""
-    if isinstance(value, str):
-        return clean(value)
-    if isinstance(value, dict):
-        return {clean(str(k)): clean_data(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean_data(v) for v in value]
-    return value
+def terminal_safe_json(data: Any) -> str:
+    """``data`` as indented JSON whose every string keeps its exact value but cannot move or
+    style a terminal: ``json.dumps`` escapes C0 controls (ESC becomes ``\\u001b``) but prints
+    DEL and the C1 controls (the 8-bit CSI, ``\\x9b``) as they are, so those are escaped too.
+    Scripts read the same data; a terminal shows escapes as text."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
