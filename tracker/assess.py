@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 from itertools import compress
 from operator import attrgetter
-from typing import TYPE_CHECKING
 
 from tracker import metrics as measures
 from tracker.evidence.bundle import Evidence, RunPoint
 from tracker.evidence.hashes import conftest_candidates
 from tracker.evidence.keyword import haystack, parse_keyword
+from tracker.evidence.layering import is_partial_run
 from tracker.evidence.results import (
     FAILING,
     CollectionError,
@@ -32,15 +32,16 @@ from tracker.evidence.values import CheckResult, ItemEvidence, LinkResult, Stati
 from tracker.plan.measures import parse_measure
 from tracker.plan.model import Claim, Item, LinkKind, Metric, Phase, Plan
 from tracker.problems import Problem, Severity
-
-if TYPE_CHECKING:  # reviews and approvals are read from git only for the document
-    from tracker.history.signoff import SignOff
+from tracker.signoffs import SignOffs, judge_signoffs
 
 _OUTCOME = attrgetter("outcome")
 _NODEID = attrgetter("nodeid")
 
-#: A review or phase due within this many days is "due soon".
+#: A review or phase due within this many days is "due soon"; reminders look this far ahead.
 DUE_SOON_DAYS = 7
+#: Measures whose value depends on the machine and the hour, not on the code and its results
+#: (a suite takes longer on a busy laptop): documents show their target, not their value.
+MACHINE_DEPENDENT = frozenset({"tests.duration"})
 
 
 class Status(StrEnum):
@@ -64,6 +65,10 @@ _ICONS = {
     Status.DONE: "✔", Status.FAILING: "✘", Status.IN_PROGRESS: "◐", Status.STALE: "↻",
     Status.TODO: "○", Status.CLAIMED: "?", Status.SKIPPED: "–", Status.BLOCKED: "⊘",
 }
+
+#: Statuses that leave nothing to do. Every other item is "open": not done for its phase,
+#: late once past its due date, reminded of, listed as "not done" by the displays.
+CLOSED = frozenset({Status.DONE, Status.SKIPPED})
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ class ItemAssessment:
     test_count: int  #: linked test cases: from the run when there is one, else the source
     test_files: int
     due: dt.date | None = None
-    days_late: int = 0
+    days_late: int = 0  #: > 0 when past due and still open
     tally: Tally | None = None  #: None when no run is recorded
     target_coverage: float | None = None  #: coverage of the item's targets in the run
     coverage_delta: float | None = None  #: change since the oldest recorded run
@@ -122,10 +127,16 @@ class ItemAssessment:
     #: run ran or should have run for it (also tests only a run shows: a marker a conftest
     #: hook adds, a unittest class, a doctest); without one, the source's count
     link_cases: tuple[int, ...] = ()
+    days_left: int | None = None  #: days until ``due`` (negative when past); None without one
 
     @property
     def done(self) -> bool:
         return self.status is Status.DONE
+
+    @property
+    def open(self) -> bool:
+        """Whether something is left to do (see :data:`CLOSED`)."""
+        return self.status not in CLOSED
 
     @property
     def unresolved(self) -> tuple[LinkResult, ...]:
@@ -157,12 +168,23 @@ class PhaseAssessment:
     days_left: int | None  #: days until due (negative when past)
 
     @property
+    def open(self) -> int:
+        """Items left to do: neither done nor skipped."""
+        return self.total - self.done - self.skipped
+
+    @property
     def complete(self) -> bool:
-        return self.total > 0 and self.done + self.skipped >= self.total
+        return self.total > 0 and self.open <= 0
 
     @property
     def late(self) -> bool:
         return self.days_late > 0
+
+    @property
+    def due_soon(self) -> bool:
+        """Not complete, and due today or within :data:`DUE_SOON_DAYS` days."""
+        return (not self.complete and self.days_left is not None
+                and 0 <= self.days_left <= DUE_SOON_DAYS)
 
     @property
     def state(self) -> str:
@@ -208,6 +230,8 @@ class MetricAssessment:
     met: bool | None  #: None when unmeasured or qualitative
     display: str  #: current value in words, such as "87.5%" or "not yet measured"
     trend: tuple[float, ...] = ()  #: values over recorded runs, oldest first
+    #: its value depends on the machine (see :data:`MACHINE_DEPENDENT`)
+    machine_dependent: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,7 +247,11 @@ class Assessment:
     updated: dt.date | None
     warnings: tuple[Problem, ...] = field(default=())
     run: RunRecord | None = None  #: the run the statuses are judged on
-    signoffs: tuple[SignOff, ...] = ()  #: reviews and approvals recorded in git
+    #: the run ran part of the suite (or was cut short) and is laid over earlier runs
+    run_partial: bool = False
+    #: reviews and approvals recorded in git, judged: which approval counts for each role,
+    #: which are only claims, the past reviews (all pending when git was not read)
+    signoffs: SignOffs = field(default_factory=lambda: judge_signoffs((), None))
     #: warnings about test links that match nothing in the source nor in the latest run,
     #: printed with the workspace's problems by every command (``warnings`` go in documents)
     unmatched: tuple[Problem, ...] = ()
@@ -285,11 +313,11 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
         items.extend(judged)
         done = sum(1 for i in judged if i.done)
         skipped = sum(1 for i in judged if i.status is Status.SKIPPED)
-        complete = bool(judged) and done + skipped >= len(judged)
         days_left = (due - today).days if due else None
-        days_late = -days_left if days_left is not None and days_left < 0 and not complete else 0
-        phases.append(PhaseAssessment(phase, index, done, len(judged), skipped, start, due,
-                                      days_late, days_left))
+        pa = PhaseAssessment(phase, index, done, len(judged), skipped, start, due, 0, days_left)
+        if days_left is not None and days_left < 0 and not pa.complete:
+            pa = replace(pa, days_late=-days_left)
+        phases.append(pa)
     review = None
     if plan.review and plan.review.next:
         review = ReviewAssessment(plan.review.next, (plan.review.next - today).days,
@@ -297,7 +325,9 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     metrics = tuple(_metric(m, evidence.run, evidence.history) for m in plan.metrics)
     return Assessment(plan=plan, today=today, items=tuple(items), phases=tuple(phases),
                       metrics=metrics, review=review, updated=evidence.plan_updated,
-                      warnings=tuple(warnings), run=evidence.run, signoffs=evidence.signoffs,
+                      warnings=tuple(warnings), run=evidence.run,
+                      run_partial=evidence.run is not None and is_partial_run(evidence.run),
+                      signoffs=judge_signoffs(plan.approvals, evidence.signoffs),
                       unmatched=tuple(unmatched))
 
 
@@ -591,13 +621,14 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
                                                "evidence: link tests or files to prove it",
                                 Severity.WARNING))
     due = item.due or phase_due
-    days_late = 0
-    if due and due < today and status not in (Status.DONE, Status.SKIPPED):
-        days_late = (today - due).days
+    days_left = (due - today).days if due else None
+    days_late = -days_left if days_left is not None and days_left < 0 and status not in CLOSED \
+        else 0
     return ItemAssessment(item=item, phase_id=phase.id, status=status, reason=reason,
                           evidence=ev, test_ids=test_ids, test_count=count, test_files=files,
                           due=due, days_late=days_late, tally=tally, target_coverage=coverage,
-                          coverage_delta=delta, stale_files=stale, link_cases=link_cases)
+                          coverage_delta=delta, stale_files=stale, link_cases=link_cases,
+                          days_left=days_left)
 
 
 _NO_EVIDENCE = ItemEvidence()
@@ -729,13 +760,15 @@ def _metric(metric: Metric, run: RunRecord | None,
         return MetricAssessment(metric, None, None, "qualitative")
     measure = parse_measure(metric.measure)
     trend = _trend(measure.name, measure.arg, history)
+    machine = measure.name in MACHINE_DEPENDENT
     if run is None:
-        return MetricAssessment(metric, None, None, "not yet measured", trend)
+        return MetricAssessment(metric, None, None, "not yet measured", trend, machine)
     value = measures.measure_value(measure, run)
     met = None
     if value is not None and metric.target is not None:
         met = measures.meets(value, metric.target)
-    return MetricAssessment(metric, value, met, measures.display(measure, value), trend)
+    return MetricAssessment(metric, value, met, measures.display(measure, value), trend,
+                            machine)
 
 
 def _trend(name: str, arg: str | None, history: tuple[RunPoint, ...]) -> tuple[float, ...]:

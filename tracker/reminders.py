@@ -3,8 +3,9 @@
 ``tracker remind``, the git hooks, the TUI's banner and its reminders view all show these, so
 they cannot disagree with each other or with the document's review line: every date here was
 already derived by :func:`tracker.assess.assess` (which is the only place that judges), and
-this module only chooses what deserves a reminder and words it. No I/O and no clock: the day
-is the assessment's ``today``.
+this module only chooses what deserves a reminder and words it (days left, what is open and
+what is due soon are the assessment's). No I/O and no clock: the day is the assessment's
+``today``. The words quote the plan as written: each format cleans them for its medium.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tracker.assess import DUE_SOON_DAYS, Assessment, ItemAssessment, PhaseAssessment, Status
+from tracker.assess import DUE_SOON_DAYS, Assessment, ItemAssessment, PhaseAssessment
 
 
 class ReminderKind(StrEnum):
@@ -66,15 +67,12 @@ def reminders(a: Assessment, within: int = DUE_SOON_DAYS) -> list[Reminder]:
     due_of_phase = {p.phase.id: p.due for p in a.phases}
     for order, item in enumerate(a.items):
         if item.item.due is None or item.due is None or item.item.due == due_of_phase.get(
-                item.phase_id):
+                item.phase_id) or item.days_left is None:
             continue
-        if item.status in (Status.DONE, Status.SKIPPED):
-            continue
-        days_left = (item.due - a.today).days
-        if days_left <= within:
-            found.append((days_left, _RANK[ReminderKind.ITEM], order, Reminder(
-                ReminderKind.ITEM, item.item.id, item.due, days_left,
-                _item_text(item, days_left))))
+        if item.open and item.days_left <= within:
+            found.append((item.days_left, _RANK[ReminderKind.ITEM], order, Reminder(
+                ReminderKind.ITEM, item.item.id, item.due, item.days_left,
+                _item_text(item, item.days_left))))
     found.sort(key=lambda entry: entry[:3])
     return [entry[3] for entry in found]
 
@@ -112,8 +110,7 @@ def _review_text(days_left: int, due: dt.date, reviewers: tuple[str, ...]) -> st
 
 
 def _phase_text(p: PhaseAssessment) -> str:
-    open_items = p.total - p.done - p.skipped
-    progress = (f"{open_items} of {p.total} items not done" if p.total else "no items yet")
+    progress = f"{p.open} of {p.total} items not done" if p.total else "no items yet"
     assert p.due is not None and p.days_left is not None  # only phases with a due date
     when = f"was due {p.due.isoformat()}" if p.days_left < 0 else p.due.isoformat()
     return f"Phase {p.phase.id} {_when(p.days_left, 'late')}: {progress} ({when})"

@@ -148,7 +148,7 @@ async def test_metrics_and_history_screens(project):
             if isinstance(app.screen, HistoryScreen):
                 break
         assert isinstance(app.screen, HistoryScreen)
-        assert app.screen.data.first_seen["payment-errors"][1].isoformat() == "2026-03-05"
+        assert app.screen.view.first_seen["payment-errors"][1].isoformat() == "2026-03-05"
 
 
 async def test_reminders_view_matches_tracker_remind(project):
@@ -378,16 +378,16 @@ async def test_history_lists_an_items_first_appearance_once_per_commit(project):
     import datetime as dt
 
     from tracker.evidence.bundle import RunPoint
-    from tracker.tui.screens.history import HistoryData
+    from tracker.views.history import history_view
 
     sha = "a" * 40
     start = dt.datetime(2026, 3, 18, 9, tzinfo=dt.UTC)
     runs = tuple(RunPoint(n, start + dt.timedelta(hours=n), sha, {"passed": 3}, 80.0, 3, 1.0)
                  for n in (1, 2))
-    data = HistoryData(runs, {"payment-errors": (sha, start.date())})
+    view = history_view(runs, {"payment-errors": (sha, start.date())})
     app = make_app(project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.push_screen(HistoryScreen(data))
+        await app.push_screen(HistoryScreen(view))
         await pilot.pause()
         table = app.screen.query_one("#history-table")
         listed = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]

@@ -39,7 +39,8 @@ def render_command(plan_arg: Path | None, plan_path: Path, output: Path | None,
     against that day (unless --today is given) and the same kind of evidence, so a committed
     document only goes stale when its content would.
     """
-    from tracker.render.markdown import render_markdown
+    from tracker.render.markdown import Markdown
+    from tracker.render.report import build_report, write_report
 
     plan_path = chosen_plan(plan_arg, plan_path)
     day = parse_today(today)
@@ -51,19 +52,18 @@ def render_command(plan_arg: Path | None, plan_path: Path, output: Path | None,
         no_runs = no_runs or _without_runs(old)
     assessment = assessment_or_exit(plan_path, day, quiet_warnings=check_file is not None,
                                     runs=not no_runs)
-    text = render_markdown(assessment, plan_path.name, runs_included=not no_runs)
+    document = Markdown(plan_path.name, runs_included=not no_runs)
+    report = build_report(assessment)
     if check_file is not None:
-        _compare(check_file, old or "", text, plan_path)
+        _compare(check_file, old or "", document.render(report), plan_path)
     elif output is not None:
-        from tracker.fsutil import write_atomic
-
         try:
-            write_atomic(output, text)
+            write_report(document, report, output)
         except OSError as exc:
             fail(f"{output}: cannot write it ({exc.strerror}): check the folder and permissions")
         click.echo(f"wrote {output}", err=True)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(document.render(report))
 
 
 def _read_document(path: Path) -> str:

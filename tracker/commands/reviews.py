@@ -1,22 +1,21 @@
 """Commands about the plan's dates and sign-offs: remind, review, approve, hooks install.
 
-Thin like the rest of the command layer: reminders are chosen by :mod:`tracker.reminders`
-from the one Assessment, the calendar is written by :mod:`tracker.render.ics`, plan.yaml is
-edited by :mod:`tracker.plan.edit` and sign-offs are recorded by
-:mod:`tracker.history.signoff`. ``remind`` runs from git hooks and cron, so it imports neither
-GitPython nor Textual. The CLI registers these objects with ``cli.add_command``.
+Thin like the rest of the command layer: the reminders' report is built once
+(:mod:`tracker.render.report`) and printed by its formats (``remind_text``, ``remind_json``,
+``ics``), plan.yaml is edited by :mod:`tracker.plan.edit`, sign-offs are recorded by
+:mod:`tracker.history.signoff` and judged by :mod:`tracker.signoffs`, as in every
+document. ``remind`` runs from git hooks and cron, so it imports neither GitPython nor
+Textual. The CLI registers these objects with ``cli.add_command``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import re
 import shlex
-import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -29,11 +28,14 @@ from tracker.commands.common import (
     plan_option,
     today_option,
 )
+from tracker.text import one_line
+
+if TYPE_CHECKING:
+    from tracker.plan.model import Plan
 
 #: First comment line of every hook tracker writes; a hook without it is not ours to replace.
 HOOK_MARKER = "# tracker-hook: reminders"
 HOOKS = ("post-merge", "post-checkout")
-JSON_FORMAT = 1
 
 _WITHIN = re.compile(r"^\s*([0-9]+)\s*(d|day|days|w|wk|week|weeks)?\s*$")
 
@@ -60,35 +62,25 @@ def remind_command(plan_path: Path, within: str, as_json: bool, ics_file: Path |
     Exit 0 when nothing is overdue, 1 when something is (for cron and CI), 2 when the plan
     is broken.
     """
-    from tracker.reminders import reminders
+    from tracker.render.remind_json import RemindJson
+    from tracker.render.remind_text import RemindText
+    from tracker.render.report import build_report, write_report
 
     day = parse_today(today)
     days = _within_days(within)
     assessment = assessment_or_exit(plan_path, day, quiet_warnings=True, git=False)
-    found = reminders(assessment, days)
+    report = build_report(assessment, within_days=days)
     if ics_file is not None:
-        from tracker.fsutil import write_atomic
-        from tracker.render.ics import render_ics
+        from tracker.render.ics import Calendar
 
         try:
-            write_atomic(ics_file, render_ics(assessment))
+            write_report(Calendar(), report, ics_file)
         except OSError as exc:
             fail(f"{ics_file}: cannot write it ({exc.strerror}): check the folder")
         click.echo(f"wrote {ics_file}", err=True)
-    if as_json:
-        click.echo(json.dumps({
-            "format": JSON_FORMAT, "today": day.isoformat(), "within_days": days,
-            "overdue": sum(1 for r in found if r.overdue),
-            "reminders": [{"kind": r.kind.value, "id": r.subject, "due": r.due.isoformat(),
-                           "days_left": r.days_left, "overdue": r.overdue, "text": r.text}
-                          for r in found],
-        }, indent=2, ensure_ascii=False))
-    elif found:
-        for reminder in found:
-            click.echo(reminder.text)
-    elif not quiet:
-        click.echo(f"Nothing overdue or due within {_days(days)}.")
-    if any(r.overdue for r in found):
+    reporter = RemindJson() if as_json else RemindText(quiet=quiet)
+    click.echo(reporter.render(report), nl=False)
+    if report.overdue:
         raise click.exceptions.Exit(EXIT_NO)
 
 
@@ -100,10 +92,6 @@ def _within_days(text: str) -> int:
              "overdue or due today)")
     count = int(match.group(1))
     return count * 7 if (match.group(2) or "d").startswith("w") else count
-
-
-def _days(n: int) -> str:
-    return "1 day" if n == 1 else f"{n} days"
 
 
 # -- review -----------------------------------------------------------------------------------
@@ -135,7 +123,7 @@ def review_command(plan_path: Path, name: str, note: str | None, today: str | No
     next_day = day + dt.timedelta(days=review.every_days)
     if review.reviewers and name.casefold() not in {r.casefold() for r in review.reviewers}:
         click.echo(f"note: {name} is not one of the plan's reviewers "
-                   f"({', '.join(review.reviewers)})", err=True)
+                   f"({one_line(', '.join(review.reviewers))})", err=True)
     try:
         repository_root(plan_path)
     except SignOffError as exc:
@@ -157,9 +145,8 @@ def review_command(plan_path: Path, name: str, note: str | None, today: str | No
                  f"not be restored ({undo}): set review.next back by hand")
         fail(f"{plan_path}: the review was not recorded and the plan is unchanged: {exc}")
     for line in done.notes:
-        click.echo(f"note: {line}", err=True)
-    signed = f", {done.signoff.signature_words()}" if done.signoff else ""
-    click.echo(f"recorded the review by {name} in commit {done.commit[:10]}{signed}; "
+        click.echo(f"note: {one_line(line)}", err=True)
+    click.echo(f"recorded the review by {name} in commit {done.commit[:10]}; "
                f"next review {next_day.isoformat()} (set in {plan_path})")
 
 
@@ -180,11 +167,14 @@ def _still_valid(plan_path: Path, text: str) -> None:
 
 
 def _person(name: str) -> str:
+    """``--by``, refused when it would forge or bend a trailer (a newline starting another
+    ``Approved-by``, brackets moving where the role begins)."""
+    from tracker.people import person_problem
 
-    cleaned = " ".join(name.split())
-    if not cleaned or any(c in cleaned for c in "<>") or not cleaned.isprintable():
-        fail(f"--by {name!r}: give a person's name on one line, without < or >")
-    return cleaned
+    problem = person_problem(name.strip())
+    if problem is not None:
+        fail(f"--by {name!r}: {problem}")
+    return " ".join(name.split())
 
 
 # -- approve ----------------------------------------------------------------------------------
@@ -198,14 +188,18 @@ def _person(name: str) -> str:
 def approve_command(plan_path: Path, role: str, name: str) -> None:
     """Record a sign-off of the committed plan for one of its approval roles.
 
-    Makes an empty commit with an "Approved-by: NAME (ROLE)" trailer (nothing staged goes
-    into it; commit.gpgSign applies, so it can be signed). The document's approvals table
-    shows the name, date and signature from that commit, and "approved an earlier version"
-    once the plan changes.
+    Makes an empty commit with "Approved-by: NAME (ROLE)" and "Tracker-Plan: PATH" trailers
+    (nothing staged goes into it; commit.gpgSign applies, so it can be signed). It counts
+    when its author is the person plan.yaml names for the role; it is verified when SSH-signed
+    by that person's key listed in the repository's committed allowed_signers file. The
+    document's approvals table shows it, and "approved an earlier version" once the plan
+    changes; anything else is listed as an unverified claim.
     """
     import difflib
 
-    from tracker.history.signoff import SignOffError, match_role, record_approval
+    from tracker.history.signoff import SignOffError, record_approval
+    from tracker.people import contradicts, parse_person
+    from tracker.signoffs import match_role
 
     name = _person(name)
     plan = load_or_exit(plan_path).plan
@@ -215,23 +209,49 @@ def approve_command(plan_path: Path, role: str, name: str) -> None:
     if matched is None:
         if not roles:
             fail(f"--role {role!r}: {plan_path} lists no approvals: add approvals: with the "
-                 "roles that sign off, such as [{role: Tech Lead}]")
+                 "roles that sign off, such as [{role: Tech Lead, name: Bo Berg}]")
         close = difflib.get_close_matches(role, roles, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         fail(f"--role {role!r}: not an approval role of {plan_path} (its roles: "
-             f"{', '.join(roles)}){hint}")
-    expected = next((a.name for a in plan.approvals if a.role == matched and a.name), None)
-    if expected and expected.casefold() != name.casefold():
-        click.echo(f"note: {plan_path} names {expected} for {matched}", err=True)
+             f"{one_line(', '.join(roles))}){hint}")
+    expected = next((a.name for a in plan.approvals if a.role == matched), None)
+    if expected is None:
+        click.echo(f"note: {plan_path} names no one for {one_line(matched)}: the approval "
+                   "is listed as an unverified claim until approvals: names who approves",
+                   err=True)
+    elif contradicts(parse_person(expected), parse_person(name)):
+        click.echo(f"note: {plan_path} names {one_line(expected)} for {one_line(matched)}: "
+                   "an approval by anyone else is listed as an unverified claim", err=True)
     try:
         done = record_approval(plan_path, name, matched, title=plan.title)
     except SignOffError as exc:
         fail(f"{plan_path}: the approval was not recorded: {exc}")
     for line in done.notes:
-        click.echo(f"note: {line}", err=True)
-    signed = f", {done.signoff.signature_words()}" if done.signoff else ""
-    click.echo(f"recorded the approval by {name} as {matched} in commit "
-               f"{done.commit[:10]}{signed}")
+        click.echo(f"note: {one_line(line)}", err=True)
+    click.echo(f"recorded the approval by {name} as {one_line(matched)} in commit "
+               f"{done.commit[:10]}{_judged(plan, plan_path, done.commit)}")
+
+
+def _judged(plan: Plan, plan_path: Path, commit: str) -> str:
+    """How the judge sees the new approval: whether it counts, and its signature, in the
+    words of the document (and what this machine's own trust says, where it differs)."""
+    from tracker.evidence.gather import gather_signoffs
+    from tracker.render.words import signature_words
+    from tracker.signoffs import judge_signoffs
+
+    judged = judge_signoffs(plan.approvals, gather_signoffs(plan, plan_path, local_trust=True))
+    found = [row.approval for row in judged.approvals if row.approval is not None]
+    found += judged.claims
+    mine = next((j for j in found if j.commit == commit), None)
+    if mine is None:
+        return ""
+    words = signature_words(mine, judged.signers_file)
+    if not mine.verified and mine.local_verified:
+        words += " (verified on this machine only: documents show what the repository's "
+        words += "allowed-signers file vouches for)"
+    if mine.counts:
+        return f" ({words}); it counts for {one_line(mine.role)}"
+    return f" ({words}); not counted, listed as an unverified claim: {one_line(mine.problem or '')}"
 
 
 # -- hooks ------------------------------------------------------------------------------------
@@ -253,18 +273,16 @@ def install_hooks(plan_path: Path) -> None:
 
     if not plan_path.is_file():
         fail(f"{plan_path}: no such file: pass the plan's path with --plan")
+    from tracker.history.gitcli import GitError, hooks_folder
+
     folder = plan_path.absolute().parent
     try:
-        done = subprocess.run(["git", "rev-parse", "--show-toplevel", "--git-path", "hooks"],
-                              cwd=folder, capture_output=True, text=True, timeout=30,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        fail(f"cannot run git ({exc}): install git")
-    lines = done.stdout.splitlines()
-    if done.returncode != 0 or len(lines) != 2:
+        top, hooks_dir = hooks_folder(folder)
+    except GitError as exc:
+        if isinstance(exc.__cause__, OSError):
+            fail(f"cannot run git ({exc}): install git")
         fail(f"{folder} is not in a git work tree: hooks belong to a repository; run "
              "`git init` or pass --plan inside one")
-    top, hooks_dir = Path(lines[0]), Path(os.path.normpath(folder / lines[1]))
     try:
         rel = (folder.resolve() / plan_path.name).relative_to(top.resolve()).as_posix()
     except ValueError:

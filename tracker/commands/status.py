@@ -30,16 +30,14 @@ def status_command(plan_path: Path, as_json: bool, show_all: bool, required: tup
     Judged on the repository's files and the latest recorded run. --json prints a stable,
     documented form for scripts; --require PHASE_OR_ITEM exits 1 unless it is done.
     """
-    from tracker.render.status import status_json, status_text, unmet
+    from tracker.render.report import build_report, unmet
+    from tracker.render.status_json import StatusJson
+    from tracker.render.status_text import StatusText
 
     assessment = assessment_or_exit(plan_path, parse_today(today), quiet_warnings=True,
                                     git=False)
-    if as_json:
-        import json
-
-        click.echo(json.dumps(status_json(assessment), indent=2, ensure_ascii=False))
-    else:
-        click.echo(status_text(assessment, show_all=show_all), nl=False)
+    reporter = StatusJson() if as_json else StatusText(show_all=show_all)
+    click.echo(reporter.render(build_report(assessment)), nl=False)
     not_done, unknown = unmet(assessment, required)
     if unknown:
         fail(f"--require {unknown[0]}: no phase or item has this id; check plan.yaml")

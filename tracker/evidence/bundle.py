@@ -4,13 +4,66 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from enum import StrEnum
 
 from tracker.evidence.results import FileCoverage, RunRecord
 from tracker.evidence.values import Workspace
 
-if TYPE_CHECKING:  # reviews and approvals are read from git only for the document
-    from tracker.history.signoff import SignOff
+
+class Signature(StrEnum):
+    """git's verdict on a commit's signature: the codes of ``git log --format=%G?``."""
+
+    GOOD = "G"  #: a good signature from a trusted key
+    UNTRUSTED = "U"  #: a good signature from a key of unknown validity (SSH: not listed)
+    BAD = "B"
+    EXPIRED = "X"  #: a good signature that has expired
+    EXPIRED_KEY = "Y"  #: a good signature made by a key that has since expired
+    REVOKED_KEY = "R"  #: a good signature made by a revoked key
+    UNCHECKABLE = "E"  #: cannot be checked, such as a missing key
+    NONE = "N"  #: no signature, or one that was not checked
+
+
+@dataclass(frozen=True)
+class SignOffCommit:
+    """A commit whose trailers name a reviewer or approver: what git says of it, unjudged.
+
+    Whether it counts (made for this plan, by the person the plan names, signed by a key the
+    repository trusts, for the plan as it is now) is decided by :mod:`tracker.signoffs`.
+    """
+
+    commit: str  #: full commit id
+    date: dt.date  #: the author date
+    author: str  #: the author's name, as git records it (anyone can set it)
+    email: str  #: the author's e-mail
+    plan: str | None  #: the ``Tracker-Plan`` trailer: the plan it was made for, if it says
+    reviewers: tuple[str, ...] = ()  #: ``Reviewed-by`` values
+    #: ``Approved-by: PERSON (ROLE)`` as (PERSON, ROLE); PERSON may hold ``<email>``
+    approvers: tuple[tuple[str, str], ...] = ()
+    note: str | None = None  #: the message between subject and trailers
+    changes_plan: bool = False  #: it changed plan.yaml
+    only_plan: bool = False  #: it changed plan.yaml and no other file
+    signed_with: str | None = None  #: "SSH", "GPG", "X.509" or "signed"; None when unsigned
+    #: the verdict with the repository's committed allowed-signers file and nothing else
+    #: (SSH only): the same on every clone, so documents show it
+    signature: Signature = Signature.NONE
+    signer: str | None = None  #: the principal that file lists for the key, when known
+    #: the verdict with this machine's git settings (GPG keyring, own allowedSignersFile):
+    #: may differ between machines, so only the terminal shows it
+    local_signature: Signature = Signature.NONE
+    local_signer: str | None = None
+    #: approvals: fingerprint of plan.yaml in this commit; equal to
+    #: :attr:`SignOffEvidence.plan_version` when the two differ at most in ``review.next``
+    plan_version: str | None = None
+
+
+@dataclass(frozen=True)
+class SignOffEvidence:
+    """What git holds about the plan's reviews and approvals."""
+
+    plan: str  #: plan.yaml's path in the repository, as ``Tracker-Plan`` names it
+    commits: tuple[SignOffCommit, ...] = ()  #: oldest first
+    plan_version: str | None = None  #: fingerprint of plan.yaml now (the work tree's)
+    signers_file: str | None = None  #: the committed allowed-signers file used, if any
 
 
 @dataclass(frozen=True)
@@ -36,4 +89,6 @@ class Evidence:
     current_hashes: dict[str, str] = field(default_factory=dict)  #: sha1 of files runs depend on
     history: tuple[RunPoint, ...] = ()  #: recorded runs, oldest first
     first_coverage: tuple[FileCoverage, ...] = ()  #: per-file coverage of the oldest run kept
-    signoffs: tuple[SignOff, ...] = ()  #: reviews and approvals recorded in git
+    #: commits recording reviews and approvals, as git shows them; None when git was not
+    #: asked (or the plan is not in a repository). Which of them count is judged by assess.
+    signoffs: SignOffEvidence | None = None

@@ -7,7 +7,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracker.evidence.bundle import Evidence, RunPoint
+from tracker.evidence.bundle import Evidence, RunPoint, SignOffEvidence
 from tracker.evidence.hashes import is_conftest
 from tracker.evidence.layering import INTERRUPTED, MAX_LAYERS, is_partial_run, layer
 from tracker.evidence.pytest_args import selection
@@ -21,7 +21,6 @@ from tracker.plan.model import Plan
 
 if TYPE_CHECKING:
     from tracker.evidence.results import RunRecord
-    from tracker.history.signoff import SignOff
     from tracker.store import RunSummary, Store
 
 
@@ -45,7 +44,7 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
     if workspace is None:
         workspace = gather_workspace(plan, root)
     updated_on = last_change(plan_path) if updated else None
-    signed = _signoffs(plan, plan_path) if signoffs else ()
+    signed = gather_signoffs(plan, plan_path) if signoffs else None
     base = Evidence(workspace=workspace, plan_updated=updated_on, signoffs=signed)
     if not runs:
         return base
@@ -117,14 +116,18 @@ def comparable(summaries: list[RunSummary]) -> list[RunSummary]:
     return [s for s in summaries if s.exit_code != INTERRUPTED and selection(s.args) == key]
 
 
-def _signoffs(plan: Plan, plan_path: Path) -> tuple[SignOff, ...]:
-    """Reviews and approvals from git; none outside a repository or when git fails."""
-    from tracker.history.signoff import SignOffError, read_signoffs
+def gather_signoffs(plan: Plan, plan_path: Path, *,
+                    local_trust: bool = False) -> SignOffEvidence | None:
+    """The commits recording reviews and approvals of the plan, as git shows them (assess
+    judges which count); None outside a repository or when git fails. ``local_trust``: also
+    what this machine's own git trust settings say of their signatures (terminal only)."""
+    from tracker.history.gitcli import GitError
+    from tracker.history.signoff_log import read_signoffs
 
     try:
-        return read_signoffs(plan_path, since=plan.created)
-    except SignOffError:
-        return ()
+        return read_signoffs(plan_path, since=plan.created, local_trust=local_trust)
+    except GitError:
+        return None
 
 
 def _current_hashes(root: Path, workspace: Workspace, also: set[str]) -> dict[str, str]:

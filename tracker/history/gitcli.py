@@ -1,8 +1,9 @@
 """Cheap git queries through the ``git`` command, for start-up paths.
 
-``render`` and ``check`` need one or two facts from git (when plan.yaml last changed);
-importing GitPython for that would cost more than the rest of the command. Heavier history
-work uses GitPython elsewhere in this package.
+``render`` and ``check`` need a few facts from git (when plan.yaml last changed, the
+sign-off commits); importing GitPython for that would cost more than the rest of the
+command. :func:`_git` is this package's one way of running the git command (the sign-off
+reader uses it too); recording sign-offs uses GitPython (:mod:`tracker.history.signoff`).
 """
 
 from __future__ import annotations
@@ -17,16 +18,31 @@ class GitError(Exception):
     """git is missing, or the path is not in a repository, or git failed."""
 
 
-def _git(cwd: Path, *args: str, timeout: float = 30) -> str:
+def _git(cwd: Path, *args: str, timeout: float = 30, stdin: bytes | None = None) -> str:
+    """Run git in ``cwd``; its output as text, or GitError (git missing, not a repository,
+    git failed). Line endings become LF; :func:`_git_bytes` keeps git's bytes.
+    """
+    out = _git_bytes(cwd, *args, timeout=timeout, stdin=stdin)
+    return out.decode("utf-8", "surrogateescape").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _git_bytes(cwd: Path, *args: str, timeout: float = 30, stdin: bytes | None = None
+               ) -> bytes:
+    """The one place this package runs the git command (:func:`_git` is its text view).
+
+    ``stdin`` is written to git's input; the output is git's bytes, as object contents and
+    their sizes need.
+    """
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     try:
         done = subprocess.run(["git", "-c", "core.quotePath=false", *args], cwd=cwd,
-                              capture_output=True, text=True, env=env, timeout=timeout,
-                              check=False, encoding="utf-8", errors="surrogateescape")
+                              input=stdin, capture_output=True, env=env, timeout=timeout,
+                              check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(str(exc)) from exc
     if done.returncode != 0:
-        raise GitError(done.stderr.strip() or f"git {args[0]} failed")
+        message = done.stderr.decode("utf-8", "replace").strip()
+        raise GitError(message or f"git {args[0]} failed")
     return done.stdout
 
 
@@ -49,6 +65,16 @@ def last_change(path: Path) -> dt.date | None:
         return dt.date.fromtimestamp(path.stat().st_mtime)
     except OSError:
         return None
+
+
+def hooks_folder(folder: Path) -> tuple[Path, Path]:
+    """The top of the work tree holding ``folder``, and the folder git runs its hooks from
+    (``core.hooksPath`` when set, else ``.git/hooks``). GitError outside a work tree (its
+    ``__cause__`` is an OSError when git itself cannot run)."""
+    lines = _git(folder, "rev-parse", "--show-toplevel", "--git-path", "hooks").splitlines()
+    if len(lines) != 2:
+        raise GitError("not in a work tree")
+    return Path(lines[0]), Path(os.path.normpath(folder / lines[1]))
 
 
 def is_shallow(root: Path) -> bool:

@@ -1,118 +1,33 @@
-"""Reviews and approvals of the plan, recorded in git as commits with trailers.
+"""Recording reviews and approvals of the plan in git, as commits with trailers.
 
 A sign-off typed into plan.yaml would be as trustworthy as a hand-ticked checkbox. A commit is
-better evidence: it has an author, a date, a place in history, and can be GPG- or SSH-signed
-and verified by git. So ``tracker review`` and ``tracker approve`` make commits with
-``Reviewed-by: NAME`` and ``Approved-by: NAME (ROLE)`` trailers (plus ``Tracker-Plan: PATH``,
-naming the plan, so that several plans can share a repository and ordinary code-review
-trailers are not mistaken for plan reviews), and the document, the TUI and ``status`` read
-them back from history.
+better evidence: it has an author, a date, a place in history, and can be SSH- or GPG-signed.
+So ``tracker review`` and ``tracker approve`` make commits with ``Reviewed-by: NAME`` and
+``Approved-by: NAME (ROLE)`` trailers, plus ``Tracker-Plan: PATH`` naming the plan, so that
+several plans can share a repository and ordinary code-review trailers are not mistaken for
+plan reviews. Reading them back is :mod:`tracker.history.signoff_log`; deciding which count
+is :mod:`tracker.signoffs`, part of ``assess``.
 
-Reading runs on every ``tracker render``, which must start like a small script, so it uses a
-few plain ``git`` processes (one ``log``, one ``cat-file --batch``) rather than importing
-GitPython; writing (``record_review``, ``record_approval``) uses GitPython. Commits are built
-from a temporary index holding HEAD's tree (plus plan.yaml for a review), so that whatever else
-the user has staged is never swept into them, and they go through ``git commit`` itself, so the
-user's hooks and ``commit.gpgSign`` apply.
+Writing uses GitPython. Commits are built from a temporary index holding HEAD's tree (plus
+plan.yaml for a review), so that whatever else the user has staged is never swept into
+them, and they go through ``git commit`` itself, so the user's hooks and ``commit.gpgSign``
+apply. Names are refused when they would change the trailers' meaning (a newline starting
+another trailer, brackets moving where the role begins).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
-import subprocess
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from tracker.plan.model import Approval
-
-REVIEWED_BY = "Reviewed-by"
-APPROVED_BY = "Approved-by"
-PLAN_TRAILER = "Tracker-Plan"
-
-_TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
-_FIELD = "\x1f"
-#: What the history pass asks of every commit whose message names a reviewer or approver.
-#: No signature fields (``%G?`` runs gpg on each commit): "N" and "" stand in for them until
-#: the few commits that count are checked by :func:`_signatures`.
-_FORMAT = _FIELD.join(["%H", "%aI", "N", "", "%B"])
-_SIGNATURE_FORMAT = _FIELD.join(["%H", "%G?", "%GS"])
+from tracker.history.signoff_log import APPROVED_BY, PLAN_TRAILER, REVIEWED_BY
+from tracker.people import person_problem
 
 
 class SignOffError(Exception):
-    """A sign-off cannot be recorded or read; the message says why and what to do."""
-
-
-class SignOffKind(StrEnum):
-    REVIEW = "review"
-    APPROVAL = "approval"
-
-
-class Signature(StrEnum):
-    """git's verdict on a commit's signature: the codes of ``git log --format=%G?``."""
-
-    GOOD = "G"  #: a good signature from a trusted key: verified
-    UNTRUSTED = "U"  #: a good signature from a key of unknown validity
-    BAD = "B"
-    EXPIRED = "X"  #: a good signature that has expired
-    EXPIRED_KEY = "Y"  #: a good signature made by a key that has since expired
-    REVOKED_KEY = "R"  #: a good signature made by a revoked key
-    UNCHECKABLE = "E"  #: cannot be checked, such as a missing key
-    NONE = "N"  #: no signature, or one git was not set up to check (SSH without signers file)
-
-
-_WORDS = {
-    Signature.GOOD: "verified",
-    Signature.UNTRUSTED: "good signature, key not trusted",
-    Signature.BAD: "BAD signature",
-    Signature.EXPIRED: "signature expired",
-    Signature.EXPIRED_KEY: "signed by an expired key",
-    Signature.REVOKED_KEY: "signed by a revoked key",
-    Signature.UNCHECKABLE: "cannot be checked (key not available)",
-    Signature.NONE: "not verified (git is not set up to check it)",
-}
-
-
-@dataclass(frozen=True)
-class SignOff:
-    """One review or approval of the plan, as recorded by a commit."""
-
-    kind: SignOffKind
-    name: str  #: who signed off, from the trailer
-    role: str | None  #: the approval role; None for a review
-    date: dt.date  #: the commit's author date
-    commit: str  #: full commit id
-    signature: Signature
-    signed_with: str | None = None  #: "GPG", "SSH" or "X.509" when the commit carries a signature
-    signer: str | None = None  #: who git says signed it (``%GS``), when verified
-    note: str | None = None  #: the commit message's body, for reviews
-    current: bool = True  #: approvals: plan.yaml unchanged since (apart from review.next)
-
-    @property
-    def short(self) -> str:
-        return self.commit[:10]
-
-    @property
-    def verified(self) -> bool:
-        return self.signature is Signature.GOOD
-
-    def signature_words(self) -> str:
-        """ "unsigned", "SSH-signed, verified (ana@example.com)", "GPG-signed, BAD signature"."""
-        if self.signed_with is None and self.signature is Signature.NONE:
-            return "unsigned"
-        words = f"{self.signed_with or 'signed'}-signed, {_WORDS[self.signature]}"
-        if self.signer and self.signature in (Signature.GOOD, Signature.UNTRUSTED):
-            words += f" ({self.signer})"
-        return words
-
-    def signature_text(self) -> str:
-        """The Signature column: the commit, and whether it is signed and verified."""
-        return f"commit {self.short}, {self.signature_words()}"
+    """A sign-off cannot be recorded; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -120,286 +35,7 @@ class Recorded:
     """What ``record_review`` or ``record_approval`` did."""
 
     commit: str
-    signoff: SignOff | None  #: the new sign-off as read back from history
     notes: tuple[str, ...] = ()  #: things the user should know (shown as warnings)
-
-
-# -- reading ----------------------------------------------------------------------------------
-
-
-def read_signoffs(plan_path: Path, since: dt.date | None = None) -> tuple[SignOff, ...]:
-    """Every review and approval of the plan in the history of HEAD, oldest first.
-
-    Empty when the plan is not in a git work tree (or git is not installed) or nothing is
-    recorded; SignOffError when git fails on a repository. Counted: commits whose
-    ``Tracker-Plan`` trailer names this plan; approvals without that trailer; reviews without it
-    only from commits that changed plan.yaml (a ``Reviewed-by`` elsewhere is a code review).
-    An approval is ``current`` when plan.yaml, apart from the value of ``review.next``, is
-    the same now as in the commit approved. ``since`` (the plan's ``created`` date) lets git
-    stop walking a long history where no sign-off of this plan can be.
-    """
-    plan_path = Path(plan_path)
-    folder = plan_path.absolute().parent
-    limit = [f"--since={since - dt.timedelta(days=1)}"] if since is not None else []
-    try:
-        raw = _git(folder, "log", "-z", "--reverse", f"--format={_FORMAT}", "-E", "-i",
-                   f"--grep=^({REVIEWED_BY}|{APPROVED_BY}):", *limit, "HEAD", "--")
-    except FileNotFoundError:  # no git, or no such folder
-        return ()
-    except SignOffError:
-        if _has_head(folder):
-            raise
-        return ()  # not a repository, or no commit yet
-    candidates = [c for c in (_parse_record(r) for r in raw.decode("utf-8", "replace")
-                              .split("\0") if r.strip()) if c is not None]
-    if not candidates:
-        return ()
-    prefix = _git(folder, "rev-parse", "--show-prefix").decode("utf-8", "replace").strip()
-    rel = (prefix + plan_path.name).replace(os.sep, "/")
-    candidates = [c for c in candidates if c.plan in (None, rel)]
-    if any(c.plan is None and c.reviewers for c in candidates):
-        touching = set(_git(folder, "log", "--format=%H", *limit, "HEAD", "--", rel)
-                       .decode().split())
-    else:
-        touching = set()
-    candidates = [c for c in candidates
-                  if c.approvers or c.plan == rel or c.commit in touching]  # what counts
-    checked = _signatures(folder, [c.commit for c in candidates])
-    candidates = [replace(c, signature=checked[c.commit][0], signer=checked[c.commit][1])
-                  if c.commit in checked else c for c in candidates]
-    approvals = [c for c in candidates if c.approvers]
-    objects = _cat_files(folder, [c.commit for c in candidates]
-                         + [f"{c.commit}:{rel}" for c in approvals])
-    current = _read_bytes(plan_path)
-    out: list[SignOff] = []
-    for c in candidates:
-        method = _signed_with(objects.get(c.commit))
-        base = SignOff(SignOffKind.REVIEW, "", None, c.date, c.commit, c.signature, method,
-                       c.signer or None, c.note)
-        if c.plan == rel or c.commit in touching:
-            out.extend(replace(base, name=name) for name in c.reviewers)
-        if c.approvers:
-            same = _same_plan(objects.get(f"{c.commit}:{rel}"), current)
-            out.extend(replace(base, kind=SignOffKind.APPROVAL, name=name, role=role, note=None,
-                               current=same) for name, role in c.approvers)
-    return tuple(out)
-
-
-def _signatures(folder: Path, commits: list[str]) -> dict[str, tuple[Signature, str]]:
-    """Signature state and signer of each commit: asked only for the sign-offs that count,
-    since checking a signature runs gpg (a Gerrit-style history has a Reviewed-by trailer on
-    every commit)."""
-    out: dict[str, tuple[Signature, str]] = {}
-    for start in range(0, len(commits), 500):
-        chunk = commits[start:start + 500]
-        raw = _git(folder, "log", "--no-walk=unsorted", "-z", f"--format={_SIGNATURE_FORMAT}",
-                   *chunk).decode("utf-8", "replace")
-        for record in raw.split("\0"):
-            parts = record.lstrip("\n").split(_FIELD, 2)
-            if len(parts) == 3:
-                try:
-                    out[parts[0]] = (Signature(parts[1]), parts[2])
-                except ValueError:
-                    continue
-    return out
-
-
-def latest_approvals(approvals: Sequence[Approval], signoffs: Iterable[SignOff]
-                     ) -> list[tuple[Approval, SignOff | None]]:
-    """Each approval role of the plan with its newest sign-off (None while pending).
-
-    Roles match ignoring case and repeated spaces; sign-offs for roles the plan does not name
-    are left out.
-    """
-    newest: dict[str, SignOff] = {}
-    for s in signoffs:
-        if s.kind is SignOffKind.APPROVAL and s.role is not None:
-            newest[_role_key(s.role)] = s  # oldest first, so the last one wins
-    return [(a, newest.get(_role_key(a.role))) for a in approvals]
-
-
-def past_reviews(signoffs: Iterable[SignOff]) -> list[SignOff]:
-    """Recorded reviews, newest first."""
-    return [s for s in reversed(list(signoffs)) if s.kind is SignOffKind.REVIEW]
-
-
-def match_role(role: str, approvals: Sequence[Approval]) -> str | None:
-    """The plan's spelling of ``role`` (ignoring case and spacing), or None if it has none."""
-    wanted = _role_key(role)
-    return next((a.role for a in approvals if _role_key(a.role) == wanted), None)
-
-
-def _role_key(role: str) -> str:
-    return " ".join(role.split()).casefold()
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    commit: str
-    date: dt.date
-    signature: Signature
-    signer: str
-    plan: str | None
-    reviewers: tuple[str, ...]
-    approvers: tuple[tuple[str, str], ...]
-    note: str | None
-
-
-def _parse_record(record: str) -> _Candidate | None:
-    parts = record.lstrip("\n").split(_FIELD, 4)
-    if len(parts) != 5:
-        return None
-    commit, when, code, signer, message = parts
-    try:
-        date = dt.datetime.fromisoformat(when).date()
-        signature = Signature(code)
-    except ValueError:
-        return None
-    trailers, note = split_trailers(message)
-    plan = next((v for k, v in reversed(trailers) if k == PLAN_TRAILER.lower()), None)
-    reviewers = tuple(_person(v) for k, v in trailers if k == REVIEWED_BY.lower() and v)
-    approvers = tuple(p for k, v in trailers if k == APPROVED_BY.lower()
-                      if (p := parse_approval(v)) is not None)
-    if not reviewers and not approvers:
-        return None
-    return _Candidate(commit, date, signature, signer, plan, reviewers, approvers, note)
-
-
-def split_trailers(message: str) -> tuple[list[tuple[str, str]], str | None]:
-    """A commit message's trailers (keys lower-cased) and its body between subject and them.
-
-    Trailers are the ``Key: value`` lines of the last paragraph, as ``git interpret-trailers``
-    reads them (indented lines continue the previous value).
-    """
-    paragraphs = [p.strip("\n") for p in re.split(r"\n[ \t]*\n", message.strip())
-                  if p.strip()]
-    trailers: list[tuple[str, str]] = []
-    if len(paragraphs) > 1:
-        lines = paragraphs[-1].splitlines()
-        parsed: list[list[str]] = []
-        for line in lines:
-            match = _TRAILER.match(line)
-            if match:
-                parsed.append([match.group(1).lower(), match.group(2).strip()])
-            elif parsed and line[:1] in (" ", "\t"):
-                parsed[-1][1] += " " + line.strip()
-            else:
-                parsed = []
-                break
-        if parsed:
-            trailers = [(k, v) for k, v in parsed]
-            paragraphs = paragraphs[:-1]
-    body = "\n\n".join(paragraphs[1:]).strip()
-    return trailers, body or None
-
-
-def parse_approval(value: str) -> tuple[str, str] | None:
-    """``NAME (ROLE)`` → (NAME, ROLE); the role is the last balanced parenthesised group."""
-    value = value.strip()
-    if not value.endswith(")"):
-        return None
-    depth = 0
-    for at in range(len(value) - 1, -1, -1):
-        depth += {")": 1, "(": -1}.get(value[at], 0)
-        if depth == 0:
-            name, role = _person(value[:at]), value[at + 1:-1].strip()
-            return (name, role) if name and role else None
-    return None
-
-
-def _person(value: str) -> str:
-    """``Ana Lima <ana@example.com>`` → ``Ana Lima``."""
-    return re.sub(r"\s*<[^<>]*>\s*$", "", value).strip()
-
-
-def _signed_with(raw: bytes | None) -> str | None:
-    """How a raw commit object is signed, from its ``gpgsig`` header."""
-    if raw is None:
-        return None
-    header = raw.split(b"\n\n", 1)[0]
-    match = re.search(rb"^gpgsig(?:-sha256)? -----BEGIN ([A-Z ]+)-----", header, re.MULTILINE)
-    if match is None:
-        return None
-    kind = match.group(1)
-    if kind.startswith(b"SSH"):
-        return "SSH"
-    if kind.startswith(b"PGP"):
-        return "GPG"
-    return "X.509" if kind.startswith(b"SIGNED") else "signed"
-
-
-def _same_plan(approved: bytes | None, now: bytes | None) -> bool:
-    """Whether the approved plan.yaml and today's are the same, apart from review.next."""
-    if approved is None or now is None:
-        return False
-    if approved == now:
-        return True
-    try:
-        old, new = (b.decode("utf-8").replace("\r\n", "\n") for b in (approved, now))
-    except UnicodeDecodeError:
-        return False
-    return old == new or _without_review_next(old) == _without_review_next(new)
-
-
-def _without_review_next(text: str) -> str:
-    from tracker.plan.edit import EditError, review_next_span
-
-    try:
-        span = review_next_span(text)
-    except EditError:
-        return text
-    return text if span is None else text[:span[0]] + text[span[1]:]
-
-
-def _read_bytes(path: Path) -> bytes | None:
-    try:
-        return Path(path).read_bytes()
-    except OSError:
-        return None
-
-
-def _has_head(folder: Path) -> bool:
-    try:
-        _git(folder, "rev-parse", "-q", "--verify", "HEAD")
-    except (SignOffError, OSError):
-        return False
-    return True
-
-
-def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    """Run git; FileNotFoundError when git is missing, SignOffError when it fails."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
-    try:
-        done = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True,
-                              env=env, timeout=120, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise SignOffError(f"git {args[0]} took too long: {exc}") from exc
-    except NotADirectoryError as exc:
-        raise SignOffError(f"{cwd}: not a folder") from exc
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SignOffError(message[-1] if message else f"git {args[0]} failed")
-    return done.stdout
-
-
-def _cat_files(folder: Path, names: list[str]) -> dict[str, bytes]:
-    """Contents of objects by name (``SHA`` or ``SHA:path``), in one ``git cat-file``."""
-    if not names:
-        return {}
-    names = list(dict.fromkeys(names))
-    raw = _git(folder, "cat-file", "--batch", stdin=("\n".join(names) + "\n").encode())
-    out: dict[str, bytes] = {}
-    at = 0
-    for name in names:
-        end = raw.index(b"\n", at)
-        header = raw[at:end].split()
-        at = end + 1
-        if len(header) != 3:  # "<name> missing"
-            continue
-        size = int(header[2])
-        out[name] = raw[at:at + size]
-        at += size + 1
-    return out
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -423,6 +59,7 @@ def record_review(plan_path: Path, name: str, *, title: str, next_review: dt.dat
     committed. ``when`` dates the commit (its author date is the review's date), for a review
     recorded as of another day; by default git's clock.
     """
+    _check_name(name)
     subject = f"Review testing plan {_quoted(title)}; next review {next_review.isoformat()}"
     body = [note.strip()] if note and note.strip() else []
     return _record(plan_path, name, subject, body, f"{REVIEWED_BY}: {name}", include_plan=True,
@@ -434,6 +71,9 @@ def record_approval(plan_path: Path, name: str, role: str, *, title: str) -> Rec
 
     Refuses when plan.yaml is not committed, since an approval must name a version.
     """
+    _check_name(name)
+    if not role.strip() or not role.isprintable():
+        raise SignOffError(f"role {role!r}: give the role on one line")
     repo = _repo(plan_path)
     rel = _relative(repo, plan_path)
     if not _committed(repo, rel):
@@ -465,7 +105,7 @@ def _record(plan_path: Path, name: str, subject: str, body: list[str], trailer: 
         message_file = Path(tmp) / "message"
         message_file.write_text(message, encoding="utf-8")
         try:
-            if _has_head(Path(repo.working_tree_dir or ".")):
+            if repo.head.is_valid():
                 repo.git.read_tree("HEAD", env=index)
             else:
                 repo.git.read_tree("--empty", env=index)
@@ -486,11 +126,7 @@ def _record(plan_path: Path, name: str, subject: str, body: list[str], trailer: 
     if repo.head.is_detached:
         notes.append(f"HEAD is detached: commit {commit[:10]} is on no branch and is lost at "
                      "the next checkout; keep it with `git switch -c NAME` or cherry-pick it")
-    try:
-        found = [s for s in read_signoffs(plan_path) if s.commit == commit]
-    except SignOffError:
-        found = []
-    return Recorded(commit, found[-1] if found else None, tuple(notes))
+    return Recorded(commit, tuple(notes))
 
 
 def _repo(plan_path: Path) -> Any:
@@ -563,3 +199,9 @@ def _git_message(exc: Any) -> str:
 def _quoted(title: str) -> str:
     first = title.strip().splitlines()[0] if title.strip() else "plan"
     return f'"{first}"'
+
+
+def _check_name(name: str) -> None:
+    problem = person_problem(name)
+    if problem is not None:
+        raise SignOffError(f"{name!r}: {problem}")

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 from tracker.assess import DUE_SOON_DAYS, Assessment, PhaseAssessment
+from tracker.render.report import Report, build_report
+from tracker.text import clean
 
 PRODID = "-//tracker//testing plan reminders//EN"
 #: SEQUENCE counts days from here, so that later exports carry a higher sequence.
@@ -29,12 +32,26 @@ def calendar_key(a: Assessment) -> str:
     return hashlib.sha1(seed.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
 
 
-def render_ics(a: Assessment, *, alarm_days: int = DUE_SOON_DAYS) -> str:
+@dataclass(frozen=True)
+class Calendar:
     """A VCALENDAR with one all-day VEVENT for the next review and for each phase's due day.
 
     Each open event carries two display alarms: ``alarm_days`` before and one day before.
     A complete phase keeps its event (a calendar of the plan) without alarms.
     """
+
+    alarm_days: int = DUE_SOON_DAYS
+
+    def render(self, report: Report) -> str:
+        return _calendar(report.assessment, self.alarm_days)
+
+
+def render_ics(a: Assessment, *, alarm_days: int = DUE_SOON_DAYS) -> str:
+    """The calendar of ``a`` (:class:`Calendar` on its report)."""
+    return Calendar(alarm_days).render(build_report(a))
+
+
+def _calendar(a: Assessment, alarm_days: int) -> str:
     key = calendar_key(a)
     stamp = a.today.strftime("%Y%m%dT000000Z")
     sequence = str(max((a.today - _EPOCH).days, 0))
@@ -67,10 +84,9 @@ def _phase_summary(a: Assessment, p: PhaseAssessment) -> str:
 
 
 def _phase_description(p: PhaseAssessment) -> str:
-    open_items = p.total - p.done - p.skipped
     if not p.total:
         return "No items yet."
-    return f"{p.done} of {p.total} items done; {open_items} not done."
+    return f"{p.done} of {p.total} items done; {p.open} not done."
 
 
 def _event(*, uid: str, day: dt.date, stamp: str, sequence: str, summary: str,
@@ -97,7 +113,7 @@ def _uid_part(text: str) -> str:
 
 def _text(value: str) -> str:
     """Escape a TEXT value: backslash, semicolon, comma and line breaks (RFC 5545 3.3.11)."""
-    value = "".join(c for c in value if c in "\n\t" or (ord(c) >= 0x20 and ord(c) != 0x7F))
+    value = clean(value)  # no terminal escapes or control characters reach a calendar
     return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
             .replace("\n", "\\n"))
 

@@ -280,25 +280,20 @@ class TrackerApp(App[int]):
 
     @work(thread=True, exclusive=True, group="history")
     def history_worker(self) -> None:
+        """Ask git when each linked test file first appeared (slow on long histories), then
+        show the history view shaped from it."""
         from tracker.history.gitcli import first_added
-        from tracker.tui.screens.history import HistoryData, HistoryScreen
+        from tracker.tui.screens.history import HistoryScreen
+        from tracker.views.history import first_seen_by_item, history_view, linked_test_files
 
         snapshot = self.good
         if snapshot is None or snapshot.evidence is None or snapshot.assessment is None:
             self._history_loading = False
             return
-        files: dict[str, list[str]] = {}
-        for ia in snapshot.assessment.items:
-            for nodeid in ia.test_ids:
-                files.setdefault(nodeid.split("::", 1)[0], []).append(ia.item.id)
+        files = linked_test_files(snapshot.assessment)
         added = first_added(snapshot.evidence.workspace.root, sorted(files))
-        first: dict[str, tuple[str, dt.date]] = {}
-        for path, (sha, day) in added.items():
-            for item_id in files.get(path, []):
-                if item_id not in first or day < first[item_id][1]:
-                    first[item_id] = (sha, day)
-        data = HistoryData(snapshot.evidence.history, first)
-        self.call_from_thread(self._show_history, HistoryScreen(data))
+        view = history_view(snapshot.evidence.history, first_seen_by_item(files, added))
+        self.call_from_thread(self._show_history, HistoryScreen(view))
 
     async def action_quit(self) -> None:
         """Quit; a running suite is stopped first (as esc would), so nothing is left running

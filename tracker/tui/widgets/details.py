@@ -7,10 +7,11 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tracker.assess import Assessment, ItemAssessment, PhaseAssessment, Status
+from tracker.assess import Assessment, ItemAssessment, PhaseAssessment
 from tracker.metrics import duration_text
 from tracker.tui.format import OUTCOME_STYLE, bar, status_text, user, user_block
 from tracker.tui.widgets.plan_tree import NodeRef
@@ -31,7 +32,7 @@ class DetailPane(VerticalScroll):
         super().__init__(**kwargs)
         self._shown: tuple[Assessment | None, NodeRef | None] | None = None  #: on screen now
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Static(id="detail-body")
 
     def show(self, assessment: Assessment | None, ref: NodeRef | None) -> None:
@@ -182,8 +183,7 @@ def phase_view(a: Assessment, pa: PhaseAssessment) -> RenderableType:
                                    _facts(rows)]
     if phase.body:
         parts += [Text(""), user_block(phase.body)]
-    open_items = [i for i in a.phase_items(phase.id)
-                  if i.status not in (Status.DONE, Status.SKIPPED)]
+    open_items = [i for i in a.phase_items(phase.id) if i.open]
     if open_items:
         parts += [Text(""), Text(f"Not done ({len(open_items)})", style="bold underline")]
         for ia in open_items[:MAX_OPEN_SHOWN]:
