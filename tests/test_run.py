@@ -464,7 +464,7 @@ def test_render_shows_the_run_evidence(ran):
     assert "✔ done: 4 tests, all passing; targets covered 84.4%" in text
     assert "✘ failing: 1 of 1 failing: test_discount_bug" in text
     assert "- [x] `cart-rules`" in text and "- [ ] `cart-discount`" in text
-    assert "**Evidence:** repository files and the test run of" in text
+    assert "**Evidence:** repository files and a test run of this code" in text
 
 
 @pytest.mark.slow

@@ -706,7 +706,7 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
             missing.append("coverage of targets not measured" if tally else
                            "coverage of targets not yet measured")
         elif coverage + 1e-9 < target:
-            missing.append(f"targets covered {coverage:.1f}% of {target:g}%")
+            missing.append(f"targets covered {measures.percent(coverage)} of {target:g}%")
     found_any = bool(ran) or bool(count) or any(c.ok for c in ev.checks)
     if not found_any:
         return Status.TODO, "; ".join(missing) or "no evidence yet"
@@ -746,7 +746,7 @@ def _done_reason(ev: ItemEvidence, tally: Tally | None, coverage: float | None) 
     if ev.checks:
         parts.append(f"all {_plural(len(ev.checks), 'file check')} hold")
     if coverage is not None:
-        parts.append(f"targets covered {coverage:.1f}%")
+        parts.append(f"targets covered {measures.percent(coverage)}")
     return "; ".join(parts) or "evidence complete"
 
 

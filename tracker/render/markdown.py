@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from tracker.assess import Assessment, ItemAssessment, PhaseAssessment, Status
 from tracker.evidence.values import CheckResult, LinkResult
+from tracker.metrics import percent
 from tracker.plan.model import Phase, Section
 from tracker.render.links import related_line
 from tracker.render.report import Report, build_report
@@ -92,13 +93,13 @@ def _evidence_source(a: Assessment, runs_included: bool) -> str:
     run = a.run
     if run is None:
         return "repository files; no test run recorded yet"
-    # named by what it ran, never by when or where: the same code and results give the
-    # same document on every machine (a CI job, a clone that fetched the results)
-    code = f"commit {run.commit[:10]}" if run.commit else "code outside git"
-    dirty = " with local changes" if run.dirty else ""
+    # named by what it ran, never by when, where or on which commit: the same code and
+    # results give the same document on every machine and every commit of that code (a CI
+    # job re-running the suite on the docs-only commit that updates this very document)
+    code = "uncommitted changes" if run.dirty else "this code"
     tests = f"{len(run.outcomes)} test{'s' if len(run.outcomes) != 1 else ''}"
     scope = "part of the suite, laid over earlier runs" if a.run_partial else "whole suite"
-    return f"repository files and the test run of {code}{dirty} ({tests}, {scope})"
+    return f"repository files and a test run of {code} ({tests}, {scope})"
 
 
 def _hard_lines(lines: list[str]) -> list[str]:
@@ -221,7 +222,7 @@ def _evidence(ia: ItemAssessment) -> str:
     if ia.item.targets:
         targets = "targets " + ", ".join(md_code(t) for t in ia.item.targets)
         if ia.target_coverage is not None:
-            targets += f" ({ia.target_coverage:.1f}% covered)"
+            targets += f" ({percent(ia.target_coverage)} covered)"
         elif ia.tally is not None:
             targets += " (not measured)"
         parts.append(targets)

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Sparkline, Static
 
+from tracker.metrics import percent
 from tracker.tui.format import user
 from tracker.tui.widgets.key_footer import KeyFooter
 from tracker.views.history import HistoryView
@@ -55,7 +56,7 @@ class HistoryScreen(Screen[None]):
             marked.append_text(user(", ".join(row.first_seen)))
             table.add_row(row.day.isoformat(), row.commit[:10] if row.commit else "—",
                           "—" if row.tests is None else str(row.tests),
-                          "—" if row.coverage is None else f"{row.coverage:.1f}%", marked,
+                          "—" if row.coverage is None else percent(row.coverage), marked,
                           key=row.key)
         if not self.view.rows:
             table.add_row("—", "—", "—", "—", Text("no runs recorded and no git history",

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from tracker.assess import Assessment, ItemAssessment, PhaseAssessment
-from tracker.metrics import duration_text
+from tracker.metrics import duration_text, percent
 from tracker.tui.format import OUTCOME_STYLE, bar, status_text, user, user_block
 from tracker.tui.widgets.plan_tree import NodeRef
 
@@ -120,7 +120,7 @@ def item_view(ia: ItemAssessment) -> RenderableType:
             line.append(f"  {len(target.files)} file(s)", style="dim")
             parts.append(line)
         if ia.target_coverage is not None:
-            cov = Text(f"coverage now {ia.target_coverage:.1f}%")
+            cov = Text(f"coverage now {percent(ia.target_coverage)}")
             if ia.coverage_delta is not None:
                 cov.append(f" ({ia.coverage_delta:+.1f} since the first recorded run)",
                            style="green" if ia.coverage_delta >= 0 else "red")
