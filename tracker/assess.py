@@ -17,7 +17,7 @@ from itertools import compress
 from operator import attrgetter
 
 from tracker import metrics as measures
-from tracker.evidence.bundle import Evidence, RunPoint
+from tracker.evidence.bundle import Evidence, LiveProgress, RunPoint
 from tracker.evidence.hashes import conftest_candidates
 from tracker.evidence.keyword import haystack, parse_keyword
 from tracker.evidence.layering import is_partial_run
@@ -50,6 +50,7 @@ class Status(StrEnum):
     DONE = "done"
     FAILING = "failing"
     IN_PROGRESS = "in progress"
+    RUNNING = "running"  #: only while a run is going: its linked tests have not all reported
     STALE = "stale"
     TODO = "todo"
     CLAIMED = "claimed"  #: claimed done with nothing that can prove it
@@ -62,7 +63,8 @@ class Status(StrEnum):
 
 
 _ICONS = {
-    Status.DONE: "✔", Status.FAILING: "✘", Status.IN_PROGRESS: "◐", Status.STALE: "↻",
+    Status.DONE: "✔", Status.FAILING: "✘", Status.IN_PROGRESS: "◐", Status.RUNNING: "◐",
+    Status.STALE: "↻",
     Status.TODO: "○", Status.CLAIMED: "?", Status.SKIPPED: "–", Status.BLOCKED: "⊘",
 }
 
@@ -612,6 +614,8 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
         count = sum(_cases(static, t) for t in test_ids)
         files = len({t.split("::", 1)[0] for t in test_ids})
     status, reason = _judge(item, ev, count, files, tally, stale, coverage, link_cases)
+    if evidence.live is not None and tally is not None:
+        status, reason = _while_running(status, reason, tally, evidence.live)
     if item.claim is Claim.DONE and status is not Status.DONE and status is not Status.CLAIMED:
         warnings.append(Problem(item.location, f"item {item.id!r} is claimed done but the "
                                                f"evidence says {status.value}: {reason}",
@@ -632,6 +636,19 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
 
 
 _NO_EVIDENCE = ItemEvidence()
+
+
+def _while_running(status: Status, reason: str, tally: Tally,
+                   live: LiveProgress) -> tuple[Status, str]:
+    """An item's status while a run is going: running until every linked test the run was
+    asked to run has reported (a failure reported already is shown as failing)."""
+    linked = [*(o.nodeid for o in tally.outcomes), *tally.not_run]
+    in_scope = [t for t in linked if live.covers(t)]
+    finished = sum(1 for t in in_scope if t in live.reported)
+    failed_now = any(o.outcome in FAILING for o in tally.outcomes if o.nodeid in live.reported)
+    if finished == len(in_scope) or status is Status.FAILING and failed_now:
+        return status, reason
+    return Status.RUNNING, f"running: {finished} of {len(in_scope)} finished"
 
 
 def _link_cases(ev: ItemEvidence, view: _RunView | None) -> tuple[int, ...]:

@@ -80,10 +80,31 @@ class RunPoint:
 
 
 @dataclass(frozen=True)
+class LiveProgress:
+    """A run still going: what it was asked to run, and which tests have reported so far.
+
+    While a run is going, an item whose linked tests in the run's scope have not all
+    reported in this run is running, never done: its first passing test proves nothing of
+    the other nine.
+    """
+
+    scope: tuple[str, ...]  #: the run's test paths and node ids; empty for the whole suite
+    reported: frozenset[str]  #: node ids this run has given a result for
+
+    def covers(self, nodeid: str) -> bool:
+        """Whether ``nodeid`` is among what this run was asked to run."""
+        if not self.scope:
+            return True
+        return any(nodeid == s or nodeid.startswith((s + "::", s + "["))
+                   or nodeid.startswith(s.rstrip("/") + "/") for s in self.scope)
+
+
+@dataclass(frozen=True)
 class Evidence:
     """What was gathered; ``assess`` judges it without doing any I/O of its own."""
 
     workspace: Workspace
+    live: LiveProgress | None = None  #: a run going on now (the terminal UI's live view)
     plan_updated: dt.date | None = None  #: last change of plan.yaml (git, else mtime)
     run: RunRecord | None = None  #: the latest recorded run, None when there is none
     current_hashes: dict[str, str] = field(default_factory=dict)  #: sha1 of files runs depend on

@@ -330,7 +330,7 @@ class TrackerApp(App[int]):
         self.cancel.clear()
         from tracker.tui.live import LiveRun
 
-        self.live = LiveRun(started=dt.datetime.now(dt.UTC))
+        self.live = LiveRun(started=dt.datetime.now(dt.UTC), scope=tuple(args))
         self.run_label = label
         self.query_one(RunBar).start(label)
         self.run_worker_thread(args)

@@ -14,7 +14,7 @@ from tracker.text import clean, one_line
 STATUS_STYLE = {
     Status.DONE: "bold green", Status.FAILING: "bold red", Status.IN_PROGRESS: "yellow",
     Status.STALE: "magenta", Status.TODO: "dim", Status.CLAIMED: "cyan",
-    Status.SKIPPED: "dim", Status.BLOCKED: "red",
+    Status.SKIPPED: "dim", Status.BLOCKED: "red", Status.RUNNING: "cyan",
 }
 OUTCOME_STYLE = {"passed": "green", "failed": "bold red", "error": "bold red",
                  "skipped": "dim", "xfailed": "dim", "xpassed": "yellow"}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.assess import Assessment, assess
-from tracker.evidence.bundle import Evidence
+from tracker.evidence.bundle import Evidence, LiveProgress
 from tracker.evidence.reportlog import ReportError, collection_error_from_event, outcome_from_event
 from tracker.evidence.results import CollectionError, RunRecord, TestOutcome
 from tracker.plan.model import Plan
@@ -24,6 +24,7 @@ class LiveRun:
     """What a running suite has reported so far."""
 
     started: dt.datetime
+    scope: tuple[str, ...] = ()  #: the test paths and node ids asked for; () for all
     collected: int | None = None
     outcomes: dict[str, TestOutcome] = field(default_factory=dict)
     errors: list[CollectionError] = field(default_factory=list)
@@ -68,4 +69,5 @@ def provisional(plan: Plan, evidence: Evidence, live: LiveRun, today: dt.date) -
         collection_errors=tuple(live.errors),
         file_hashes=dict(evidence.current_hashes),  # what runs now is the current code
     )
-    return assess(plan, dataclasses.replace(evidence, run=run), today)
+    progress = None if live.finished else LiveProgress(live.scope, frozenset(live.outcomes))
+    return assess(plan, dataclasses.replace(evidence, run=run, live=progress), today)
