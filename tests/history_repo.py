@@ -27,7 +27,8 @@ def commit(root: Path, day: str, message: str, author: str = "Ann", *args: str) 
     """``git add -A`` and commit as ``author`` on ``day``; the new commit's id."""
     env = {**os.environ, "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": f"{author}@example.com",
            "GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": f"{author}@example.com",
-           "GIT_AUTHOR_DATE": f"{day}T12:00:00+00:00", "GIT_COMMITTER_DATE": f"{day}T12:00:00+00:00"}
+           "GIT_AUTHOR_DATE": f"{day}T12:00:00+00:00",
+           "GIT_COMMITTER_DATE": f"{day}T12:00:00+00:00"}
     run(root, "add", "-A", env=env)
     run(root, "commit", "-qm", message, *args, env=env)
     return run(root, "rev-parse", "HEAD").strip()

@@ -5,7 +5,6 @@ a detached HEAD, a shallow clone, a plan in a subfolder, no commits, no reposito
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 
