@@ -43,16 +43,18 @@ def history_command(plan_path: Path, item_ids: tuple[str, ...], flaky: bool,
     """
     from tracker.errors import StoreError
     from tracker.evidence.workspace import gather_workspace
+    from tracker.history.log import PendingLog
     from tracker.history.runs_history import read_history
 
+    root = plan_path.resolve().parent
+    pending = PendingLog(root)  # git walks the history while the plan and tests are read
     plan = loaded_plan(plan_path)
     unknown = [i for i in item_ids if plan.item(i) is None]
     if unknown:
         fail(f"--item {unknown[0]}: no item has this id; check {plan_path}")
-    root = plan_path.resolve().parent
     items = gather_workspace(plan, root).items
     try:
-        found = read_history(root, plan, items, only=item_ids, flaky=flaky)
+        found = read_history(root, plan, items, only=item_ids, flaky=flaky, pending=pending)
     except StoreError as exc:
         fail(f"tracker history: {exc}")
     if as_json:

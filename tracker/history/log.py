@@ -27,12 +27,15 @@ and per file (:attr:`FileHistory.cut_off`).
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 from tracker.evidence.commits import Commit, FileHistory, GitLog
 from tracker.history.gitcli import GitError
-from tracker.history.gitcli import _git as git  # the package's one way to run git
+from tracker.history.gitcli import _git as git  # the package's way to run git (short calls)
 
 _RECORD, _UNIT = "\x1e", "\x1f"
 #: One commit's header: id, parents, author date, committer date, author (mailmap), subject.
@@ -51,32 +54,75 @@ def read_log(root: Path, paths: Iterable[str]) -> GitLog:
     they are. Never raises for a missing repository or history: the result's ``problem``
     says what is missing.
     """
+    return PendingLog(root).result(paths)
+
+
+class PendingLog:
+    """``git log`` started at once, read later: git walks the history on another core while
+    the caller finds out which files to follow (loading the plan, scanning the tests), which
+    the output does not depend on."""
+
+    def __init__(self, root: Path) -> None:
+        self.head: str | None = None
+        self.problem: str | None = None
+        self.prefix = ""
+        self.shallow: frozenset[str] = frozenset()
+        self._proc: subprocess.Popen[str] | None = None
+        self._out: tuple[str, str] = ("", "")
+        self._reader: threading.Thread | None = None
+        try:
+            top, self.prefix, shallow_path, head = git(
+                root, "rev-parse", "--show-toplevel", "--show-prefix", "--git-path", "shallow",
+                "HEAD^{commit}").split("\n")[:4]
+        except (GitError, ValueError):
+            self.problem = _why_no_history(root)
+            return
+        self.head = head.strip()
+        self.shallow = _shallow_commits(root / shallow_path)
+        env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+        try:
+            self._proc = subprocess.Popen(
+                ["git", "-c", "core.quotePath=false", *_CONFIG, "log", "-z", "--topo-order",
+                 "--cc", "-M", "--name-status", "--no-color", f"--format={_FORMAT}",
+                 self.head, "--"], cwd=top, env=env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                errors="surrogateescape")
+        except OSError as exc:
+            self.problem = f"git log failed: {exc}"
+            return
+        # read as it comes: git would stop once the pipe is full
+        self._reader = threading.Thread(target=self._read, name="git-log", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._proc is not None
+        self._out = self._proc.communicate()
+
+    def result(self, paths: Iterable[str]) -> GitLog:
+        """The history, following ``paths`` (relative to the root given)."""
+        if self._proc is None or self._reader is None:
+            return GitLog(head=self.head, problem=self.problem)
+        self._reader.join()
+        text, errors = self._out
+        if self._proc.returncode != 0:
+            return GitLog(head=self.head, problem=f"git log failed: "
+                          f"{errors.strip() or self._proc.returncode}")
+        commits, order, files = parse_log(text, paths, self.prefix, self.shallow)
+        problem = None
+        if self.shallow:
+            cut = ", ".join(sorted(commits[s].short for s in self.shallow if s in commits))
+            problem = (f"shallow clone: history before {cut or '?'} is cut off, so older "
+                       "first appearances are unknown; fetch it with `git fetch --unshallow`")
+        return GitLog(head=self.head, commits=commits, order=order, files=files,
+                      shallow=self.shallow, problem=problem)
+
+
+def _why_no_history(root: Path) -> str:
     try:
-        top, prefix, shallow_path = git(root, "rev-parse", "--show-toplevel", "--show-prefix",
-                                        "--git-path", "shallow").split("\n")[:3]
-    except (GitError, ValueError):
-        return GitLog(problem="not in a git repository: there is no history to read")
-    try:
-        head = git(root, "rev-parse", "--verify", "-q", "HEAD^{commit}").strip()
+        git(root, "rev-parse", "--show-toplevel")
     except GitError:
-        head = ""
-    if not head:
-        return GitLog(problem="the repository has no commits yet: there is no history to read")
-    shallow = _shallow_commits(root / shallow_path)
-    try:
-        text = git(Path(top), *_CONFIG, "log", "-z", "--topo-order", "--cc", "-M",
-                   "--name-status", "--no-color", f"--format={_FORMAT}", head, "--",
-                   timeout=900)
-    except GitError as exc:
-        return GitLog(head=head, problem=f"git log failed: {exc}")
-    commits, order, files = parse_log(text, paths, prefix, shallow)
-    problem = None
-    if shallow:
-        cut = ", ".join(sorted(commits[s].short for s in shallow if s in commits)) or "?"
-        problem = (f"shallow clone: history before {cut} is cut off, so older first "
-                   "appearances are unknown; fetch it with `git fetch --unshallow`")
-    return GitLog(head=head, commits=commits, order=order, files=files, shallow=shallow,
-                  problem=problem)
+        return "not in a git repository: there is no history to read"
+    return "the repository has no commits yet: there is no history to read"
 
 
 def _shallow_commits(path: Path) -> frozenset[str]:

@@ -30,7 +30,7 @@ from tracker.evidence.results import RunRecord
 from tracker.evidence.timeline import Timeline, timeline
 from tracker.evidence.values import ItemEvidence
 from tracker.history.backfill_index import BackfillIndex
-from tracker.history.log import read_log
+from tracker.history.log import PendingLog
 from tracker.paths import default_store_path
 from tracker.plan.model import Plan
 from tracker.store import RunSummary, Store
@@ -47,15 +47,17 @@ class History:
 
 
 def read_history(root: Path, plan: Plan | None, items: dict[str, ItemEvidence], *,
-                 only: Sequence[str] = (), flaky: bool = False) -> History:
+                 only: Sequence[str] = (), flaky: bool = False,
+                 pending: PendingLog | None = None) -> History:
     """Read the history of the plan's folder ``root``.
 
     ``items``: the workspace evidence of the plan's items (empty without a plan); ``only``:
-    the items whose delta to compute (all that link tests when empty). Raises StoreError
-    when the store cannot be read; a missing store is an empty history.
+    the items whose delta to compute (all that link tests when empty); ``pending``: the git
+    log, when the caller started it before gathering ``items``. Raises StoreError when the
+    store cannot be read; a missing store is an empty history.
     """
     paths = {f for ev in items.values() for f in (*test_files(ev), *target_files(ev))}
-    log = read_log(root, sorted(paths))
+    log = (pending or PendingLog(root)).result(sorted(paths))
     arrivals = {item_id: came.commit.sha for item_id, ev in items.items()
                 if (came := arrival(ev, log)) is not None}
     unjudged = BackfillIndex(root).unjudged()
