@@ -95,6 +95,25 @@ def tracker(cwd: Path, *args: str, env: dict[str, str] | None = None,
                           check=False)
 
 
+def in_terminal(cwd: Path, *args: str) -> tuple[int, str]:
+    """``tracker ARGS`` with its stderr on a pseudo-terminal: its exit code and what it drew."""
+    master, slave = os.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "tracker", *args], cwd=cwd, env=clean_env(),
+                            stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the other side is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    return proc.wait(timeout=600), b"".join(chunks).decode("utf-8", "replace")
+
+
 def git_state(root: Path) -> tuple[str, ...]:
     """Everything backfill must leave alone: HEAD, branches, index, working tree, worktrees."""
     return (run(root, "rev-parse", "HEAD"), run(root, "symbolic-ref", "-q", "HEAD"),
@@ -152,6 +171,7 @@ def test_each_distinct_tree_runs_once_and_what_cannot_be_judged_says_why(shop):
     # c2..c6: c2, c3 and c4 differ; c5 is c3 again, c6 only adds docs
     assert "backfilled 5 commits (3 distinct trees): ran pytest 3 times, stored 4 runs " \
            "(2 from identical trees), 1 not judged" in err
+    assert "\r" not in err  # no progress line outside a terminal
     assert f"{shop.shas['c4'][:10]} not judged: a module the environment lacks" in err
     assert "No module named 'left_pad_of_2016'" in err
     with Store.open(default_store_path(shop.root)) as store:
@@ -247,9 +267,10 @@ def test_a_repository_whose_top_is_a_package_runs_under_its_folder_name(tmp_path
     commit(root, "2026-03-02", "first")
     write(root, "mod.py", "def f():\n    return 1\n\n\ndef g():\n    return 2\n")
     commit(root, "2026-03-03", "second")
-    done = tracker(root, "backfill", "HEAD^!")
-    assert done.returncode == 0, done.stderr
-    assert "ran pytest 1 time, stored 1 run" in done.stderr
+    code, drawn = in_terminal(root, "backfill", "HEAD^!")
+    assert code == 0, drawn
+    assert "ran pytest 1 time, stored 1 run" in drawn
+    assert "\r  backfill: 0/1 commits · running " in drawn  # the progress line, in a terminal
     with Store.open(default_store_path(root)) as store:
         (summary,) = store.runs()
         assert summary.counts["passed"] == 1

@@ -141,6 +141,10 @@ def test_what_cannot_be_told_is_said(repo, log, tmp_path):
                                or "")
     unloaded = item_delta("feat", evidence("tests/test_feature.py"), log, {s["a"]}, {}, None)
     assert unloaded.baseline == s["a"] and "not loaded" in (unloaded.reason or "")
+    before = facts(1, s["a"], ())
+    no_now = item_delta("feat", evidence("tests/test_feature.py"), log, {s["a"]},
+                        {s["a"]: before}, None)
+    assert no_now.baseline == s["a"] and "`tracker run`" in (no_now.reason or "")
     clone = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone)],
                    check=True, capture_output=True)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from tracker.history.backfill import Progress, Report
 
 
-@click.command("backfill", context_settings={"ignore_unknown_options": False})
+@click.command("backfill")
 @plan_option
 @click.argument("rev_range", metavar="REV_RANGE")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,

@@ -189,29 +189,34 @@ def item_delta(item_id: str, ev: ItemEvidence, log: GitLog, with_runs: Container
     if found.cut_off:
         return ItemDelta(item_id, found, reason="the history before it is cut off (shallow "
                          "clone): fetch it with `git fetch --unshallow`")
-    if not found.commit.parents:
-        return _delta(item_id, ev, log, found, None, current)
-    sha = baseline(found, log, with_runs)
-    if sha is None:
-        parent = found.commit.parents[0]
-        return ItemDelta(item_id, found, missing=parent,
-                         reason=f"no run at or before its parent {parent[:10]}: record one "
-                                f"with `tracker backfill {parent[:12]}^!`")
-    run = runs.get(sha)
-    if run is None:
-        return ItemDelta(item_id, found, baseline=sha,
-                         reason=f"the run of {sha[:10]} was not loaded")
+    run: RunFacts | None = None  # stays None for a root commit: nothing came before it
+    if found.commit.parents:
+        sha = baseline(found, log, with_runs)
+        if sha is None:
+            parent = found.commit.parents[0]
+            return ItemDelta(item_id, found, missing=parent,
+                             reason=f"no run at or before its parent {parent[:10]}: record "
+                                    f"one with `tracker backfill {parent[:12]}^!`")
+        run = runs.get(sha)
+        if run is None:
+            return ItemDelta(item_id, found, baseline=sha,
+                             reason=f"the run of {sha[:10]} was not loaded")
+    if current is None:
+        return ItemDelta(item_id, found, baseline=run.commit if run else None,
+                         baseline_run=run.run_id if run else None,
+                         reason="no run of the code now to compare with: record one with "
+                                "`tracker run`")
     return _delta(item_id, ev, log, found, run, current)
 
 
 def _delta(item_id: str, ev: ItemEvidence, log: GitLog, found: Arrival,
-           before: RunFacts | None, current: RunFacts | None) -> ItemDelta:
+           before: RunFacts | None, current: RunFacts) -> ItemDelta:
     """The delta against ``before`` (None: the arrival is a root commit, nothing before it)."""
     targets = []
     then_files: list[FileCoverage] = []
     now_files: list[FileCoverage] = []
     old = {f.path: f for f in before.coverage} if before else {}
-    new = {f.path: f for f in current.coverage} if current else {}
+    new = {f.path: f for f in current.coverage}
     for path in target_files(ev):
         was = next((old[name] for name in (path, *log.history_of(path).names) if name in old),
                    None)
@@ -224,8 +229,7 @@ def _delta(item_id: str, ev: ItemEvidence, log: GitLog, found: Arrival,
     if before is not None:
         tests_then = (None if before.outcomes is None
                       else _count(before.outcomes, item_id, ev))
-    tests_now = (_count(current.outcomes, item_id, ev) if current is not None
-                 and current.outcomes is not None else None)
+    tests_now = None if current.outcomes is None else _count(current.outcomes, item_id, ev)
     return ItemDelta(item_id, found, baseline=before.commit if before else None,
                      baseline_run=before.run_id if before else None,
                      coverage_then=coverage_of(then_files) if before else None,

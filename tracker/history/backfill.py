@@ -177,12 +177,13 @@ class _Storer:
                 if self.note and summary.note_key is None:
                     self._note_stored(summary.id, record, sha)
                 continue  # stored by an earlier backfill
-            self._store(dataclasses.replace(record, commit=sha))
+            stored = self._store(dataclasses.replace(record, commit=sha))
             self.index.stored[sha] = key
-            self.report.stored += 1
-            self.report.reused += sha != ran_now
+            self.report.stored += stored
+            self.report.reused += stored and sha != ran_now
 
-    def _store(self, record: RunRecord) -> None:
+    def _store(self, record: RunRecord) -> bool:
+        """Store (and note) one run; False when the store had it (imported from its note)."""
         if self.note:
             try:
                 line = note_run(self.top, record)
@@ -190,9 +191,9 @@ class _Storer:
                 self.report.warnings.append(f"{(record.commit or '')[:10]}: not noted: {exc}")
             else:
                 self.report.noted += 1
-                self.store.add_noted_run(record, line.key)
-                return
+                return self.store.add_noted_run(record, line.key) is not None
         self.store.add_run(record)
+        return True
 
     def _note_stored(self, run_id: int, record: RunRecord, sha: str) -> None:
         try:

@@ -74,7 +74,7 @@ def read_history(root: Path, plan: Plan | None, items: dict[str, ItemEvidence], 
         needed = baselines_needed(wanted, log, chosen)
         if line.rows:
             needed.add(line.rows[0].commit.sha)
-        loaded = {sha: _facts(store, chosen[sha]) for sha in needed}
+        loaded = {sha: _facts(store, chosen[sha], sha) for sha in needed}
         current = loaded.get(line.rows[0].commit.sha) if line.rows else None
         deltas = _deltas(plan, items, only, log, set(chosen), loaded, current)
         found = _flaky(store, summaries, items) if flaky else ()
@@ -92,12 +92,12 @@ def _off_line(log: GitLog, summaries: list[RunSummary], chosen: dict[str, int]
     return out
 
 
-def _facts(store: Store, run_id: int) -> RunFacts:
+def _facts(store: Store, run_id: int, commit: str) -> RunFacts:
     """A run's coverage and, unless they were pruned, its outcomes."""
     try:
         return RunFacts.of(store.run(run_id))
     except StoreError:  # pruned: only its coverage (or nothing) is left
-        return RunFacts(run_id, None, store.coverage(run_id), None)
+        return RunFacts(run_id, commit, store.coverage(run_id), None)
 
 
 def _deltas(plan: Plan | None, items: dict[str, ItemEvidence], only: Sequence[str],
