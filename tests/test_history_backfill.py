@@ -306,9 +306,12 @@ def test_code_installed_from_the_checkout_is_imported_from_the_worktree(tmp_path
 def test_import_paths_map_the_checkout_into_the_worktree(tmp_path):
     checkout, worktree = tmp_path / "proj", tmp_path / "wt" / "proj"
     (checkout / "src" / "pkg").mkdir(parents=True)
+    (checkout / ".venv" / "site-packages").mkdir(parents=True)  # untracked: not in worktrees
+    (worktree / "src" / "pkg").mkdir(parents=True)
     finder = ModuleType("__editable___proj_0_1_finder")
     finder.MAPPING = {"pkg": str(checkout / "src" / "pkg"), "other": "/elsewhere/other"}  # type: ignore[attr-defined]
-    paths = import_paths(checkout, worktree, path=[str(checkout), "/usr/lib/python3", ""],
+    paths = import_paths(checkout, worktree, path=[str(checkout), "/usr/lib/python3", "",
+                                                   str(checkout / ".venv" / "site-packages")],
                          modules={finder.__name__: finder, "json": json})
     assert paths == [str(worktree / "."), str(worktree / "src")]
 

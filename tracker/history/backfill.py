@@ -324,8 +324,8 @@ class _JobRunner:
         try:
             try:
                 path = self.worktrees.add(sha)
-            except WorktreeError as exc:
-                return _Done(job, reason=str(exc), ran=False)
+            except WorktreeError as exc:  # Ctrl-C kills git too: that is no reason to keep
+                return _Done(job, reason=str(exc), ran=False, cancelled=self.cancel.is_set())
             try:
                 return self._in(path, job)
             finally:
@@ -346,10 +346,12 @@ class _JobRunner:
         (scratch / "request.json").write_text(json.dumps(request), encoding="utf-8")
         started = time.monotonic()
         with open(scratch / "job.err", "wb") as err:
+            # not in the worktree: ``-m`` puts the folder first on the job's sys.path, and a
+            # past commit of tracker itself must not be the tracker that runs the job
             proc = subprocess.Popen(
                 [sys.executable, "-m", "tracker.history.backfill_job",
                  str(scratch / "request.json")],
-                cwd=path, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+                cwd=self.worktrees.base, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
             with self._lock:
                 self._procs[threading.get_ident()] = proc
             try:
@@ -357,7 +359,7 @@ class _JobRunner:
             finally:
                 with self._lock:
                     self._procs.pop(threading.get_ident(), None)
-        if self.cancel.is_set() and code != 0:
+        if self.cancel.is_set():  # stopped part-way, or finishing as it was stopped: not kept
             return _Done(job, cancelled=True)
         try:
             result = json.loads((scratch / "result.json").read_text(encoding="utf-8"))

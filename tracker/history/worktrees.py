@@ -100,7 +100,8 @@ def import_paths(checkout: Path, worktree: Path, path: Iterable[str] | None = No
                  modules: Mapping[str, ModuleType] | None = None) -> list[str]:
     """Where the worktree's code must be importable from: every entry of ``path`` (default:
     ``sys.path``) inside ``checkout``, and every package an editable install maps into it
-    (setuptools' ``__editable__`` finders), as the same place in ``worktree``."""
+    (setuptools' ``__editable__`` finders), as the same place in ``worktree`` when it is a
+    folder there."""
     checkout = checkout.resolve()
     found: dict[str, None] = {}
 
@@ -109,7 +110,8 @@ def import_paths(checkout: Path, worktree: Path, path: Iterable[str] | None = No
             relative = location.resolve().relative_to(checkout)
         except (OSError, ValueError):
             return
-        found[str(worktree / relative)] = None
+        if (worktree / relative).is_dir():  # not a virtualenv inside the checkout, say
+            found[str(worktree / relative)] = None
 
     for entry in sys.path if path is None else path:
         if entry:
