@@ -278,20 +278,23 @@ def test_a_repository_whose_top_is_a_package_runs_under_its_folder_name(tmp_path
 
 def test_code_installed_from_the_checkout_is_imported_from_the_worktree(tmp_path):
     """A src layout importable only through the environment (an editable install, here
-    PYTHONPATH): at the old commit, the old code must be the one imported and measured."""
-    root = tmp_path / "inst"
-    root.mkdir()
-    run(root, "init", "-q", "-b", "main")
+    PYTHONPATH), in a subfolder of the repository: at the old commit, the old code must be
+    the one imported and measured, and pytest must run in the worktree's subfolder."""
+    repo = tmp_path / "mono"
+    root = repo / "svc"
+    root.mkdir(parents=True)
+    run(repo, "init", "-q", "-b", "main")
     write(root, "pyproject.toml", "[tool.coverage.run]\nsource = [\"src\"]\n")
     write(root, "src/inst_pkg/__init__.py", "def old():\n    return 'old'\n")
     write(root, "tests/test_it.py", "from inst_pkg import old\n\n\ndef test_old():\n"
                                     "    assert old() == 'old'\n")
     write(root, "plan.yaml", "title: P\ncreated: 2026-03-02\nphases: []\n")
-    first = commit(root, "2026-03-02", "old api")
+    write(repo, "other/test_elsewhere.py", "def test_not_ours():\n    raise AssertionError\n")
+    first = commit(repo, "2026-03-02", "old api")
     write(root, "src/inst_pkg/__init__.py", "def new():\n    return 'new'\n")
     write(root, "tests/test_it.py", "from inst_pkg import new\n\n\ndef test_new():\n"
                                     "    assert new() == 'new'\n")
-    commit(root, "2026-03-03", "new api")
+    commit(repo, "2026-03-03", "new api")
     env = clean_env()
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "src"),
                                                       env.get("PYTHONPATH")]))
@@ -299,7 +302,9 @@ def test_code_installed_from_the_checkout_is_imported_from_the_worktree(tmp_path
     assert done.returncode == 0, done.stderr
     with Store.open(default_store_path(root)) as store:
         run_ = store.latest_run()
-    assert run_ is not None and [o.outcome for o in run_.outcomes] == ["passed"]
+    assert run_ is not None and run_.commit == first
+    assert [(o.nodeid, o.outcome) for o in run_.outcomes] == [("tests/test_it.py::test_old",
+                                                               "passed")]
     assert [f.path for f in run_.coverage] == ["src/inst_pkg/__init__.py"]
 
 

@@ -145,7 +145,7 @@ def _row_text(row: CommitRow) -> str:
     c = row.commit
     coverage = _pct(row.coverage)
     if row.coverage_change is not None:
-        coverage += f" ({row.coverage_change:+.1f})"
+        coverage += f" ({round(row.coverage_change, 1) or 0.0:+.1f})"  # never "-0.0"
     tests = _count(row.tests, "test") + (f" ({row.tests_change:+d})"
                                          if row.tests_change else "")
     rate = "—" if row.pass_rate is None else f"{row.pass_rate:.0f}% pass"
