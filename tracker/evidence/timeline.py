@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tracker.evidence.commits import Commit, GitLog
-from tracker.evidence.layering import is_partial_run
+from tracker.evidence.layering import INTERRUPTED, is_partial_run
+from tracker.evidence.pytest_args import selection
 
 
 class Summary(Protocol):
@@ -133,7 +134,8 @@ def _row(commit: Commit, runs: Sequence[Summary], arrived: list[str]) -> CommitR
 
 def _with_changes(rows: list[CommitRow]) -> list[CommitRow]:
     """Each row with its change since the next older row it can be compared with: both ran
-    the whole suite, or both the same selection (the same pytest arguments) to the end."""
+    the same selection of the suite (the whole of it, or the same ``-k``, paths...) to the
+    end."""
     out = []
     for i, row in enumerate(rows):
         older = next((r for r in rows[i + 1:] if _comparable(row, r)), None)
@@ -148,12 +150,7 @@ def _with_changes(rows: list[CommitRow]) -> list[CommitRow]:
 
 
 def _comparable(a: CommitRow, b: CommitRow) -> bool:
-    if not a.partial and not b.partial:
-        return True
-    return a.partial and b.partial and a.args == b.args and _INTERRUPTED not in (a.exit_code,
-                                                                                b.exit_code)
-
-
-#: pytest's exit status for a session cut short (Ctrl-C, a collection error): no telling
-#: what it would have covered.
-_INTERRUPTED = 2
+    """Like with like, as metric trends decide (tracker.evidence.gather.comparable): the same
+    selection of the suite (``--deselect`` of a few tests keeps it whole), both run to the end."""
+    return (INTERRUPTED not in (a.exit_code, b.exit_code)
+            and selection(a.args) == selection(b.args))
