@@ -40,8 +40,8 @@ def test_one_row_per_commit_of_the_line_with_its_change(repo):
     runs = [summary(1, s["a"], tests=4, coverage=40.0),
             summary(2, s["c"], tests=6, coverage=55.5, failed=1, skipped=2),
             summary(3, s["c"], tests=7, coverage=60.0, args=("-k", "fast")),  # partial, newer
-            summary(4, s["g"], tests=9, coverage=70.0, source="backfill")]
-    line = timeline(log, runs)
+            summary(4, s["g"], tests=9, coverage=70.0)]
+    line = timeline(log, runs, backfilled={4})
     assert [row.commit.sha for row in line.rows] == [s["g"], s["c"], s["a"]]
     g, c, a = line.rows
     assert c.run_id == 2 and c.runs == (3, 2) and not c.partial  # the whole-suite run stands

@@ -90,6 +90,8 @@ def summary(report: Report) -> str:
         parts[-1] += f" ({report.reused} from identical trees)"
     if report.noted:
         parts.append(f"noted {report.noted}")
+    if report.backfilled:
+        parts.append(f"{report.backfilled} backfilled before")
     if report.recorded:
         parts.append(f"{report.recorded} already recorded")
     if report.unjudged:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -90,11 +90,13 @@ class Timeline:
 
 def timeline(log: GitLog, runs: Iterable[Summary], *,
              unjudged: Mapping[str, str] | None = None,
-             arrivals: Mapping[str, str] | None = None) -> Timeline:
+             arrivals: Mapping[str, str] | None = None,
+             backfilled: Container[int] = ()) -> Timeline:
     """The history of ``runs`` along ``log``'s first-parent line.
 
     ``unjudged``: commit → why backfill could not judge it; ``arrivals``: item id → the
-    commit its first linked test appeared in (see :func:`tracker.evidence.deltas.arrival`).
+    commit its first linked test appeared in (see :func:`tracker.evidence.deltas.arrival`);
+    ``backfilled``: ids of the runs ``tracker backfill`` made (shown as their source).
     """
     by_commit: dict[str, list[Summary]] = {}
     loose: list[LooseRun] = []
@@ -111,8 +113,8 @@ def timeline(log: GitLog, runs: Iterable[Summary], *,
         line_commit = log.arrivals.get(sha)
         if line_commit is not None:
             items_by_commit.setdefault(line_commit, []).append(item_id)
-    rows = [_row(log.commits[sha], by_commit[sha], sorted(items_by_commit.get(sha, ())))
-            for sha in log.first_parent if sha in by_commit]
+    rows = [_row(log.commits[sha], by_commit[sha], sorted(items_by_commit.get(sha, ())),
+                 backfilled) for sha in log.first_parent if sha in by_commit]
     rows = _with_changes(rows)
     failed = tuple((log.commits[sha], why) for sha, why in (unjudged or {}).items()
                    if sha in log.commits)
@@ -120,13 +122,15 @@ def timeline(log: GitLog, runs: Iterable[Summary], *,
     return Timeline(tuple(rows), tuple(loose), failed, log.problem)
 
 
-def _row(commit: Commit, runs: Sequence[Summary], arrived: list[str]) -> CommitRow:
+def _row(commit: Commit, runs: Sequence[Summary], arrived: list[str],
+         backfilled: Container[int]) -> CommitRow:
     whole = [r for r in runs if not is_partial_run(r)]
     run = (whole or list(runs))[0]  # newest first
     counts = run.counts
     ran = run.test_count - counts.get("skipped", 0) - counts.get("xfailed", 0)
     passed = counts.get("passed", 0)
-    return CommitRow(commit, run.id, tuple(r.id for r in runs), run.source, not whole,
+    source = "backfill" if run.id in backfilled else run.source
+    return CommitRow(commit, run.id, tuple(r.id for r in runs), source, not whole,
                      run.args, run.exit_code, run.coverage_total, run.test_count, passed,
                      counts.get("failed", 0) + counts.get("error", 0),
                      100.0 * passed / ran if ran else None, arrived=tuple(arrived))

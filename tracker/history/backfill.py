@@ -6,9 +6,11 @@ one process per job (:mod:`tracker.history.backfill_job`), ``jobs`` at a time. C
 relevant trees are identical share one key (:mod:`tracker.history.treekey`) and one run; a key
 judged before (:mod:`tracker.history.backfill_index`) never runs again, so a second backfill
 of the same range runs nothing and a stopped one resumes. Each commit's run is stored in the
-local store with its commit and ``source="backfill"``, and with ``note`` attached to the commit
-as a git note. A commit that cannot be judged (objects missing, tests that cannot be
-collected, a module the environment lacks) is recorded with its reason, and the rest goes on.
+local store with its commit, and with ``note`` attached to the commit as a git note. It is a
+pytest run like any other (its source says ``pytest``: the judge reads its pytest arguments,
+markers and fixtures as such); the index knows which runs backfill made. A commit that cannot
+be judged (objects missing, tests that cannot be collected, a module the environment lacks)
+is recorded with its reason, and the rest goes on.
 
 The store is written from the calling thread only; worker threads only start processes and
 read their results.
@@ -39,7 +41,7 @@ from tracker.history.run_notes import note_run
 from tracker.history.treekey import DEFAULT_PATTERNS, KeySpec, TreeKeyError, tree_keys
 from tracker.history.worktrees import WorktreeError, Worktrees, import_paths
 from tracker.paths import data_dir, make_dirs
-from tracker.store import RunSummary, Store
+from tracker.store import Store
 
 #: How often the progress line is redrawn while nothing finishes, in seconds.
 TICK = 0.5
@@ -79,6 +81,7 @@ class Report:
 
     commits: int = 0  #: in the range
     recorded: int = 0  #: skipped: they had a whole-suite run of their own
+    backfilled: int = 0  #: skipped: an earlier backfill stored their run
     keys: int = 0  #: distinct keys among the others
     pytest_runs: int = 0  #: times the suite was run
     stored: int = 0  #: runs stored, one per commit
@@ -115,16 +118,24 @@ def backfill(root: Path, store: Store, options: Options,
     top, prefix = _top(root)
     commits = _commits(top, options.revisions)
     report = Report(commits=len(commits))
-    summaries = store.runs()
-    whole = {s.commit for s in summaries if s.commit and not s.dirty
-             and s.source != "backfill" and not is_partial_run(s)}
-    backfilled = {s.commit: s for s in reversed(summaries)  # the newest run of each commit
-                  if s.source == "backfill" and s.commit is not None}
-    todo = [(sha, tree) for sha, tree in commits if sha not in whole]
-    report.recorded = len(commits) - len(todo)
+    summaries = {s.id: s for s in store.runs()}
+    whole = {s.commit for s in summaries.values() if s.commit and not s.dirty
+             and not is_partial_run(s)}
+    index = BackfillIndex(root)
+    store_run = _Storer(top, store, index, options.note, report)
+    todo = []
+    for sha, tree in commits:
+        done = summaries.get(index.runs.get(sha, -1))
+        if done is not None and done.commit == sha:  # backfilled before, still stored
+            report.backfilled += 1
+            if options.note and done.note_key is None:
+                store_run.note_stored(done.id, sha)
+        elif sha in whole:
+            report.recorded += 1
+        else:
+            todo.append((sha, tree))
     spec = KeySpec(options.patterns, prefix, options.pytest_args, options.coverage,
                    ignored=(prefix + options.plan,))
-    index = BackfillIndex(root)
     keys = tree_keys(top, [tree for _, tree in todo], spec)
     groups: dict[str, list[str]] = {}
     for sha, tree in todo:
@@ -135,7 +146,6 @@ def backfill(root: Path, store: Store, options: Options,
         index.commits[sha] = key
         groups.setdefault(key, []).append(sha)
     report.keys = len(groups)
-    store_run = _Storer(top, store, index, options.note, report, backfilled)
     jobs = []
     for key, shas in groups.items():
         judged = index.results.get(key)
@@ -156,9 +166,9 @@ class _Storer:
     """Stores the runs of finished keys, for every commit of the key, in the calling thread."""
 
     def __init__(self, top: Path, store: Store, index: BackfillIndex, note: bool,
-                 report: Report, backfilled: dict[str, RunSummary]) -> None:
+                 report: Report) -> None:
         self.top, self.store, self.index, self.note = top, store, index, note
-        self.report, self.backfilled = report, backfilled
+        self.report = report
 
     def settle(self, key: str, shas: Sequence[str], line: str | None, reason: str | None,
                ran_now: str | None) -> None:
@@ -172,18 +182,14 @@ class _Storer:
             return
         record = decode_line(line)
         for sha in shas:
-            summary = self.backfilled.get(sha)
-            if self.index.stored.get(sha) == key and summary is not None:
-                if self.note and summary.note_key is None:
-                    self._note_stored(summary.id, record, sha)
-                continue  # stored by an earlier backfill
-            stored = self._store(dataclasses.replace(record, commit=sha))
-            self.index.stored[sha] = key
-            self.report.stored += stored
-            self.report.reused += stored and sha != ran_now
+            run_id = self._store(dataclasses.replace(record, commit=sha))
+            if run_id is not None:
+                self.index.runs[sha] = run_id
+                self.report.stored += 1
+                self.report.reused += sha != ran_now
 
-    def _store(self, record: RunRecord) -> bool:
-        """Store (and note) one run; False when the store had it (imported from its note)."""
+    def _store(self, record: RunRecord) -> int | None:
+        """Store (and note) one run: its id; None when the store had it (from its note)."""
         if self.note:
             try:
                 line = note_run(self.top, record)
@@ -191,17 +197,20 @@ class _Storer:
                 self.report.warnings.append(f"{(record.commit or '')[:10]}: not noted: {exc}")
             else:
                 self.report.noted += 1
-                return self.store.add_noted_run(record, line.key) is not None
-        self.store.add_run(record)
-        return True
+                return self.store.add_noted_run(record, line.key)
+        return self.store.add_run(record)
 
-    def _note_stored(self, run_id: int, record: RunRecord, sha: str) -> None:
+    def note_stored(self, run_id: int, sha: str) -> None:
+        """Note the run an earlier backfill stored for ``sha`` without noting it."""
+        line = self.index.line(self.index.commits.get(sha, ""))
+        if line is None:
+            return
         try:
-            line = note_run(self.top, dataclasses.replace(record, commit=sha))
+            noted = note_run(self.top, dataclasses.replace(decode_line(line), commit=sha))
         except NotesError as exc:
             self.report.warnings.append(f"{sha[:10]}: not noted: {exc}")
             return
-        self.store.set_note_key(run_id, line.key)
+        self.store.set_note_key(run_id, noted.key)
         self.report.noted += 1
 
 

@@ -45,7 +45,7 @@ class BackfillIndex:
         self.path = self.folder / "index.json"
         self.results: dict[str, Judged] = {}
         self.commits: dict[str, str] = {}  #: commit → its key (last computed)
-        self.stored: dict[str, str] = {}  #: commit → the key whose run was stored for it
+        self.runs: dict[str, int] = {}  #: commit → the id of the run backfill stored for it
         self._load()
 
     def _load(self) -> None:
@@ -54,7 +54,7 @@ class BackfillIndex:
             with contextlib.suppress(TypeError):
                 self.results[key] = Judged(**value)
         self.commits.update(data.get("commits", {}))
-        self.stored.update(data.get("stored", {}))
+        self.runs.update(data.get("runs", {}))
 
     def line(self, key: str) -> str | None:
         """The note line of the run judged under ``key``; None when there is none."""
@@ -90,7 +90,7 @@ class BackfillIndex:
                    **{key: _fields(j) for key, j in self.results.items()}}
         data = {"version": INDEX_VERSION, "results": results,
                 "commits": {**on_disk.get("commits", {}), **self.commits},
-                "stored": {**on_disk.get("stored", {}), **self.stored}}
+                "runs": {**on_disk.get("runs", {}), **self.runs}}
         make_dirs(self.folder)
         write_atomic(self.path, json.dumps(data, indent=0, sort_keys=True))
 

@@ -84,8 +84,7 @@ def _run(request: dict[str, Any]) -> dict[str, Any]:
         return {"status": "unjudged", "reason": reason}
     # The worktree held exactly the commit when pytest started; files the tests wrote since
     # do not make the code run another commit's.
-    record = dataclasses.replace(record, commit=request["commit"], dirty=False,
-                                 source="backfill")
+    record = dataclasses.replace(record, commit=request["commit"], dirty=False)
     try:
         line = encode_run(record, __version__)
     except NoteRefused as exc:

@@ -60,14 +60,16 @@ def read_history(root: Path, plan: Plan | None, items: dict[str, ItemEvidence], 
     log = (pending or PendingLog(root)).result(sorted(paths))
     arrivals = {item_id: came.commit.sha for item_id, ev in items.items()
                 if (came := arrival(ev, log)) is not None}
-    unjudged = BackfillIndex(root).unjudged()
+    index = BackfillIndex(root)
+    unjudged, backfilled = index.unjudged(), set(index.runs.values())
     path = default_store_path(root)
     if not path.is_file():
-        line = timeline(log, (), unjudged=unjudged, arrivals=arrivals)
+        line = timeline(log, (), unjudged=unjudged, arrivals=arrivals, backfilled=backfilled)
         return History(log, line, _deltas(plan, items, only, log, set(), {}, None))
     with Store.open(path) as store:
         summaries = store.runs()
-        line = timeline(log, summaries, unjudged=unjudged, arrivals=arrivals)
+        line = timeline(log, summaries, unjudged=unjudged, arrivals=arrivals,
+                        backfilled=backfilled)
         chosen = {row.commit.sha: row.run_id for row in line.rows}
         chosen.update(_off_line(log, summaries, chosen))
         wanted = [ev for item_id, ev in items.items() if not only or item_id in only]
