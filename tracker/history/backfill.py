@@ -324,7 +324,12 @@ class _JobRunner:
                 job = pending.get_nowait()
             except queue.Empty:
                 return
-            finished.put(self.run(job))
+            try:
+                done = self.run(job)
+            except Exception as exc:  # every job must report, or the caller waits forever
+                done = _Done(job, reason=f"backfill failed: {type(exc).__name__}: {exc}",
+                             ran=False, cancelled=self.cancel.is_set())
+            finished.put(done)
 
     def run(self, job: _Job) -> _Done:
         sha = job.commits[0]
