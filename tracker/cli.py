@@ -35,7 +35,9 @@ class LazyGroup(click.Group):
 
     lazy: dict[str, str] = {
         "approve": "tracker.commands.reviews:approve_command",
+        "backfill": "tracker.commands.backfill:backfill_command",
         "check": "tracker.commands.check:check_command",
+        "history": "tracker.commands.history:history_command",
         "hooks": "tracker.commands.reviews:hooks_command",
         "import": "tracker.commands.importer:import_command",
         "ingest": "tracker.commands.ingest:ingest_command",

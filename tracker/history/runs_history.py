@@ -1,0 +1,132 @@
+"""Everything ``tracker history`` shows, gathered: git's history, the stored runs, what backfill
+could not judge, and per item what it changed. The I/O half of :mod:`tracker.evidence.timeline`,
+:mod:`tracker.evidence.deltas` and :mod:`tracker.evidence.flaky`, which judge.
+
+"Now", for an item's delta, is the run that stands for the newest commit of the first-parent
+line that has one (the first row of the timeline), so that a run of an older commit (a
+backfill, an imported note) recorded last is never taken for the current state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracker.errors import StoreError
+from tracker.evidence.commits import GitLog
+from tracker.evidence.deltas import (
+    ItemDelta,
+    RunFacts,
+    arrival,
+    baselines_needed,
+    item_delta,
+    target_files,
+    test_files,
+)
+from tracker.evidence.flaky import Flaky, flaky_tests
+from tracker.evidence.layering import is_partial_run
+from tracker.evidence.results import RunRecord
+from tracker.evidence.timeline import Timeline, timeline
+from tracker.evidence.values import ItemEvidence
+from tracker.history.backfill_index import BackfillIndex
+from tracker.history.log import PendingLog
+from tracker.paths import default_store_path
+from tracker.plan.model import Plan
+from tracker.store import RunSummary, Store
+
+
+@dataclass(frozen=True)
+class History:
+    """What ``tracker history`` shows."""
+
+    log: GitLog
+    timeline: Timeline
+    deltas: tuple[ItemDelta, ...] = ()  #: per item asked for, in plan order
+    flaky: tuple[Flaky, ...] = ()
+
+
+def read_history(root: Path, plan: Plan | None, items: dict[str, ItemEvidence], *,
+                 only: Sequence[str] = (), flaky: bool = False,
+                 pending: PendingLog | None = None) -> History:
+    """Read the history of the plan's folder ``root``.
+
+    ``items``: the workspace evidence of the plan's items (empty without a plan); ``only``:
+    the items whose delta to compute (all that link tests when empty); ``pending``: the git
+    log, when the caller started it before gathering ``items``. Raises StoreError when the
+    store cannot be read; a missing store is an empty history.
+    """
+    paths = {f for ev in items.values() for f in (*test_files(ev), *target_files(ev))}
+    log = (pending or PendingLog(root)).result(sorted(paths))
+    arrivals = {item_id: came.commit.sha for item_id, ev in items.items()
+                if (came := arrival(ev, log)) is not None}
+    index = BackfillIndex(root)
+    unjudged, backfilled = index.unjudged(), set(index.runs.values())
+    path = default_store_path(root)
+    if not path.is_file():
+        line = timeline(log, (), unjudged=unjudged, arrivals=arrivals, backfilled=backfilled)
+        return History(log, line, _deltas(plan, items, only, log, set(), {}, None))
+    with Store.open(path) as store:
+        summaries = store.runs()
+        line = timeline(log, summaries, unjudged=unjudged, arrivals=arrivals,
+                        backfilled=backfilled)
+        chosen = {row.commit.sha: row.run_id for row in line.rows}
+        chosen.update(_off_line(log, summaries, chosen))
+        wanted = [ev for item_id, ev in items.items() if not only or item_id in only]
+        needed = baselines_needed(wanted, log, chosen)
+        if line.rows:
+            needed.add(line.rows[0].commit.sha)
+        loaded = {sha: _facts(store, chosen[sha], sha) for sha in needed}
+        current = loaded.get(line.rows[0].commit.sha) if line.rows else None
+        deltas = _deltas(plan, items, only, log, set(chosen), loaded, current)
+        found = _flaky(store, summaries, items) if flaky else ()
+    return History(log, line, deltas, found)
+
+
+def _off_line(log: GitLog, summaries: list[RunSummary], chosen: dict[str, int]
+              ) -> dict[str, int]:
+    """Runs of commits off the first-parent line (a merged branch's commits): they can be
+    baselines, since a baseline is looked for along the arrival's own first parents."""
+    out: dict[str, int] = {}
+    for s in sorted(summaries, key=lambda s: (is_partial_run(s), -s.id)):
+        if s.commit and not s.dirty and s.commit not in chosen and s.commit in log.commits:
+            out.setdefault(s.commit, s.id)
+    return out
+
+
+def _facts(store: Store, run_id: int, commit: str) -> RunFacts:
+    """A run's coverage and, unless they were pruned, its outcomes."""
+    try:
+        return RunFacts.of(store.run(run_id))
+    except StoreError:  # pruned: only its coverage (or nothing) is left
+        return RunFacts(run_id, commit, store.coverage(run_id), None)
+
+
+def _deltas(plan: Plan | None, items: dict[str, ItemEvidence], only: Sequence[str],
+            log: GitLog, with_runs: set[str], loaded: dict[str, RunFacts],
+            current: RunFacts | None) -> tuple[ItemDelta, ...]:
+    if plan is None:
+        return ()
+    out = []
+    for _, item in plan.items():
+        ev = items.get(item.id)
+        if ev is None or (only and item.id not in only) or (not only and not test_files(ev)):
+            continue
+        out.append(item_delta(item.id, ev, log, with_runs, loaded, current))
+    return tuple(out)
+
+
+def _flaky(store: Store, summaries: list[RunSummary], items: dict[str, ItemEvidence]
+           ) -> tuple[Flaky, ...]:
+    """Flaky tests over the runs the store keeps whole."""
+    runs: list[RunRecord] = []
+    for s in summaries[:store.keep_whole]:
+        try:
+            runs.append(store.run(s.id))
+        except StoreError:
+            break  # pruned: so are all older ones
+    targets: dict[str, set[str]] = {}
+    for ev in items.values():
+        for file in test_files(ev):
+            targets.setdefault(file, set()).update(target_files(ev))
+    return flaky_tests(runs, targets)
