@@ -369,9 +369,6 @@ def test_ctrl_c_removes_the_worktrees_and_the_next_backfill_resumes(tmp_path):
            "1 backfilled before" in again.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="tracker.evidence.gather reads every run of the nearest "
-                   "commits with store.run(), which raises for a pruned run: after a backfill "
-                   "stores 30+ runs of older commits, HEAD's own run (an older id) is pruned")
 def test_status_still_works_after_a_backfill_longer_than_the_whole_runs_kept(tmp_path):
     root = tmp_path / "long"
     root.mkdir()

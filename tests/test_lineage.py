@@ -114,3 +114,21 @@ def test_shards_of_one_commit_combine_their_outcomes_and_coverage(repo):
     assert assessment.item("a").status is Status.DONE
     assert assessment.item("b").status is Status.DONE
     assert assessment.item("a").target_coverage == 100.0, "line 1 by one shard, 2 by the other"
+
+
+def test_heads_run_is_found_after_hundreds_of_runs_of_older_commits(repo):
+    """A backfill or an import of old notes stores hundreds of runs after HEAD's own: HEAD is
+    still judged by its run (or, once pruned to totals, by the nearest whole run)."""
+    first = head(repo)
+    write(repo, "tests/test_b.py", "def test_b():\n    assert 1\n")
+    git(repo, "commit", "-qam", "touch b")
+    record(repo, ALL_PASS)
+    git(repo, "checkout", "-q", first)
+    for n in range(210):
+        record(repo, {**ALL_PASS, "tests/test_b.py::test_b": "failed"}, hours=n + 1)
+    git(repo, "checkout", "-q", "main")
+    assessment = judged(repo)
+    assert assessment.item("b").status is Status.STALE, \
+        "HEAD's run was pruned to its totals: the nearest whole run is of older code"
+    with Store.open(default_store_path(repo)) as store:
+        assert [s.pruned for s in store.summaries_of([head(repo)])] == [True]

@@ -78,6 +78,8 @@ class RunSummary:
     #: the key of the run's line in a git note (see tracker.evidence.note_format), when the
     #: run was noted here or imported from a note; None for a run only this store knows
     note_key: str | None = None
+    #: only its totals are kept (see Store.prune): it can no longer be read whole
+    pruned: bool = False
 
 
 # --- schema ------------------------------------------------------------------------------
@@ -222,10 +224,13 @@ _TOTALS_OF_RUN = _V2_TOTALS.replace("RUNS", "id = :id")
 _RUN_COLUMNS = "id, started, finished, git_commit, dirty, args, exit_code, source"
 
 # One row a run, nothing else read: the ten first columns, then the counts in _COUNTED order.
-_SUMMARIES = ("SELECT id, started, finished, git_commit, dirty, exit_code, source,"
-              " coverage_units, coverage_covered, n_tests, "
-              + ", ".join(f"n_{outcome}" for outcome in _COUNTED)
-              + ", args, note_key FROM runs ORDER BY id DESC LIMIT ?")
+_SUMMARY_COLUMNS = ("SELECT id, started, finished, git_commit, dirty, exit_code, source,"
+                    " coverage_units, coverage_covered, n_tests, "
+                    + ", ".join(f"n_{outcome}" for outcome in _COUNTED)
+                    + ", args, note_key, pruned FROM runs")
+_SUMMARIES = _SUMMARY_COLUMNS + " ORDER BY id DESC LIMIT ?"
+#: Commits asked for at once by summaries_of (SQLite's default limit of variables is 999).
+_BATCH = 500
 
 
 #: Runs kept whole, newest first: every test's outcome, the files' hashes, what did not run.
@@ -477,13 +482,21 @@ class Store:
         bound = -1 if limit is None else limit  # LIMIT -1: no limit
         with self._read() as db:
             rows = db.execute(_SUMMARIES, (bound,)).fetchall()
-        return [RunSummary(id=row[0], started=_parse_time(row[1]), finished=_parse_time(row[2]),
-                           commit=_str(row[3]), dirty=bool(row[4]), exit_code=row[5],
-                           source=_str(row[6]),
-                           counts=dict(zip(_COUNTED, row[10:-2], strict=True)),
-                           coverage_total=_percent(row[7], row[8]), test_count=row[9],
-                           args=tuple(json.loads(row[-2])), note_key=row[-1])
-                for row in rows]
+        return [_summary(row) for row in rows]
+
+    def summaries_of(self, commits: Iterable[str]) -> list[RunSummary]:
+        """Summaries of every run recorded on one of ``commits``, newest first: the runs that
+        can speak for a checkout, however many runs of other commits were stored since (a
+        backfill or an import of old notes adds hundreds)."""
+        wanted = list(dict.fromkeys(commits))
+        rows: list[tuple[Any, ...]] = []
+        with self._read() as db:
+            for start in range(0, len(wanted), _BATCH):
+                batch = wanted[start:start + _BATCH]
+                marks = ", ".join("?" * len(batch))
+                rows += db.execute(f"{_SUMMARY_COLUMNS} WHERE git_commit IN ({marks})",
+                                   batch).fetchall()
+        return sorted((_summary(row) for row in rows), key=lambda s: -s.id)
 
     def runs_of_commit(self, commit: str) -> list[RunRecord]:
         """Every whole run recorded on ``commit``, newest first: the reruns and the shards
@@ -666,6 +679,15 @@ def _store_error(path: Path, exc: sqlite3.Error, timeout: float) -> StoreError |
 
 
 # --- values to rows and back ---------------------------------------------------------------
+
+def _summary(row: tuple[Any, ...]) -> RunSummary:
+    """A row of _SUMMARY_COLUMNS as a RunSummary."""
+    return RunSummary(id=row[0], started=_parse_time(row[1]), finished=_parse_time(row[2]),
+                      commit=_str(row[3]), dirty=bool(row[4]), exit_code=row[5],
+                      source=_str(row[6]), counts=dict(zip(_COUNTED, row[10:-3], strict=True)),
+                      coverage_total=_percent(row[7], row[8]), test_count=row[9],
+                      args=tuple(json.loads(row[-3])), note_key=row[-2], pruned=bool(row[-1]))
+
 
 def _format_time(moment: dt.datetime) -> str:
     """ISO-8601 in UTC with microseconds always shown: fixed width, so text order is time order.

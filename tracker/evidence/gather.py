@@ -53,9 +53,15 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
         return base
     from tracker.store import Store
 
+    lineage = first_parent(root)
     with Store.open(path) as store:
-        summaries = on_history(store.runs(limit=history), first_parent(root))
-        chain = _chain(store, summaries)
+        recent = store.runs(limit=history)
+        if lineage is not None:  # HEAD's nearest commits' runs, however old their ids
+            known = {s.id for s in recent}
+            recent += [s for s in store.summaries_of(list(lineage)[:history])
+                       if s.id not in known]
+        summaries = on_history(recent, lineage)
+        chain = _chain(store, [s for s in summaries if not s.pruned])  # whole runs only
         first = (store.coverage(summaries[-1].id)
                  if len(summaries) > 1 and summaries[-1].coverage_total is not None else ())
     points = tuple(
