@@ -40,7 +40,8 @@ def risk_table(table: Table, rendered: bool
         return None
     known = {risk, mitigation, impact, likelihood}
     extras = [i for i in range(len(table.header)) if i not in known]
-    risks, notes = [], []
+    risks: list[DraftRisk] = []
+    notes: list[tuple[int, str]] = []
     for number, cells in table.rows:
         text = _cell(cells, risk, rendered)
         if text is None:
