@@ -133,11 +133,15 @@ CASES = [
          setup=link_outside("evil"), render=True),
     Case("symlink_target.yaml", 12, "resolves outside the repository",
          setup=link_outside("evil")),
+    # globs pathlib cannot match
+    Case("glob_double_star.yaml", 11, "write 'tests/**/*.py'", render=True),
+    Case("glob_target_stars.yaml", 12, "write 'src/**/*'", render=True),
     # values of the plan's small languages
     Case("version_2.yaml", 1, "format version 2"),
     Case("status_unknown.yaml", 10, "unknown status 'finished'"),
     Case("every_fortnight.yaml", 6, "'fortnight'"),
     Case("regex_invalid.yaml", 12, "invalid regular expression"),
+    Case("regex_overflow.yaml", 12, "repetition count", render=True),
     Case("keyword_invalid.yaml", 11, "keyword expression"),
     Case("measure_unknown.yaml", 7, "unknown measure 'coverage.totl'"),
     Case("target_unreadable.yaml", 8, "cannot read target 'at least eighty'"),

@@ -82,7 +82,7 @@ def _key(name: str, text: str) -> bytes:
 #: edit to any of them must show in the key. tests/test_plan_cache.py checks that loading a
 #: plan imports no tracker module missing here.
 LOADING_FILES = (
-    "__init__.py", "gcpause.py", "paths.py", "pickling.py", "problems.py",
+    "__init__.py", "gcpause.py", "paths.py", "pickling.py", "problems.py", "text.py",
     "evidence/__init__.py", "evidence/keyword.py",
     "plan/__init__.py", "plan/cache.py", "plan/fields.py", "plan/links.py", "plan/load.py",
     "plan/measures.py", "plan/model.py", "plan/phases.py", "plan/reader.py",

@@ -48,6 +48,37 @@ def path_problem(value: str) -> str | None:
     return None
 
 
+def glob_problem(pattern: str) -> str | None:
+    """Why a glob cannot be matched (``tests/**.py``), with the likely fix; None when it can.
+
+    ``**`` means "any folders" only as a whole path segment; pathlib raises ValueError for
+    it anywhere else (and some Python versions read it as ``*``), so it is refused whatever
+    the Python.
+    """
+    segments = pattern.replace("\\", "/").split("/")
+    if not any("**" in segment and segment != "**" for segment in segments):
+        return None
+    fixed = "/".join(_whole_stars(segment) for segment in segments)
+    return (f"{pattern!r} has '**' inside a name, where it cannot match: '**' (any folders) "
+            f"is a whole path segment; write {fixed!r}")
+
+
+def _whole_stars(segment: str) -> str:
+    """A segment with ``**`` made whole: ``**.py`` → ``**/*.py``, ``a**`` → ``a*``."""
+    if "**" not in segment or segment == "**":
+        return segment
+    single = re.sub(r"\*+", "*", segment)
+    return "**/" + single if segment.startswith("**") else single
+
+
+def usable_glob(r: Reader, pattern: str, loc: Location, what: str) -> bool:
+    """Report a glob that cannot be matched; True when it can."""
+    problem = glob_problem(pattern)
+    if problem is not None:
+        r.error(loc, f"{what} {problem}")
+    return problem is None
+
+
 def link_path(r: Reader, value: str, loc: Location, what: str) -> bool:
     """Reject links that leave the repository; True when the path is usable."""
     problem = path_problem(value)
@@ -68,7 +99,8 @@ def targets(r: Reader, m: YMap, what: str) -> tuple[tuple[str, ...], tuple[Locat
     else:
         target_locs = (m.value_loc("targets"),) * len(found)
     for target, loc in zip(found, target_locs, strict=True):
-        link_path(r, target, loc, "target")
+        if link_path(r, target, loc, "target") and is_glob(target):
+            usable_glob(r, target, loc, "target")
     return found, target_locs
 
 
@@ -95,6 +127,8 @@ def link(r: Reader, value: Any, loc: Location, what: str) -> TestLink | None:
     if kind in (LinkKind.PATH, LinkKind.GLOB, LinkKind.NODE) and not link_path(
             r, text.split("::", 1)[0], where, f"test link of {what}"):
         return None
+    if kind is LinkKind.GLOB and not usable_glob(r, text.strip(), where, f"test link of {what}"):
+        return None
     if kind is LinkKind.KEYWORD:
         problem = keyword_problem(r, text)
         if problem is not None:
@@ -114,6 +148,8 @@ def _written_link(r: Reader, text: str, loc: Location, what: str) -> TestLink | 
     problem = path_problem(text.split("::", 1)[0])
     if problem is not None:
         r.error(loc, f"test link of {what} {problem}")
+        return None
+    if kind is LinkKind.GLOB and not usable_glob(r, text, loc, f"test link of {what}"):
         return None
     return TestLink(kind, text, loc)
 
@@ -141,8 +177,11 @@ def file_check(r: Reader, value: Any, loc: Location, what: str) -> FileCheck | N
         if problem is not None:
             r.error(loc, f"file check of {what} {problem}")
             return None
-        kind = CheckKind.GLOB if is_glob(value) else CheckKind.EXISTS
-        return FileCheck(kind, value.strip(), loc)
+        if not is_glob(value):
+            return FileCheck(CheckKind.EXISTS, value.strip(), loc)
+        if not usable_glob(r, value.strip(), loc, f"file check of {what}"):
+            return None
+        return FileCheck(CheckKind.GLOB, value.strip(), loc)
     m = r.mapping(value, loc, f"a file check of {what}", "filecheck")
     if m is None:
         return None
@@ -162,6 +201,8 @@ def file_check(r: Reader, value: Any, loc: Location, what: str) -> FileCheck | N
         return None
     if head == "file":
         return _content_check(r, m, path.strip(), loc, label)
+    if head == "glob" and not usable_glob(r, path.strip(), m.value_loc(head), label):
+        return None
     return _path_check(r, m, head, path.strip(), loc, label)
 
 
@@ -179,12 +220,30 @@ def _content_check(r: Reader, m: YMap, path: str, loc: Location, label: str
         r.error(loc, f"{label} names a file: add exactly one of contains: or lacks:")
         return None
     if regex:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            r.error(m.value_loc(key), f"invalid regular expression: {exc}")
+        problem = regex_problem(pattern)
+        if problem is not None:
+            r.error(m.value_loc(key), f"invalid regular expression: {problem}")
             return None
     return FileCheck(kind, path, loc, pattern=pattern, regex=regex)
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why ``pattern`` does not compile (None when it does), said so a person can fix it.
+
+    Python's ``re`` raises more than ``re.error``: a repetition count past its limit
+    (``x{99999999999}``) is an OverflowError, parentheses nested a thousand deep a
+    RecursionError; each is the pattern's fault, so each is a problem at its line.
+    """
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"{exc}: fix the pattern, or drop regex: true to match the text as written"
+    except OverflowError:
+        return ("a repetition count such as {n} is too large: write a smaller count, "
+                "or a pattern without one")
+    except RecursionError:
+        return "it nests too deeply: write it with fewer nested groups"
+    return None
 
 
 def _path_check(r: Reader, m: YMap, head: str, path: str, loc: Location, label: str

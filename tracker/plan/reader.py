@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from tracker.plan import fields
 from tracker.plan.yamlread import YMap, YSeq
 from tracker.problems import Location, Problem, Severity
+from tracker.text import clean
 
 T = TypeVar("T")
 
@@ -25,7 +26,12 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 class Reader:
-    """The problems of one load, and the typed readers that add to them."""
+    """The problems of one load, and the typed readers that add to them.
+
+    Messages quote the plan's own text (values, and errors of ``re`` and the ``-k`` parser
+    about it): each is cleaned of terminal escapes and folded onto one line when reported,
+    so that a problem is always one ``file:line:col: message`` line, safe to print.
+    """
 
     def __init__(self, name: str, problems: list[Problem]) -> None:
         self.name = name  #: the plan's name in messages
@@ -36,10 +42,10 @@ class Reader:
     # -- reporting ---------------------------------------------------------------------
 
     def error(self, loc: Location, message: str) -> None:
-        self.problems.append(Problem(loc, message))
+        self.problems.append(Problem(loc, _one_line(message)))
 
     def warn(self, loc: Location, message: str) -> None:
-        self.problems.append(Problem(loc, message, Severity.WARNING))
+        self.problems.append(Problem(loc, _one_line(message), Severity.WARNING))
 
     # -- shapes --------------------------------------------------------------------------
 
@@ -233,6 +239,12 @@ class Reader:
             else:
                 self.ids[value] = m
         return value
+
+
+def _one_line(message: str) -> str:
+    """A message without terminal escapes or line breaks (spaces kept, unlike one_line:
+    the values it quotes must read as written)."""
+    return clean(message).replace("\n", " ").replace("\t", " ")
 
 
 def label(m: YMap, table: str) -> str | None:

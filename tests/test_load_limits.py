@@ -1,0 +1,86 @@
+"""What the loader refuses because later commands could not use it, and what it must not.
+
+Globs pathlib cannot match, regexes ``re`` cannot compile, dates too near the calendar's ends
+to count from, a document that is only ``~``: each was once accepted by ``tracker check`` and
+crashed a later command. Each must now be one problem at its line, saying what to write.
+And the limits must not catch honest plans: a plan of 100,000 items has no alias to expand.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker.plan.load import load_plan_text
+from tracker.plan.model import CheckKind, LinkKind
+
+HEAD = "title: T\ncreated: 2026-01-05\nphases:\n  - id: p\n    title: P\n    items:\n" \
+       "      - id: a\n        text: A\n"  # the item's keys go on line 9
+
+
+def errors(text: str) -> list[tuple[int, str]]:
+    result = load_plan_text(text, "plan.yaml")
+    return [(p.location.line, p.message) for p in result.errors]
+
+
+def only_error(text: str) -> tuple[int, str]:
+    found = errors(text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+# -- globs ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("item", "fix"), [
+    ("tests: ['tests/**.py']", "write 'tests/**/*.py'"),
+    ("tests: [{glob: 'tests/**test_*.py'}]", "write 'tests/**/*test_*.py'"),
+    ("tests: ['***']", "write '**/*'"),
+    ("files: ['a**/b*']", "write 'a*/b*'"),
+    ("files: [{glob: 'docs/**.md', min_files: 2}]", "write 'docs/**/*.md'"),
+    ("targets: ['src/**.py']", "write 'src/**/*.py'"),
+    ("targets: ['src\\**.py']", "write 'src/**/*.py'"),
+])
+def test_a_double_star_inside_a_name_is_refused_with_the_fix(item, fix):
+    line, message = only_error(HEAD + f"        {item}\n")
+    assert line == 9
+    assert "'**' (any folders) is a whole path segment" in message and fix in message
+
+
+def test_globs_with_whole_double_stars_load():
+    text = HEAD + ("        tests: ['tests/**/*.py', '**/test_x.py', {glob: 'tests/**'}]\n"
+                   "        files: [{glob: '**/*.md'}, 'docs/*']\n"
+                   "        targets: ['src/**/*.py']\n")
+    result = load_plan_text(text, "plan.yaml")
+    assert result.problems == []
+    assert result.plan is not None
+    item = result.plan.phases[0].items[0]
+    assert [t.kind for t in item.tests] == [LinkKind.GLOB] * 3
+    assert [f.kind for f in item.files] == [CheckKind.GLOB] * 2
+
+
+def test_a_double_star_in_a_plain_path_is_not_a_glob_problem():
+    """Only globs are matched by pathlib: a path or node id is looked up as written."""
+    text = HEAD + "        tests: [{path: 'tests/a**b.py'}, 'tests/x.py::test_a**']\n"
+    assert errors(text) == []
+
+
+# -- regular expressions -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("pattern", "fragment"), [
+    ("x{99999999999}", "repetition count such as {n} is too large"),
+    ("a{1,4294967296}", "repetition count such as {n} is too large"),
+    ("(" * 1000 + ")" * 1000, "nests too deeply"),
+    ("([a-z]+", "missing ), unterminated subpattern"),
+])
+def test_a_regex_that_does_not_compile_is_refused_at_its_line(pattern, fragment):
+    text = HEAD + f"        files:\n          - {{file: f.txt, regex: true,\n" \
+                  f"             contains: '{pattern}'}}\n"
+    line, message = only_error(text)
+    assert line == 11 and message.startswith("invalid regular expression: ")
+    assert fragment in message
+
+
+def test_a_regex_error_quoting_a_control_character_prints_it_harmlessly():
+    text = HEAD + '        files: [{file: f.txt, regex: true, lacks: "(?\\e)"}]\n'
+    line, message = only_error(text)
+    assert line == 9 and "unknown extension ?" in message
+    assert "\x1b" not in message
