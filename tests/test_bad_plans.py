@@ -109,6 +109,10 @@ CASES = [
     Case("phase_due_before_start.yaml", 8, "before it starts"),
     Case("review_before_created.yaml", 5, "before the plan was created"),
     Case("weeks_without_created.yaml", 4, "no 'created' date"),
+    Case("date_far_future.yaml", 3, "outside the days tracker counts with", render=True),
+    Case("date_year_one.yaml", 3, "outside the days tracker counts with", render=True),
+    Case("weeks_huge.yaml", 7, "run past week 520", render=True),
+    Case("every_huge.yaml", 6, "longer than ten years"),
     # nothing to read, or not text
     Case("empty.yaml", 1, "empty", render=True),
     Case("whitespace_only.yaml", 1, "empty"),

@@ -8,8 +8,11 @@ And the limits must not catch honest plans: a plan of 100,000 items has no alias
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from tracker.plan.dates import EARLIEST, LATEST, MAX_INTERVAL_DAYS, MAX_WEEK
 from tracker.plan.load import load_plan_text
 from tracker.plan.model import CheckKind, LinkKind
 
@@ -84,3 +87,64 @@ def test_a_regex_error_quoting_a_control_character_prints_it_harmlessly():
     line, message = only_error(text)
     assert line == 9 and "unknown extension ?" in message
     assert "\x1b" not in message
+
+
+# -- dates ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("title: T\ncreated: 9999-12-25\n", 2),
+    ("title: T\ncreated: 0001-01-01\n", 2),
+    ("title: T\nreview: {next: 9999-12-31}\n", 2),
+    ("title: T\nphases:\n  - {id: p, title: P, due: 9999-12-31}\n", 3),
+    ("title: T\nphases:\n  - {id: p, title: P, start: '0099-12-31'}\n", 3),
+    (HEAD + "        due: 9900-01-01\n", 9),
+])
+def test_a_date_near_the_ends_of_the_calendar_is_refused(text, line):
+    found_line, message = only_error(text)
+    assert found_line == line
+    assert "outside the days tracker counts with (0100-01-01 to 9899-12-31)" in message
+
+
+def test_the_first_and_last_days_a_plan_may_name_load():
+    text = (f"title: T\ncreated: {EARLIEST}\nreview: {{next: {LATEST}}}\n"
+            f"phases:\n  - {{id: p, title: P, start: {EARLIEST}, due: {LATEST}}}\n")
+    result = load_plan_text(text, "plan.yaml")
+    assert result.problems == []
+    assert result.plan is not None and result.plan.phases[0].due == LATEST
+
+
+def test_a_phase_window_longer_than_ten_years_is_refused():
+    assert errors(f"title: T\ncreated: {LATEST}\nphases:\n"
+                  f"  - {{id: p, title: P, weeks: 1-{MAX_WEEK}}}\n") == []
+    line, message = only_error("title: T\ncreated: 2026-01-05\nphases:\n"
+                               "  - {id: p, title: P, weeks: 1-99999999999}\n")
+    assert line == 4 and f"run past week {MAX_WEEK}" in message
+    assert "start: and due:" in message
+
+
+def test_the_last_day_of_the_longest_window_can_be_computed():
+    """With created at LATEST and weeks at their cap, the window still ends inside the
+    calendar, with years to spare for the sums later commands do."""
+    end = LATEST + dt.timedelta(weeks=MAX_WEEK)
+    assert end + dt.timedelta(days=MAX_INTERVAL_DAYS) < dt.date.max - dt.timedelta(days=365)
+    assert EARLIEST - dt.timedelta(days=365) > dt.date.min
+
+
+@pytest.mark.parametrize("every", ["99999999999d", f"{MAX_INTERVAL_DAYS + 1}d", "522w",
+                                   "9" * 5000 + "d"])
+def test_a_review_interval_longer_than_ten_years_is_refused(every):
+    line, message = only_error(f"title: T\nreview:\n  next: 2026-02-01\n  every: {every}\n")
+    assert line == 4 and "longer than ten years" in message
+    assert len(message) < 200
+
+
+def test_the_longest_review_interval_loads():
+    result = load_plan_text(f"title: T\nreview: {{every: {MAX_INTERVAL_DAYS}d}}\n", "p.yaml")
+    assert result.problems == []
+    assert result.plan is not None and result.plan.review is not None
+    assert result.plan.review.every_days == MAX_INTERVAL_DAYS
+
+
+def test_an_unusable_created_date_is_not_also_reported_missing():
+    text = "title: T\ncreated: 0001-01-01\nphases:\n  - {id: p, title: P, weeks: 1-2}\n"
+    assert [line for line, _ in errors(text)] == [2]

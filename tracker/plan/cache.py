@@ -84,8 +84,8 @@ def _key(name: str, text: str) -> bytes:
 LOADING_FILES = (
     "__init__.py", "gcpause.py", "paths.py", "pickling.py", "problems.py", "text.py",
     "evidence/__init__.py", "evidence/keyword.py",
-    "plan/__init__.py", "plan/cache.py", "plan/fields.py", "plan/links.py", "plan/load.py",
-    "plan/measures.py", "plan/model.py", "plan/phases.py", "plan/reader.py",
+    "plan/__init__.py", "plan/cache.py", "plan/dates.py", "plan/fields.py", "plan/links.py",
+    "plan/load.py", "plan/measures.py", "plan/model.py", "plan/phases.py", "plan/reader.py",
     "plan/records.py", "plan/yamlread.py",
 )
 

@@ -127,7 +127,7 @@ def _plan(r: Reader, tree: Any) -> Plan | None:
         related=records.related_list(r, root),
         coverage=_coverage(r, root),
     )
-    _check_dates(r, plan)
+    _check_dates(r, plan, created_written=root.get("created") is not None)
     return plan
 
 
@@ -145,13 +145,17 @@ def _coverage(r: Reader, root: YMap) -> CoverageConfig:
     return CoverageConfig() if m is None else records.coverage(r, m)
 
 
-def _check_dates(r: Reader, plan: Plan) -> None:
-    """What only the whole plan shows: dates that disagree with each other."""
+def _check_dates(r: Reader, plan: Plan, *, created_written: bool) -> None:
+    """What only the whole plan shows: dates that disagree with each other.
+
+    ``created_written``: the plan has a ``created`` value, reported already if unusable (so
+    phases in weeks are not also told to add one).
+    """
     review, created = plan.review, plan.created
     if review and review.next and created and review.next < created:
         r.error(review.location, f"review date {review.next} is before the plan was created "
                                  f"({created}): fix one of them")
     for phase in plan.phases:
-        if phase.weeks and created is None:
+        if phase.weeks and created is None and not created_written:
             r.error(phase.location, f"phase {phase.id!r} uses weeks but the plan has no "
                                     "'created' date to count from: add created: YYYY-MM-DD")

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from tracker.plan import fields
+from tracker.plan.dates import out_of_range
 from tracker.plan.yamlread import YMap, YSeq
 from tracker.problems import Location, Problem, Severity
 from tracker.text import clean
@@ -182,7 +183,8 @@ class Reader:
         return value
 
     def date(self, m: YMap, key: str, what: str) -> dt.date | None:
-        """A day; quoted ISO text is accepted, a date and time is not (plans count days)."""
+        """A day; quoted ISO text is accepted, a date and time is not (plans count days), nor
+        a day so near the calendar's ends that later commands could not count from it."""
         value = m.get(key)
         if value is None:
             return None
@@ -190,16 +192,16 @@ class Reader:
             self.error(m.value_loc(key), f"'{key}' of {what} must be a day (YYYY-MM-DD), "
                                          "not a date and time")
             return None
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        self.error(m.value_loc(key), f"'{key}' of {what} must be a date written YYYY-MM-DD, "
-                                     f"not {m.written(key, kind_of(value))!r}")
-        return None
+        day = value if isinstance(value, dt.date) else _iso_day(value)
+        if day is None:
+            self.error(m.value_loc(key), f"'{key}' of {what} must be a date written YYYY-MM-DD,"
+                                         f" not {m.written(key, kind_of(value))!r}")
+            return None
+        problem = out_of_range(day)
+        if problem is not None:
+            self.error(m.value_loc(key), f"'{key}' of {what}: {problem}")
+            return None
+        return day
 
     def strings(self, m: YMap, key: str, what: str) -> tuple[str, ...]:
         """A list of texts; a single text where a list is expected is a list of one."""
@@ -245,6 +247,16 @@ def _one_line(message: str) -> str:
     """A message without terminal escapes or line breaks (spaces kept, unlike one_line:
     the values it quotes must read as written)."""
     return clean(message).replace("\n", " ").replace("\t", " ")
+
+
+def _iso_day(value: Any) -> dt.date | None:
+    """A day written as quoted text ("2026-03-02"); None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
 
 
 def label(m: YMap, table: str) -> str | None:
