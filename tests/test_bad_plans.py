@@ -117,6 +117,7 @@ CASES = [
     Case("empty.yaml", 1, "empty", render=True),
     Case("whitespace_only.yaml", 1, "empty"),
     Case("comment_only.yaml", 1, "empty"),
+    Case("null_document.yaml", 1, "empty", render=True),
     Case("latin1_title.yaml", 2, "byte 0xe9 is not valid UTF-8"),
     Case("utf16_bom.yaml", 1, "UTF-16", render=True),
     Case("binary_image.png", 3, "binary", render=True),
@@ -127,6 +128,7 @@ CASES = [
     Case("alias_bomb.yaml", 4, "alias bomb"),
     Case("alias_recursive.yaml", 5, "an alias refers to the mapping or list that contains it"),
     Case("merge_scalar.yaml", 5, "'<<' must merge a mapping"),
+    Case("merge_bomb.yaml", 3, "alias bomb"),
     # unknown keys
     Case("unknown_key_titel.yaml", 2, "did you mean 'title'?"),
     Case("unknown_key_test_in_item.yaml", 10, "did you mean 'tests'?"),

@@ -15,6 +15,7 @@ import pytest
 from tracker.plan.dates import EARLIEST, LATEST, MAX_INTERVAL_DAYS, MAX_WEEK
 from tracker.plan.load import load_plan_text
 from tracker.plan.model import CheckKind, LinkKind
+from tracker.plan.yamlread import MAX_NODES
 
 HEAD = "title: T\ncreated: 2026-01-05\nphases:\n  - id: p\n    title: P\n    items:\n" \
        "      - id: a\n        text: A\n"  # the item's keys go on line 9
@@ -148,3 +149,60 @@ def test_the_longest_review_interval_loads():
 def test_an_unusable_created_date_is_not_also_reported_missing():
     text = "title: T\ncreated: 0001-01-01\nphases:\n  - {id: p, title: P, weeks: 1-2}\n"
     assert [line for line, _ in errors(text)] == [2]
+
+
+# -- nothing to read -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["~\n", "null\n", "---\n", "--- ~\n", "# only\n~\n", ""])
+def test_a_document_that_holds_nothing_is_one_error(text):
+    result = load_plan_text(text, "plan.yaml")
+    assert result.plan is None
+    assert [(p.location.line, p.message) for p in result.problems] == [
+        (1, "plan is empty: write a plan (`tracker init` makes a starter)")]
+
+
+def test_text_that_is_not_unicode_is_refused_at_its_position():
+    result = load_plan_text("title: T\nowner: a\ud800b\n", "plan.yaml")
+    assert [(p.location.line, p.location.column) for p in result.errors] == [(2, 9)]
+    assert "U+D800" in result.errors[0].message
+
+
+# -- scale and aliases ---------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_a_plan_of_100000_items_without_aliases_loads():
+    items = "".join(f"      - {{id: item-{n}, text: Item number {n}}}\n" for n in range(100_000))
+    text = "title: Big\nphases:\n  - id: p\n    title: P\n    items:\n" + items
+    result = load_plan_text(text, "plan.yaml")
+    assert result.problems == []
+    assert result.plan is not None and len(result.plan.phases[0].items) == 100_000
+
+
+def test_aliases_used_within_the_limit_load():
+    items = "".join(f"  - {{<<: *base, id: i{n}}}\n" for n in range(1, 2000))
+    text = "title: T\nphases:\n- id: p\n  title: P\n  items:\n" \
+           "  - &base {id: i0, text: T, owner: Ann, due: 2026-03-01}\n" + items
+    result = load_plan_text(text, "plan.yaml")
+    assert result.problems == []
+    assert result.plan is not None
+    assert len(result.plan.phases[0].items) == 2000
+    assert {i.owner for i in result.plan.phases[0].items} == {"Ann"}
+
+
+def test_a_bomb_of_empty_lists_is_refused():
+    """Nothing but empty lists: every expansion must count, not only the values inside."""
+    levels = ["l0: &l0 []"] + [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]"
+                               for i in range(1, 9)]
+    result = load_plan_text("title: T\n" + "\n".join(levels) + "\n", "plan.yaml")
+    assert result.plan is None
+    assert [p.message for p in result.problems] == [
+        f"more than {MAX_NODES:,} values after expanding aliases (an alias bomb?): write the "
+        "data out without nested aliases"]
+
+
+def test_a_bomb_of_merge_keys_is_refused():
+    levels = ["a0: &a0 {x: 1, y: 2, z: 3}"] + [
+        f"a{i}: &a{i} {{<<: [{', '.join([f'*a{i - 1}'] * 9)}]}}" for i in range(1, 10)]
+    result = load_plan_text("title: T\n" + "\n".join(levels) + "\n", "plan.yaml")
+    assert result.plan is None
+    assert "an alias bomb?" in result.problems[0].message
