@@ -49,6 +49,13 @@ def test_a_double_star_inside_a_name_is_refused_with_the_fix(item, fix):
     assert "'**' (any folders) is a whole path segment" in message and fix in message
 
 
+@pytest.mark.parametrize("item", ["tests: [{glob: '.'}]", "tests: [{glob: './'}]",
+                                  "files: [{glob: './.'}]", "files: [{glob: '.\\'}]"])
+def test_a_glob_of_the_plan_folder_itself_is_refused(item):
+    line, message = only_error(HEAD + f"        {item}\n")
+    assert line == 9 and "is the plan's folder itself, not a pattern of files" in message
+
+
 def test_globs_with_whole_double_stars_load():
     text = HEAD + ("        tests: ['tests/**/*.py', '**/test_x.py', {glob: 'tests/**'}]\n"
                    "        files: [{glob: '**/*.md'}, 'docs/*']\n"

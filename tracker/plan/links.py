@@ -53,9 +53,13 @@ def glob_problem(pattern: str) -> str | None:
 
     ``**`` means "any folders" only as a whole path segment; pathlib raises ValueError for
     it anywhere else (and some Python versions read it as ``*``), so it is refused whatever
-    the Python.
+    the Python. A glob of only ``.`` and ``/`` (``{glob: .}``) names no files, and pathlib
+    raises on it (IndexError, ValueError) rather than matching nothing.
     """
     segments = pattern.replace("\\", "/").split("/")
+    if all(segment in ("", ".") for segment in segments):  # pathlib fails on these too
+        return (f"{pattern!r} is the plan's folder itself, not a pattern of files: write one "
+                "such as 'tests/*.py'")
     if not any("**" in segment and segment != "**" for segment in segments):
         return None
     fixed = "/".join(_whole_stars(segment) for segment in segments)
