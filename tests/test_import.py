@@ -327,8 +327,8 @@ def test_repo_checks_tests_fixtures_and_markers(tmp_path):
     markdown = ("# P\n\n## Phase 1: A\n\n"
                 "- [ ] Add test_refresh_rotates_token\n- [ ] Add test_missing_one\n"
                 "- [ ] Share the `db` fixture\n- [ ] Share the `cache` fixture\n"
-                "- [ ] Add @pytest.mark.asyncio to all async tests\n"
-                "- [ ] Add @pytest.mark.network to the slow ones\n"
+                "- [ ] Stabilise the @pytest.mark.asyncio tests\n"
+                "- [ ] Speed up the @pytest.mark.network tests\n"
                 "- [ ] Run tests/test_api.py::test_refresh_rotates_token nightly\n"
                 "- [ ] Run test_api.py::test_refresh_rotates_token hourly\n")
     plan, report = imported(markdown, repo)
@@ -338,15 +338,53 @@ def test_repo_checks_tests_fixtures_and_markers(tmp_path):
         "add-test-missing-one": [],
         "share-the-db-fixture": ["fixture: db"],
         "share-the-cache-fixture": [],
-        "add-pytest-mark-asyncio-to-all-async-tests": ["marker: asyncio"],
-        "add-pytest-mark-network-to-the-slow-ones": [],
+        "stabilise-the-pytest-mark-asyncio-tests": ["marker: asyncio"],
+        "speed-up-the-pytest-mark-network-tests": [],
         "run-tests-test-api-py-test-refresh-rotates-token": [
             "tests/test_api.py::test_refresh_rotates_token"],
         "run-test-api-py-test-refresh-rotates-token": [
             "tests/test_api.py::test_refresh_rotates_token"],
     }
     assert "linked 5 items, 3 items need links: add-test-missing-one, share-the-cache-fixture," \
-           " add-pytest-mark-network-to-the-slow-ones" in report
+           " speed-up-the-pytest-mark-network-tests" in report
+
+
+@pytest.mark.parametrize("line", [
+    "Add @pytest.mark.asyncio to all async tests",
+    "Mark the slow tests with `@pytest.mark.asyncio`",
+    "Apply @pytest.mark.asyncio to the client tests",
+    "Ensure async tests have @pytest.mark.asyncio",
+    "Async tests missing @pytest.mark.asyncio get it",
+])
+def test_a_marker_the_item_asks_to_add_is_not_evidence(tmp_path, line):
+    """Tests carrying the marker exist whether or not it was added where the item means."""
+    repo = tmp_path / "repo"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "tests" / "test_api.py").write_text(
+        "import pytest\n\n@pytest.mark.asyncio\nasync def test_one():\n    pass\n",
+        encoding="utf-8")
+    for where in (repo, None):
+        plan, report = imported(f"# P\n\n## Phase 1: A\n\n- [ ] {line}\n", where)
+        item = plan.phases[0].items[0]
+        assert item.tests == () and item.is_manual
+        assert f"{item.id}: not linked: marker asyncio: the item asks to add it" in \
+            "\n".join(report)
+
+
+def test_a_claims_note_is_not_evidence():
+    """The words after a ticked box justify the claim; the file they name is not a link."""
+    plan, report = imported(
+        "# P\n\n## Phase 1: A\n\n"
+        "- [x] Add network timeout tests (Added test_downloader_error_paths.py with 19 error "
+        "path tests)\n"
+        "- [x] Cover retries (done in tests/test_retry.py::test_backoff, `db` fixture, "
+        "@pytest.mark.slow)\n")
+    timeouts, retries = plan.phases[0].items
+    assert timeouts.note == "Added test_downloader_error_paths.py with 19 error path tests"
+    assert retries.note is not None and "test_retry.py" in retries.note
+    assert (timeouts.tests, timeouts.files, timeouts.targets) == ((), (), ())
+    assert (retries.tests, retries.files, retries.targets) == ((), (), ())
+    assert "2 items need links" in report[1]
 
 
 def test_without_repo_names_become_globs_and_keywords():

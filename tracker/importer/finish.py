@@ -72,7 +72,7 @@ def _links(plan: DraftPlan, report: Report, repo: Repository | None) -> None:
     for item in plan.items():
         assert item.id is not None
         if not item.rendered:
-            found = infer_links(item.text, item.note, repo)
+            found = infer_links(item.text, repo)
             item.tests.extend(link for link in found.tests if link not in item.tests)
             item.targets.extend(t for t in found.targets if t not in item.targets)
             report.details.extend((item.id, what) for what in found.linked)
