@@ -462,6 +462,53 @@ def test_a_checklist_before_the_phases_still_finds_them():
                for line in report)
 
 
+def sections_and_items(plan: Plan) -> list[tuple[str, list[str], list[str]]]:
+    return [(p.id, [s.title for s in p.sections], [i.text for i in p.items])
+            for p in plan.phases]
+
+
+def test_a_heading_about_an_earlier_phase_stays_where_it_stands():
+    """"Phase 1: Completion Summary" between phases 2 and 3 is phase 2's prose."""
+    plan, report = imported(
+        "# P\n\n## Phase 1: Setup\n\n- [ ] a\n\n## Phase 2: Integration\n\n- [ ] b\n\n"
+        "## Phase 1: Completion Summary\n\nAll done on time.\n\n"
+        "## Phase 3: Speed\n\n- [ ] c\n\n## Phase 2 - Notes\n\nProse only.\n")
+    assert sections_and_items(plan) == [
+        ("1", [], ["a"]), ("2", ["Phase 1: Completion Summary"], ["b"]),
+        ("3", ["Phase 2 - Notes"], ["c"])]
+    assert plan.phases[1].sections[0].body.strip() == "All done on time."
+    assert "plan.md:11: note: heading 'Phase 1: Completion Summary' is about phase '1', not " \
+           "its checklist: kept where it stands" in report
+
+
+def test_a_summary_with_a_checklist_after_the_last_phase_stays_in_it():
+    plan, _ = imported(
+        "# P\n\n## Phase 3: Speed\n\n- [ ] c\n\n## Phase 4: Hardening\n\n- [ ] d\n\n"
+        "## Phase 3: Completion Summary ✅\n\nFinished early.\n\n- [x] parallel runs\n")
+    assert sections_and_items(plan) == [
+        ("3", [], ["c"]), ("4", ["Phase 3: Completion Summary ✅"], ["d", "parallel runs"])]
+    assert plan.appendix == ()
+
+
+def test_a_report_before_the_phases_is_not_the_phase_it_names():
+    plan, _ = imported(
+        "# P\n\n## Phase 1 - Progress Report\n\nHalf way.\n\n- [x] retry tests\n\n"
+        "## Phase 1: Setup (P0)\n\n- [ ] a\n")
+    assert [(p.id, p.title, p.priority) for p in plan.phases] == [("1", "Setup", "P0")]
+    assert [s.title for s in plan.sections] == ["Phase 1 - Progress Report"]
+    assert [i.text for i in plan.phases[0].items] == ["a", "retry tests"]
+
+
+def test_checklists_that_name_their_phase_still_move_to_it():
+    """A repeated phase heading with a checklist, under any title but a report's, is that
+    phase's work."""
+    plan, _ = imported(
+        "# P\n\n## Phase 1: Setup\n\n## Phase 2: Integration & Coverage\n\n"
+        "## Implementation Checklist\n\n### Phase 1: Setup\n\n- [ ] a\n\n"
+        "### Phase 2: Integration testing\n\n- [ ] b\n\n### Phase 1\n\n- [ ] c\n")
+    assert sections_and_items(plan) == [("1", [], ["a", "c"]), ("2", [], ["b"])]
+
+
 def test_weeks_without_created_and_dates_out_of_order_become_comments():
     result = import_markdown("# P\n\n**Next review:** 2026-01-01\n\n## Phase 1: A - Week 1-2\n\n"
                              "## Phase 2: B (2026-05-01 → 2026-04-01)\n", "plan.md")

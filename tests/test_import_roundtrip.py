@@ -35,7 +35,8 @@ WORDS = ["cart", "refund", "ledger", "queue", "retry", "payment", "cache", "work
          "`code`", "it's", '"quoted"', "a|b", "1/2", "(aside)", "path/to/file.txt", "→"]
 PLAIN = [w for w in WORDS if w[0].isalpha() and w not in ("a|b", "a&b", "AT&T")]
 # In titles: words that name known parts elsewhere, which a rendered plan must not misread.
-TITLE_WORDS = [*PLAIN, "Risk", "metrics", "Related", "approval", "Week 3:", "checklist"]
+TITLE_WORDS = [*PLAIN, "Risk", "metrics", "Related", "approval", "Week 3:", "checklist",
+               "Phase 2:", "Phase 1 -", "Summary"]
 
 words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join)
 title_words = st.lists(st.sampled_from(PLAIN), min_size=1, max_size=4).map(" ".join)

@@ -15,12 +15,13 @@ from __future__ import annotations
 from tracker.importer import keys, phases
 from tracker.importer.draft import DraftPlan, DraftSection
 from tracker.importer.extract import extract
+from tracker.importer.headings import PhaseHead
 from tracker.importer.known import special
 from tracker.importer.markdown import Node, Outline, body_text
 from tracker.importer.rendered import PROGRESS_HEADER
 from tracker.importer.report import Report
 from tracker.importer.settle import settle
-from tracker.importer.walk import Walk
+from tracker.importer.walk import Group, Walk, reporting
 
 _RECORD_KINDS = ("metrics", "risks", "approvals", "related")
 
@@ -35,8 +36,10 @@ def build_draft(doc: Outline, front: dict[str, str], report: Report, *, rendered
     w = Walk(report, rendered, DraftPlan(title=fallback_title))
     heads = (w.phase_head(title) for title in _headings(doc.nodes))
     w.has_phases = any(head is not None and head.kind == "phase" for head in heads)
-    w.top_phase_ids = {w.pid(head.id) for node in doc.nodes
-                       if (head := w.phase_head(node)) is not None and head.kind == "phase"}
+    top = [head for node in doc.nodes
+           if (head := w.phase_head(node)) is not None and head.kind == "phase"]
+    w.top_phase_ids = {w.pid(head.id) for head in top}
+    w.named_ids = {w.pid(head.id) for head in top if not reporting(head.title)}
     if doc.title is not None:
         w.plan.title = w.text(doc.title.text) or w.plan.title
     elif front.get("title"):
@@ -59,7 +62,9 @@ def _top(w: Walk, node: Node) -> None:
             line.text.strip() == PROGRESS_HEADER for line in node.body):
         return  # derived by the renderer
     head = w.phase_head(node)
-    if w.is_phase(head):
+    if head is not None and w.about(node, head):
+        _about(w, node, head)
+    elif w.is_phase(head):
         assert head is not None
         w.add_phase(phases.phase(w, node, head))
     elif head is not None:
@@ -81,6 +86,23 @@ def _prose(w: Walk, node: Node) -> None:
         w.flow.append(section)
 
 
+def _about(w: Walk, node: Node, head: PhaseHead) -> None:
+    """A heading about a phase ("Phase 3: Completion Summary"): prose where it stands, in
+    the phase it follows, its checklist too; never moved into the phase it names (only a
+    checklist before every phase, which has no other phase to be in)."""
+    section, items = phases.section(w, node)
+    current = w.current_phase()
+    if section is not None:
+        section.in_phase = current is not None
+        w.flow.append(section)
+    if current is not None:
+        current.items.extend(items)
+    elif items:  # before every phase: its checklist can only be the named phase's
+        w.groups.append(Group(head, w.text(node.title), node.heading.number, items, None))
+    w.report.note(node.heading.number, f"heading {w.text(node.title)!r} is about phase "
+                                       f"{head.id!r}, not its checklist: kept where it stands")
+
+
 def _container(w: Walk, node: Node) -> None:
     """A heading over phase or week headings ("Implementation Checklist", "Roadmap")."""
     items, rest = extract(w, node.body)
@@ -96,7 +118,9 @@ def _container(w: Walk, node: Node) -> None:
         head = w.phase_head(child)
         nested = head is not None and head.kind == "phase" and \
             w.pid(head.id) in w.top_phase_ids
-        if w.is_phase(head) and not nested:  # else the checklist of a phase below
+        if head is not None and w.about(child, head):
+            _about(w, child, head)
+        elif w.is_phase(head) and not nested:  # else the checklist of a phase below
             assert head is not None
             w.add_phase(phases.phase(w, child, head))
         elif head is not None:

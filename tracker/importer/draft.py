@@ -41,6 +41,7 @@ class DraftSection:
     body: str
     line: int
     id: str | None = None
+    in_phase: bool = False  #: about a phase: stays with the phase before it, even the last
 
 
 @dataclass

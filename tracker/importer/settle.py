@@ -62,7 +62,8 @@ def _place_group(w: Walk, group: Group, phases: list[DraftPhase]) -> None:
 
 
 def _place_sections(w: Walk) -> None:
-    """Phases in order; sections before the first, after the last, or in the one above."""
+    """Phases in order; sections before the first, after the last, or in the one above
+    (a section about a phase stays with the one above even after the last)."""
     first = next(i for i, p in enumerate(w.flow) if isinstance(p, DraftPhase))
     last = max(i for i, p in enumerate(w.flow) if isinstance(p, DraftPhase))
     current: DraftPhase | None = None
@@ -72,7 +73,7 @@ def _place_sections(w: Walk) -> None:
             w.plan.phases.append(part)
         elif index < first:
             w.plan.sections.append(part)
-        elif index > last:
+        elif index > last and not part.in_phase:
             w.plan.appendix.append(part)
         else:
             assert current is not None

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tracker.importer.checklist import parse_checkbox
 from tracker.importer.draft import DraftItem, DraftPhase, DraftPlan, DraftSection
 from tracker.importer.headings import PhaseHead, numbered_title, phase_heading, section_kind
 from tracker.importer.inline import normal_key, unescape_inline
 from tracker.importer.markdown import Node
+from tracker.importer.rendered import facts_line
 from tracker.importer.report import Report
+
+#: Last words of a title that make a "Phase 3: ..." heading a report on the phase ("Phase 3:
+#: Completion Summary", "Phase 1 - Progress Report") rather than the phase or its checklist.
+REPORT_WORDS = {"summary", "report", "retrospective", "retro", "recap", "notes", "results",
+                "update", "updates", "status", "outcome", "outcomes", "lessons", "learned",
+                "findings", "postmortem", "debrief", "wrap-up", "wrapup"}
 
 #: The sections the renderer writes, by title.
 RENDERED_SECTIONS = {"progress": "progress", "success metrics": "metrics", "risks": "risks",
@@ -55,6 +63,7 @@ class Walk:
     has_phases: bool = False  #: the document has "Phase N" headings (not only weeks)
     phase_ids: set[str] = field(default_factory=set)  #: ids of the phases seen so far
     top_phase_ids: set[str] = field(default_factory=set)  #: ids of top-level phase headings
+    named_ids: set[str] = field(default_factory=set)  #: ids a top-level heading is the phase of
 
     def text(self, text: str) -> str:
         """Inline text as the author meant it: a rendered plan's escapes undone."""
@@ -67,10 +76,41 @@ class Walk:
         return section_id, title if title.strip() else "Untitled"
 
     def phase_head(self, node_or_title: Node | str) -> PhaseHead | None:
-        """The phase or week group a heading names (a rendered plan names phases only)."""
+        """The phase or week group a heading names.
+
+        A rendered plan names phases only, each heading followed by its facts line: a
+        section the team titled "Phase 2: Notes" is rendered without one and stays a section.
+        """
         title = node_or_title if isinstance(node_or_title, str) else node_or_title.title
         head = phase_heading(title, rendered=self.rendered)
-        return None if self.rendered and head is not None and head.kind != "phase" else head
+        if not self.rendered or head is None:
+            return head
+        if head.kind != "phase" or (isinstance(node_or_title, Node)
+                                    and not _has_facts(node_or_title)):
+            return None
+        return head
+
+    def about(self, node: Node, head: PhaseHead) -> bool:
+        """True for a heading that names a phase without being it or its checklist.
+
+        "Phase 3: Completion Summary" reports on phase 3 when phase 3 has a heading of its
+        own; "Phase 1: Background" after phase 1, with no checklist under it, is prose about
+        phase 1. Such a heading stays where it stands. A checklist under "Phase 2", "Phase 2
+        Tasks" or the phase's own title is phase 2's work, and is moved there.
+        """
+        if head.kind != "phase" or not head.title.strip():
+            return False
+        pid = self.pid(head.id)
+        if reporting(head.title):
+            return pid in self.named_ids
+        if pid not in self.phase_ids or _has_checklist(node):
+            return False
+        phase = next(p for p in self.flow if isinstance(p, DraftPhase) and self.pid(p.id) == pid)
+        return normal_key(self.text(head.title)) != normal_key(phase.title)
+
+    def current_phase(self) -> DraftPhase | None:
+        """The last phase read so far: the one a heading after it stands in."""
+        return next((p for p in reversed(self.flow) if isinstance(p, DraftPhase)), None)
 
     def is_phase(self, head: PhaseHead | None) -> bool:
         """True for a heading that starts a phase; False for a checklist group of one.
@@ -100,3 +140,20 @@ class Walk:
         """Keep a checklist found under ``node``, a heading that names no phase."""
         if items:
             self.loose.append(Loose(self.title(node)[1], node.heading.number, items))
+
+
+def reporting(title: str) -> bool:
+    """True for a title like "Completion Summary": a report on a phase, not one."""
+    words = normal_key(title).split()
+    return bool(words) and words[-1] in REPORT_WORDS
+
+
+def _has_checklist(node: Node) -> bool:
+    return any(not line.code and parse_checkbox(line.text) is not None
+               for line in node.all_lines())
+
+
+def _has_facts(node: Node) -> bool:
+    """True when the heading's first line is the facts line the renderer writes for phases."""
+    first = next((line for line in node.body if line.text.strip()), None)
+    return first is not None and not first.code and facts_line(first.text) is not None
