@@ -119,4 +119,5 @@ def _rendered_item(box: Checkbox, line: Line, detail_line: Line) -> DraftItem | 
     text = unescape_inline(box.text[span[1]:].strip())
     return DraftItem(text=text or span[0], line=line.number, id=span[0], claim=detail.claim,
                      note=detail.note, owner=detail.owner, due=detail.due, tests=detail.tests,
-                     files=detail.files, targets=detail.targets, rendered=True)
+                     files=detail.files, targets=detail.targets, expect=detail.expect,
+                     rendered=True)
