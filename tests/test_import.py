@@ -28,6 +28,7 @@ from tracker.importer.headings import numbered_title, phase_heading
 from tracker.importer.inline import key_line, parse_date
 from tracker.importer.metrics import metric_line
 from tracker.importer.rendered import file_check, parse_expect
+from tracker.importer.report import Report
 from tracker.importer.source import MAX_DOCUMENT_BYTES, Refused
 from tracker.plan.load import load_plan_text
 from tracker.plan.model import CheckKind, Claim, FileCheck, Plan
@@ -790,3 +791,13 @@ def test_any_prose_survives_as_a_section_body(text):
                      sections=[DraftSection("S", body, 1)])
     loaded = load(emit_plan(plan, []))
     assert loaded.sections[0].body.rstrip("\n") == body.rstrip("\n")
+
+
+def test_the_report_prints_no_terminal_escapes():
+    report = Report("plan.md")
+    report.note(3, "heading Notes \x1b[2J\nagain")
+    report.details.append(("a", "not linked: tests/x\x1b]0;title\x07.py"))
+    report.linked.append("a")
+    lines = report.lines()
+    assert lines[-1] == "plan.md:3: note: heading Notes  again"
+    assert all("\x1b" not in line and "\x07" not in line for line in lines)
