@@ -4,7 +4,7 @@ Plans are generated (hypothesis), loaded by tracker's own loader, judged against
 workspace, rendered, imported and loaded again; titles, phases, prose, items (ids, texts,
 claims, notes, links), metrics, risks, approvals, related documents and the review must
 survive. A second round must then change nothing at all. The whole plan (expectations, metric
-ids, measures and notes, approvers) comes back once the renderer shows it: see the last test.
+ids, measures and notes) comes back once the renderer shows it: see the last test.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from tracker.assess import assess
 from tracker.evidence.bundle import Evidence
 from tracker.evidence.workspace import gather_workspace
-from tracker.history.signoff import Signature, SignOff, SignOffKind
 from tracker.importer.convert import import_bytes, import_markdown
 from tracker.plan.load import load_plan_text
 from tracker.plan.model import Plan, Section
@@ -295,25 +294,19 @@ def test_each_fixture_document_keeps_its_data_through_render_and_import(tmp_path
 #
 # The test above compares what today's document shows. Importing a rendered document must give
 # back the plan itself, every field a person wrote: an item's `expect`, a metric's id, measure
-# and note, an approval's expected name even once someone else signed it. The importer reads
-# them (tests/test_import.py: test_a_rendered_document_gives_back_what_it_shows); the renderer
-# does not write them yet. The changes it needs are listed in xfail's reason below; once they
-# are made this test passes, strict xfail fails it, and the mark (with the phases setting,
-# which skips shrinking an expected failure) goes.
+# and note. The importer reads them (tests/test_import.py:
+# test_a_rendered_document_gives_back_what_it_shows); the renderer does not write them yet.
+# Once it does, this test passes, strict xfail fails it, and the mark (with the phases
+# setting, which skips shrinking an expected failure) goes.
 
-RENDER_GAPS = ("tracker.render.markdown does not yet show an item's expect, a metric's id, "
-               "measure and note, or the plan's approver once someone else signed: see the "
-               "plan-importer branch's report")
-
-SIGNER = SignOff(kind=SignOffKind.APPROVAL, name="Someone Else", role=None,
-                 date=dt.date(2026, 3, 1), commit="0123456789abcdef0123456789abcdef01234567",
-                 signature=Signature.NONE)
+RENDER_GAPS = ("tracker.render.markdown does not yet show an item's expect or a metric's id, "
+               "measure and note: see the plan-importer branch's report")
 
 
 @st.composite
 def whole_plans(draw: st.DrawFn) -> dict[str, Any]:
     """plans(), with what only the YAML held so far: expectations, metric ids, measures and
-    notes, approvals someone signed."""
+    notes."""
     plan = draw(plans())
     if plan.get("review") == {}:  # says nothing, so the document has nothing to show
         del plan["review"]
@@ -358,8 +351,6 @@ def _fields(value: Any, name: str = "") -> Any:
 def test_rendered_plans_import_back_to_the_whole_plan(tmp_path_factory, generated):
     root = tmp_path_factory.mktemp("empty")
     original = load(yaml.safe_dump(generated, allow_unicode=True, sort_keys=False))
-    signed = tuple(dataclasses.replace(SIGNER, role=a.role) for a in original.approvals[:1])
-    evidence = Evidence(workspace=gather_workspace(original, root), signoffs=signed)
-    document = render_markdown(assess(original, evidence, TODAY))
+    document = render(original, root)
     again = load(import_markdown(document, "plan.md").text)
     assert _fields(again) == _fields(original), document

@@ -194,8 +194,8 @@ def _related(w: _Writer, depth: int, related: DraftRelated) -> None:
     target = related.path or related.url
     if related.path and related.title == related.path:
         w.line(depth, f"- {scalar(related.path)}")
-    elif related.url and related.title == related.url:
-        w.line(depth, f"- {scalar(related.url)}")
+    elif related.url and related.title == related.url and "://" in related.url:
+        w.line(depth, f"- {scalar(related.url)}")  # the loader reads "://" as a URL
     else:
         w.entry(depth, [("title", related.title), ("path", related.path),
                         ("url", related.url if target == related.url else None)])

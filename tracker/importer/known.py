@@ -50,6 +50,8 @@ def _in_document_order(records: list[_Record], start: int) -> None:
 def _records(w: Walk, node: Node, kind: str) -> list[Line]:
     """Risks, approvals or related documents from the section's tables and list lines."""
     _, lines = extract(w, node.all_lines(), items=False, records=True)
+    if w.rendered and kind == "approvals":
+        return []  # the table is the approvals; the rest (unverified claims) comes from git
     rest = []
     for line in lines:
         text = bullet(line)
