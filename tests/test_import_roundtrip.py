@@ -3,11 +3,13 @@
 Plans are generated (hypothesis), loaded by tracker's own loader, judged against an empty
 workspace, rendered, imported and loaded again; titles, phases, prose, items (ids, texts,
 claims, notes, links), metrics, risks, approvals, related documents and the review must
-survive. A second round must then change nothing at all.
+survive. A second round must then change nothing at all. The whole plan (expectations, metric
+ids, measures and notes) comes back once the renderer shows it: see the last test.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tracker.assess import assess
@@ -35,7 +37,8 @@ WORDS = ["cart", "refund", "ledger", "queue", "retry", "payment", "cache", "work
          "`code`", "it's", '"quoted"', "a|b", "1/2", "(aside)", "path/to/file.txt", "→"]
 PLAIN = [w for w in WORDS if w[0].isalpha() and w not in ("a|b", "a&b", "AT&T")]
 # In titles: words that name known parts elsewhere, which a rendered plan must not misread.
-TITLE_WORDS = [*PLAIN, "Risk", "metrics", "Related", "approval", "Week 3:", "checklist"]
+TITLE_WORDS = [*PLAIN, "Risk", "metrics", "Related", "approval", "Week 3:", "checklist",
+               "Phase 2:", "Phase 1 -", "Summary"]
 
 words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join)
 title_words = st.lists(st.sampled_from(PLAIN), min_size=1, max_size=4).map(" ".join)
@@ -108,6 +111,8 @@ file_checks = st.sampled_from([
     {"file": "pytest.ini", "contains": "asyncio_mode = auto"},
     {"file": "conftest.py", "lacks": "it's | odd `tick`"}, {"glob": "tests/test_*.py",
                                                             "min_files": 3},
+    {"file": "pytest.ini", "contains": "asyncio_mode\\s*=\\s*auto", "regex": True},
+    {"file": "setup.cfg", "lacks": "^addopts = .*-p no:(cov|x)", "regex": True},
 ])
 
 
@@ -237,7 +242,7 @@ def data(plan: Plan) -> dict[str, Any]:
                     _sections(p.sections),
                     [(i.id, i.text, i.claim, i.note, i.owner, i.due,
                       [(t.kind, t.value) for t in i.tests],
-                      [(f.kind, f.path, f.pattern, f.min_files) for f in i.files],
+                      [(f.kind, f.path, f.pattern, f.regex, f.min_files) for f in i.files],
                       i.targets) for i in p.items]) for p in plan.phases],
         "metrics": [(m.title, m.baseline, m.target_text) for m in plan.metrics],
         "risks": [(r.risk, r.impact, r.likelihood, r.mitigation) for r in plan.risks],
@@ -283,3 +288,69 @@ def test_each_fixture_document_keeps_its_data_through_render_and_import(tmp_path
     assert _without_header(third.text) == _without_header(second.text)
     lost = set(_without_header(first.text)) - set(_without_header(second.text))
     assert all(line.startswith("    note: ") for line in lost), lost
+
+
+# -- the whole plan --------------------------------------------------------------------------
+#
+# The test above compares what today's document shows. Importing a rendered document must give
+# back the plan itself, every field a person wrote: an item's `expect`, a metric's id, measure
+# and note. The importer reads them (tests/test_import.py:
+# test_a_rendered_document_gives_back_what_it_shows); the renderer does not write them yet.
+# Once it does, this test passes, strict xfail fails it, and the mark (with the phases
+# setting, which skips shrinking an expected failure) goes.
+
+RENDER_GAPS = ("tracker.render.markdown does not yet show an item's expect or a metric's id, "
+               "measure and note: see the plan-importer branch's report")
+
+
+@st.composite
+def whole_plans(draw: st.DrawFn) -> dict[str, Any]:
+    """plans(), with what only the YAML held so far: expectations, metric ids, measures and
+    notes."""
+    plan = draw(plans())
+    if plan.get("review") == {}:  # says nothing, so the document has nothing to show
+        del plan["review"]
+    for phase in plan["phases"]:
+        for entry in phase["items"]:
+            if draw(st.booleans()):
+                entry["expect"] = draw(st.fixed_dictionaries({}, optional={
+                    "min_tests": st.integers(1, 50), "min_files": st.integers(1, 9),
+                    "target_coverage": st.sampled_from([80, 92.5, 100])}))
+    plan["metrics"] = [
+        {"id": f"m-{i}", "title": draw(title_words), **draw(st.sampled_from([
+            {"measure": "tests.ratio(marker=slow)", "target": ">= 20%"},
+            {"measure": "coverage.files(src/*.py)", "baseline": "61%", "target": ">= 80"},
+            {"measure": "tests.count", "target": ">= 600"},
+            {"measure": "tests.pass_rate", "target": "> 99%"},
+            {"qualitative": True, "target": "Reduce by half"},
+        ])), **({"note": draw(words)} if draw(st.booleans()) else {})}
+        for i in range(draw(st.integers(0, 3)))]
+    return plan
+
+
+def _fields(value: Any, name: str = "") -> Any:
+    """A model object as plain data, without positions, and without what Markdown cannot
+    say: every_text (the interval is shown in days, so "2w" comes back as "14d") and the
+    line breaks that end prose (a YAML ``|`` block keeps one, ``|-`` none)."""
+    if isinstance(value, tuple):
+        return tuple(_fields(v) for v in value)
+    if name in ("body", "summary"):
+        return _body(value)
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return value
+    return {f.name: _fields(getattr(value, f.name), f.name) for f in dataclasses.fields(value)
+            if f.name not in ("location", "target_locations", "path", "every_text")}
+
+
+@pytest.mark.xfail(strict=True, reason=RENDER_GAPS)
+@settings(max_examples=int(os.environ.get("IMPORT_EXAMPLES", "80")), deadline=None,
+          phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(whole_plans())
+def test_rendered_plans_import_back_to_the_whole_plan(tmp_path_factory, generated):
+    root = tmp_path_factory.mktemp("empty")
+    original = load(yaml.safe_dump(generated, allow_unicode=True, sort_keys=False))
+    document = render(original, root)
+    again = load(import_markdown(document, "plan.md").text)
+    assert _fields(again) == _fields(original), document

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,42 @@ def test_the_data_folder_ignores_itself(plan):
     load_plan(plan, display="plan.yaml")
     ignore = plan.parent / ".tracker" / ".gitignore"
     assert ignore.read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+
+EVERY_PART = """\
+title: Every part
+created: 2026-03-02
+review: {next: 2026-03-16, every: 2w}
+phases:
+  - id: '1'
+    title: One
+    weeks: 1-2
+    items:
+      - id: a
+        text: A
+        tests: [tests/test_a.py, {keyword: "a and not b"}, {marker: slow}]
+        files: [{file: setup.cfg, contains: "x+", regex: true}]
+        targets: [src/a.py]
+        expect: {min_tests: 1}
+        status: done
+metrics: [{id: m, title: M, measure: tests.count, target: ">= 1"}]
+risks: [{risk: R}]
+approvals: [{role: Lead}]
+related: [docs/a.md]
+coverage: {source: [src]}
+"""
+
+
+def test_the_code_stamp_covers_every_module_a_load_imports(tmp_path):
+    """An edit to any module the loader uses must invalidate the cache, so each is stamped."""
+    script = ("import sys\nfrom tracker.plan.load import load_plan_text\n"
+              f"assert not load_plan_text({EVERY_PART!r}, 'p.yaml').problems\n"
+              "print('\\n'.join(sorted(m.__file__ for n, m in sys.modules.items()\n"
+              "      if n == 'tracker' or n.startswith('tracker.'))))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout.split()
+    package = Path(cache.__file__).resolve().parent.parent
+    imported = {Path(f).resolve().relative_to(package).as_posix() for f in out}
+    assert "evidence/keyword.py" in imported  # the plan above reaches every part
+    assert imported <= set(cache.LOADING_FILES), imported - set(cache.LOADING_FILES)
+    assert all((package / name).is_file() for name in cache.LOADING_FILES)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from tracker.importer.build import Builder
+from tracker.importer.build import build_draft
 from tracker.importer.emit import emit_plan
 from tracker.importer.finish import finish
 from tracker.importer.infer import Repository
@@ -55,8 +55,8 @@ def import_markdown(text: str, name: str, repo: Path | None = None, *,
     front = _front_matter(lines)
     report = Report(name)
     doc = outline(scan(lines, name))
-    builder = Builder(report, rendered=is_generated(lines), fallback_title=_title_of(name))
-    plan = builder.build(doc, front)
+    plan = build_draft(doc, front, report, rendered=is_generated(lines),
+                       fallback_title=_title_of(name))
     parts = (len(plan.phases) + len(plan.items()) + len(plan.sections) + len(plan.appendix)
              + sum(len(p.sections) for p in plan.phases) + len(plan.metrics) + len(plan.risks)
              + len(plan.approvals) + len(plan.related))

@@ -30,6 +30,7 @@ class DraftItem:
     tests: list[Link] = field(default_factory=list)
     files: list[Link] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
+    expect: dict[str, int | float] = field(default_factory=dict)  #: min_tests, min_files...
     rendered: bool = False  #: read from a tracker-rendered line: its links are exact
 
 
@@ -41,6 +42,7 @@ class DraftSection:
     body: str
     line: int
     id: str | None = None
+    in_phase: bool = False  #: about a phase: stays with the phase before it, even the last
 
 
 @dataclass

@@ -110,9 +110,21 @@ class _Writer:
 def _link(value: Link) -> str:
     if isinstance(value, str):
         return scalar(value, flow=True)
-    inner = ", ".join(f"{k}: {v}" if isinstance(v, int) and not isinstance(v, bool)
-                      else f"{k}: {scalar(str(v), flow=True)}" for k, v in value.items())
-    return "{" + inner + "}"
+    return "{" + ", ".join(f"{k}: {_flow_value(v)}" for k, v in value.items()) + "}"
+
+
+def _flow_value(value: Any) -> str:
+    """A value in a flow mapping: booleans and numbers as YAML reads them, text as scalar."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        text = repr(value)  # YAML reads "1e-07" as text: write such a number out in full
+        return text if "e" not in text else f"{value:.12f}".rstrip("0")
+    if isinstance(value, int):
+        return str(value)
+    return scalar(str(value), flow=True)
 
 
 def _sections(w: _Writer, depth: int, key: str, sections: list[DraftSection]) -> None:
@@ -137,6 +149,8 @@ def _item(w: _Writer, depth: int, item: DraftItem) -> None:
         w.line(depth + 1, "targets:")
         for target in item.targets:
             w.line(depth + 2, f"- {scalar(target, flow=True)}")
+    if item.expect:
+        w.line(depth + 1, f"expect: {_link(item.expect)}")
     w.key(depth + 1, "status", item.claim)
     w.key(depth + 1, "note", item.note)
     w.key(depth + 1, "owner", item.owner)
@@ -180,8 +194,8 @@ def _related(w: _Writer, depth: int, related: DraftRelated) -> None:
     target = related.path or related.url
     if related.path and related.title == related.path:
         w.line(depth, f"- {scalar(related.path)}")
-    elif related.url and related.title == related.url:
-        w.line(depth, f"- {scalar(related.url)}")
+    elif related.url and related.title == related.url and "://" in related.url:
+        w.line(depth, f"- {scalar(related.url)}")  # the loader reads "://" as a URL
     else:
         w.entry(depth, [("title", related.title), ("path", related.path),
                         ("url", related.url if target == related.url else None)])

@@ -8,7 +8,7 @@ leaves the offending value out, writes it as a comment where it belongs and warn
 
 from __future__ import annotations
 
-from tracker.importer.draft import DraftPlan
+from tracker.importer.draft import DraftItem, DraftMetric, DraftPlan
 from tracker.importer.ids import Ids, slug
 from tracker.importer.infer import Repository, infer_links
 from tracker.importer.report import Report
@@ -54,25 +54,28 @@ def _ids(plan: DraftPlan, report: Report) -> None:
                 number += 1
             phase.id = ids.claim(str(number))
     items = plan.items()
-    for item in items:
-        if item.id:
-            given = item.id
-            item.id = ids.claim(given)
-            if item.id != given:
-                report.warn(item.line, f"item id {given!r} is used twice: this one is "
-                                       f"{item.id!r}")
+    given_first: list[DraftItem | DraftMetric] = [*items, *plan.metrics]
+    for thing in given_first:  # the ids a (rendered) document gives are claimed first
+        if thing.id:
+            given = thing.id
+            thing.id = ids.claim(given)
+            if thing.id != given:
+                kind = "item" if isinstance(thing, DraftItem) else "metric"
+                report.warn(thing.line, f"{kind} id {given!r} is used twice: this one is "
+                                        f"{thing.id!r}")
     for item in items:
         if not item.id:
             item.id = ids.claim(slug(item.text, "item"))
     for metric in plan.metrics:
-        metric.id = ids.claim(slug(metric.title, "metric"))
+        if not metric.id:
+            metric.id = ids.claim(slug(metric.title, "metric"))
 
 
 def _links(plan: DraftPlan, report: Report, repo: Repository | None) -> None:
     for item in plan.items():
         assert item.id is not None
         if not item.rendered:
-            found = infer_links(item.text, item.note, repo)
+            found = infer_links(item.text, repo)
             item.tests.extend(link for link in found.tests if link not in item.tests)
             item.targets.extend(t for t in found.targets if t not in item.targets)
             report.details.extend((item.id, what) for what in found.linked)

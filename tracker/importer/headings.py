@@ -208,7 +208,8 @@ def _dates(part: str, dates: list[dt.date], found: Schedule) -> bool:
 
 def read_schedule(text: str) -> Schedule | None:
     """The schedule in a phase's key line value ("Week 1-2", "2026-03-02 → 2026-03-13")."""
-    schedule, marks = Schedule(), []
+    schedule = Schedule()
+    marks: list[str] = []
     if len(text) > 200 or not _classify(text, schedule, marks):
         return None
     schedule.marks = tuple(marks)

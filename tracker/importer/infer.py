@@ -24,6 +24,13 @@ _RESHAPING = {"split", "remove", "delete", "rename", "move", "merge", "refactor"
               "simplify", "clean", "cleanup", "drop", "deprecate", "replace", "reorganize",
               "reorganise", "restructure", "consolidate", "shorten", "trim", "dedupe",
               "quarantine", "disable", "skip", "xfail", "unskip", "retire"}
+#: Leading verbs that ask to put a marker on tests: the marker is the work, not its evidence.
+_ADDING = {"add", "apply", "attach", "put", "use", "mark", "tag", "decorate", "register",
+           "introduce", "ensure", "annotate", "label"}
+#: Words right before a marker that say tests are still to be given it ("async tests
+#: missing @pytest.mark.asyncio", "make sure they have @pytest.mark.slow").
+_GIVING = {"have", "has", "carry", "get", "need", "needs", "lack", "lacking", "missing",
+           "without"}
 #: Marks pytest gives every project: naming one says nothing about the plan's tests.
 _BUILTIN_MARKS = {"parametrize", "usefixtures", "skip", "skipif", "xfail", "filterwarnings"}
 _SKIP_DIRS = {"node_modules", "__pycache__", "venv", "env", "site-packages", "build", "dist"}
@@ -143,15 +150,19 @@ def _inside(path: str) -> bool:
     return ".." not in path.split("/")
 
 
-def infer_links(text: str, note: str | None, repo: Repository | None) -> Inferred:
-    """Links for an item from the files, tests and modules its text and note name."""
+def infer_links(text: str, repo: Repository | None) -> Inferred:
+    """Links for an item from the files, tests, markers and modules its text names.
+
+    Only the text: it says what the item asks for. A note is what someone claimed about it
+    ("Added test_x.py with 19 tests"), and a claim's justification is not evidence; linking
+    the file it names would make the claim prove itself.
+    """
     found = Inferred()
     first_word = text.strip().split(" ", 1)[0].lower().strip(_WRAP) if text.strip() else ""
     reshaping = first_word in _RESHAPING
+    _fixtures_and_marks(text, found, repo, reshaping, adding=first_word in _ADDING)
     seen: set[str] = set()
-    for words in (text, note or ""):
-        _fixtures_and_marks(words, found, repo, reshaping)
-    for token in _tokens(text) + _tokens(note or ""):
+    for token in _tokens(text):
         if token in seen:
             continue
         seen.add(token)
@@ -169,8 +180,13 @@ def infer_links(text: str, note: str | None, repo: Repository | None) -> Inferre
 
 
 def _fixtures_and_marks(text: str, found: Inferred, repo: Repository | None,
-                        reshaping: bool) -> None:
-    """``{fixture: db}`` from "the `db` fixture", ``{marker: slow}`` from "@pytest.mark.slow"."""
+                        reshaping: bool, *, adding: bool) -> None:
+    """``{fixture: db}`` from "the `db` fixture", ``{marker: slow}`` from "@pytest.mark.slow".
+
+    ``adding``: the item starts with a verb like "Add" or "Mark": a marker it names is one it
+    asks to put on tests, and tests that carry it would not prove it was put on the ones
+    meant ("Add @pytest.mark.asyncio to all async tests"). Such markers stay unlinked.
+    """
     if reshaping or ("`" not in text and "pytest.mark" not in text):
         return
     words = text[:2000].split()
@@ -179,11 +195,8 @@ def _fixtures_and_marks(text: str, found: Inferred, repo: Repository | None,
             continue
         mark = _MARK.fullmatch(word.strip(_WRAP).rstrip("."))
         if mark and mark.group(1) not in _BUILTIN_MARKS:
-            name = mark.group(1)
-            if repo is not None and not repo.has_marker(name):
-                found.dropped.append(f"marker {name}: no test in {repo.name} uses it")
-                continue
-            _add_test(found, {"marker": name}, f"marker {name}", "marker named in the text")
+            _marker(mark.group(1), found, repo,
+                    adding=adding or _before(words, index) in _GIVING)
             continue
         span = word.startswith("`") and word.rstrip(".,;:)").endswith("`")
         if not span:
@@ -197,6 +210,26 @@ def _fixtures_and_marks(text: str, found: Inferred, repo: Repository | None,
             found.dropped.append(f"fixture {name}: not defined in {repo.name}")
             continue
         _add_test(found, {"fixture": name}, f"fixture {name}", "fixture named in the text")
+
+
+def _before(words: list[str], index: int) -> str:
+    """The word before ``words[index]``, articles skipped, lower-cased."""
+    index -= 1
+    while index >= 0 and words[index].lower() in ("the", "a", "an"):
+        index -= 1
+    return words[index].lower().strip(_WRAP) if index >= 0 else ""
+
+
+def _marker(name: str, found: Inferred, repo: Repository | None, *, adding: bool) -> None:
+    """Link the tests carrying marker ``name``, unless the item asks to add the marker."""
+    if adding:
+        found.unlinked.append(f"marker {name}: the item asks to add it, and tests that carry "
+                              "it would not prove it was added where meant")
+        return
+    if repo is not None and not repo.has_marker(name):
+        found.dropped.append(f"marker {name}: no test in {repo.name} uses it")
+        return
+    _add_test(found, {"marker": name}, f"marker {name}", "marker named in the text")
 
 
 def _add_test(found: Inferred, link: Link, shown: str, why: str) -> None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 
 from tracker.importer.draft import DraftMetric
+from tracker.importer.ids import ID_PATTERN
 from tracker.importer.inline import empty_cell, normal_key, strip_emphasis, unescape_cell
+from tracker.importer.markdown import code_span
 from tracker.importer.tables import Table
-from tracker.plan.measures import parse_target
+from tracker.plan.measures import parse_measure, parse_target
 
 _FROM_TO = re.compile(r"(?i)(?:^|\b)from\s+(.{1,60}?)\s+to\s+(.{1,60})$")
 _ARROW = re.compile(r"(.{1,60}?)\s*(?:→|->|=>)\s*(.{1,60})$")
@@ -169,39 +171,87 @@ def metric_line(text: str, line: int, qualitative: bool) -> DraftMetric | None:
 
 
 def metric_table(table: Table, rendered: bool, qualitative: bool) -> list[DraftMetric] | None:
-    """Metrics from a table headed like "Metric | Baseline | Target", or None."""
+    """Metrics from a table headed like "Metric | Baseline | Target", or None.
+
+    A "Measure" column names each metric's tracker measure (`coverage.total`; empty for a
+    qualitative one), as ``tracker render`` writes it; a rendered Metric cell starts with
+    the metric's id in code, like a rendered item. Without them the measure is inferred
+    from the title and the id made from it.
+    """
     name = table.column("metric", "kpi", "measure")
     target = table.column("target", "goal", "to")
     if name is None or target is None:
         return None
+    measure = table.column("measure", exclude=(name,))
     baseline = table.column("baseline", "from", "before", "start", "starting")
     current = table.column("current", "now", "today")
     if baseline is None:
         baseline, current = current, None
     note = table.column("notes", "note", "comment", "comments", "remarks")
-    known = {name, target, baseline, current, note, table.column("met", "status")}
+    known = {name, target, baseline, current, note, measure, table.column("met", "status")}
     out = []
     for number, cells in table.rows:
-        title = unescape_cell(cells[name], rendered)
-        title = title if rendered else strip_emphasis(title)
+        value = {i: unescape_cell(c, rendered) for i, c in enumerate(cells)}
+        metric_id, title = _id_and_title(value[name], rendered)
         if empty_cell(title):
             continue
-        value = {i: unescape_cell(c, rendered) for i, c in enumerate(cells)}
         goal = value[target] if not empty_cell(value[target]) else None
         base = value[baseline] if baseline is not None and not empty_cell(value[baseline]) \
             else None
+        named = _named_measure(value[measure], rendered) if measure is not None else None
         extras = [f"{table.header[i].strip()}: {value[i]}" for i in range(len(cells))
-                  if i not in known and not empty_cell(value[i])]
+                  if (i not in known or (i == measure and named is None and not rendered))
+                  and not empty_cell(value[i])]
         remark = value[note] if note is not None and not empty_cell(value[note]) else None
         remark = "; ".join([*(([remark]) if remark else []), *extras]) or None
         is_qualitative = qualitative or (current is not None
                                          and normal_key(value[current]) == "qualitative")
         metric = make_metric(title, None, number, qualitative=True, baseline=base, note=remark)
-        metric.target = goal
-        if not is_qualitative and goal is not None:
+        metric.id, metric.target = metric_id, goal
+        if named is not None:
+            _measured_as(metric, named, goal)
+        elif not is_qualitative and goal is not None and not (rendered and measure is not None):
             measured = normal_target(goal, _direction(goal) or _trend(base, goal))
-            measure = infer_measure(title, measured)
-            if measure:
-                metric.measure, metric.target = measure, measured
+            found = infer_measure(title, measured)
+            if found:
+                metric.measure, metric.target = found, measured
         out.append(metric)
     return out
+
+
+def _id_and_title(cell: str, rendered: bool) -> tuple[str | None, str]:
+    """A rendered Metric cell's id (in code) and title; a person's cell is all title."""
+    if not rendered:
+        return None, strip_emphasis(cell)
+    span = code_span(cell, 0)
+    if span is None or not ID_PATTERN.fullmatch(span[0]) or not cell[span[1]:].strip():
+        return None, cell
+    return span[0], cell[span[1]:].strip()
+
+
+def _named_measure(cell: str, rendered: bool) -> str | None:
+    """The tracker measure a Measure cell names (`coverage.total`), or None."""
+    span = code_span(cell.strip(), 0)
+    text = span[0] if span is not None else cell.strip()
+    if not rendered and span is None:
+        text = text.strip("`*_ ")
+    try:
+        parse_measure(text)
+    except ValueError:
+        return None
+    return text
+
+
+def _measured_as(metric: DraftMetric, measure: str, goal: str | None) -> None:
+    """Give ``metric`` the measure its table names, if its target can be checked."""
+    if goal is None:
+        metric.measure = measure
+        return
+    try:
+        parse_target(goal)
+    except ValueError:
+        measured = normal_target(goal, _direction(goal))
+        if measured is None:
+            return  # a goal tracker cannot check: the metric stays qualitative
+        goal = measured
+    metric.measure, metric.target = measure, goal

@@ -17,6 +17,10 @@ from tracker.importer.tables import Table
 
 _PATHLIKE = re.compile(r"[\w.\-/]+(?:/[\w.\-]*|\.[A-Za-z0-9]{1,8})")
 _DESCRIBED = (" - ", " – ", " — ", ": ")
+#: What a rendered document says after a URL it does not link (a scheme other than http,
+#: https or mailto, such as javascript:).
+_NOT_LINKED = " (not linked: only http, https and mailto links are)"
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def _cell(cells: list[str], index: int | None, rendered: bool) -> str | None:
@@ -40,7 +44,8 @@ def risk_table(table: Table, rendered: bool
         return None
     known = {risk, mitigation, impact, likelihood}
     extras = [i for i in range(len(table.header)) if i not in known]
-    risks, notes = [], []
+    risks: list[DraftRisk] = []
+    notes: list[tuple[int, str]] = []
     for number, cells in table.rows:
         text = _cell(cells, risk, rendered)
         if text is None:
@@ -127,10 +132,11 @@ def related_line(text: str, line: int, rendered: bool) -> DraftRelated | None:
         elif tail:
             title = f"{title} - {tail}"
         if "://" not in target or target.startswith("file:"):
-            target = target.replace("%20", " ").replace("%29", ")")
+            target = _unescape_path(target, rendered)
         return _related(title, target, line)
     if rendered:
-        return DraftRelated(title=unescape_inline(stripped), line=line)
+        return _unlinked(stripped, line) or DraftRelated(title=unescape_inline(stripped),
+                                                         line=line)
     head, description = stripped, ""
     for sep in _DESCRIBED:
         before, found, after = stripped.partition(sep)
@@ -146,6 +152,35 @@ def related_line(text: str, line: int, rendered: bool) -> DraftRelated | None:
     if _PATHLIKE.fullmatch(head):
         return _related(description or head, head, line)
     return DraftRelated(title=strip_emphasis(stripped), line=line)
+
+
+def _unescape_path(target: str, rendered: bool) -> str:
+    """A path as written, from a link target: escapes undone, and in a rendered document
+    the "./" that keeps a file name with a colon from reading as a URL scheme."""
+    for code, char in (("%20", " "), ("%29", ")"), ("%3C", "<"), ("%3E", ">")):
+        target = target.replace(code, char)
+    if rendered and target.startswith("./") and _SCHEME.match(target[2:]):
+        target = target[2:]
+    return target
+
+
+def _unlinked(text: str, line: int) -> DraftRelated | None:
+    """A rendered URL the renderer would not link (``javascript:…``): "Title (`url`) (not
+    linked: …)", or "`url` (not linked: …)" when the title is the URL itself."""
+    if not text.endswith(_NOT_LINKED):
+        return None
+    shown = text[:-len(_NOT_LINKED)]
+    whole = code_span(shown, 0)
+    if whole is not None and whole[1] == len(shown):
+        url = whole[0].replace("\\|", "|")
+        return DraftRelated(title=url, line=line, url=url)
+    start = shown.rfind(" (`")
+    span = code_span(shown, start + 2) if start > 0 and shown.endswith(")") else None
+    if span is None or span[1] != len(shown) - 1:
+        return None
+    title = shown[:start].replace("\\[", "[").replace("\\]", "]")
+    return DraftRelated(title=unescape_inline(title), line=line,
+                        url=span[0].replace("\\|", "|"))
 
 
 def _link(text: str) -> tuple[str, str, str] | None:

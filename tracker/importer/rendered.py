@@ -13,6 +13,7 @@ import ast
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from tracker.assess import Status
 from tracker.importer.draft import Link
@@ -25,10 +26,11 @@ GENERATED_PREFIX = GENERATED.split("{", 1)[0]
 PROGRESS_HEADER = "| Phase | Done | Progress | Due | State |"
 _ICONS = {status.icon: status for status in Status}
 _CLAIMS = sorted(CLAIMS, key=len, reverse=True)
-_CHECK = re.compile(r"(.+) (contains|lacks) ('.*'|\".*\")")
+_CHECK = re.compile(r"(.+) (contains|lacks) (regex )?('.*'|\".*\")")
 _GLOB_CHECK = re.compile(r"at least ([0-9]+) files match (.+)")
 _EVERY = re.compile(r"(?i)(?:every\s+)?([0-9]{1,3})\s*(d|days?|w|wks?|weeks?)")
 _GLOB_CHARS = set("*?[")
+_EXPECT = re.compile(r"([0-9][0-9.e+-]{0,30})(%?) (tests?|test files?|target coverage)")
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Detail:
     tests: list[Link] = field(default_factory=list)
     files: list[Link] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
+    expect: dict[str, int | float] = field(default_factory=dict)  #: as in plan.yaml
 
 
 def is_generated(lines: list[str]) -> bool:
@@ -58,7 +61,11 @@ def is_detail(text: str) -> bool:
 
 
 def parse_detail(text: str) -> Detail:
-    """Claim, note, owner, due date and links from a detail line."""
+    """Claim, note, owner, due date, links and expectations from a detail line.
+
+    The line is "ICON status words · evidence: … · expect: … · owner: … · due DATE ·
+    **late by N days**", every part after the status words optional.
+    """
     stripped = text.strip()
     status = _ICONS[stripped[0]]
     parts = stripped[2:].split(" · ")
@@ -70,10 +77,36 @@ def parse_detail(text: str) -> Detail:
         parts.pop()
     if len(parts) > 1 and parts[-1].startswith("owner: "):
         detail.owner = unescape_inline(parts.pop()[len("owner: "):])
+    if len(parts) > 1 and parts[-1].startswith("expect: "):
+        found = parse_expect(parts[-1][len("expect: "):])
+        if found is not None:
+            detail.expect = found
+            parts.pop()
     if len(parts) > 1 and parts[-1].startswith("evidence: "):
         detail.tests, detail.files, detail.targets = parse_evidence(parts.pop()[10:])
     detail.claim, detail.note = _claim(status, " · ".join(parts))
     return detail
+
+
+def parse_expect(text: str) -> dict[str, int | float] | None:
+    """``expect`` from "at least 3 tests, 2 test files, 80% target coverage" (any of the
+    three, in that order); None when a part is not one of them."""
+    found: dict[str, int | float] = {}
+    for part in text.split(", "):
+        part = part.removeprefix("at least ")
+        match = _EXPECT.fullmatch(part)
+        if match is None or (match.group(2) == "%") != (match.group(3) == "target coverage"):
+            return None
+        number, what = match.group(1), match.group(3)
+        try:
+            if what == "target coverage":
+                found["target_coverage"] = float(number)
+            else:
+                found["min_files" if what.startswith("test file") else "min_tests"] = \
+                    int(number)
+        except ValueError:
+            return None
+    return found or None
 
 
 def _claim(status: Status, words: str) -> tuple[str | None, str | None]:
@@ -183,11 +216,12 @@ def file_check(text: str) -> Link | None:
     match = _CHECK.fullmatch(text)
     if match:
         try:
-            pattern = ast.literal_eval(match.group(3))
+            pattern = ast.literal_eval(match.group(4))
         except (ValueError, SyntaxError):
             return None
         if isinstance(pattern, str):
-            return {"file": match.group(1), match.group(2): pattern}
+            regex: dict[str, Any] = {"regex": True} if match.group(3) else {}
+            return {"file": match.group(1), match.group(2): pattern, **regex}
     return None
 
 

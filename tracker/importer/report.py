@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tracker.text import clean
+
 _SHOWN_IDS = 40
 
 
@@ -62,7 +64,13 @@ class Report:
             out.append(f"{self.name}:{line}: note: {message}")
         for line, message in sorted(self.warnings, key=lambda n: n[0]):
             out.append(f"{self.name}:{line}: warning: {message}")
-        return out
+        return [_printable(line) for line in out]
+
+
+def _printable(line: str) -> str:
+    """A report line quotes the document (titles, names, paths): no terminal escapes and
+    no line breaks may come through, whatever a message forgot to quote."""
+    return clean(line).replace("\n", " ").replace("\t", " ")
 
 
 def _count(n: int, word: str) -> str:

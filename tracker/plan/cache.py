@@ -27,7 +27,7 @@ import pickle
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from tracker import __version__
 from tracker.gcpause import paused_gc
@@ -63,7 +63,7 @@ def cached(root: Path | None, name: str, text: str, build: Callable[[], T]) -> T
     path = cache_file(root, name)
     found = _read(path, key)
     if found is not None:
-        return found  # type: ignore[no-any-return]
+        return cast(T, found)  # written by this same build for this same key
     result = build()
     _write(path, key, result)
     return result
@@ -78,16 +78,25 @@ def _key(name: str, text: str) -> bytes:
     return digest.digest()
 
 
-def _code_stamp() -> str:
-    """Size and mtime of every module of the loading code: an edit in a checkout shows."""
-    from tracker import pickling, problems
-    from tracker.plan import fields, load, measures, model, yamlread
+#: The files of the code that decides a load's result (relative to the tracker package): an
+#: edit to any of them must show in the key. tests/test_plan_cache.py checks that loading a
+#: plan imports no tracker module missing here.
+LOADING_FILES = (
+    "__init__.py", "gcpause.py", "paths.py", "pickling.py", "problems.py", "text.py",
+    "evidence/__init__.py", "evidence/keyword.py",
+    "plan/__init__.py", "plan/cache.py", "plan/dates.py", "plan/fields.py", "plan/links.py",
+    "plan/load.py", "plan/measures.py", "plan/model.py", "plan/phases.py", "plan/reader.py",
+    "plan/records.py", "plan/yamlread.py",
+)
 
+
+def _code_stamp() -> str:
+    """Size and mtime of every file of the loading code: an edit in a checkout shows."""
+    package = Path(__file__).resolve().parent.parent
     parts = []
-    for module in (pickling, problems, fields, load, measures, model, yamlread,
-                   sys.modules[__name__]):
+    for name in LOADING_FILES:
         try:
-            info = os.stat(module.__file__ or "")
+            info = os.stat(package / name)
         except OSError:
             return "unknown"
         parts.append(f"{info.st_size}:{info.st_mtime_ns}")
@@ -108,7 +117,8 @@ def _read(path: Path, key: bytes) -> object | None:
         return None
     try:
         with paused_gc():  # tens of thousands of acyclic objects, as when building them
-            return pickle.loads(data)
+            loaded: object = pickle.loads(data)
+            return loaded
     except Exception:  # damaged: build it again, and the write replaces it
         return None
 

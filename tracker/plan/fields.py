@@ -31,7 +31,7 @@ PLAN: dict[str, Field] = {
 
 REVIEW: dict[str, Field] = {
     "next": ("date", "Date of the next review."),
-    "every": ("duration", "Review interval such as 14d or 2w."),
+    "every": ("duration", "Review interval such as 14d or 2w; at most ten years (3650d)."),
     "reviewers": ("[str]", "Who reviews the plan."),
 }
 
@@ -45,7 +45,7 @@ PHASE: dict[str, Field] = {
     "id": ("id", "Short unique id such as 1 or setup."),
     "title": ("str", "Name of the phase."),
     "priority": ("str", "Priority such as P0."),
-    "weeks": ("weeks", "Window in weeks counted from `created`: 3 or 1-2."),
+    "weeks": ("weeks", "Window in weeks counted from `created`: 3 or 1-2; at most week 520."),
     "start": ("date", "Explicit first day (instead of weeks)."),
     "due": ("date", "Explicit last day (instead of weeks)."),
     "body": ("text", "Markdown prose shown under the phase heading."),

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from tracker.pickling import pickled_by_fields
+from tracker.plan.dates import MAX_INTERVAL_DAYS, MAX_WEEK
 from tracker.plan.model import Target
 
 #: measure name -> name of its single argument (None when it takes none)
@@ -76,25 +77,40 @@ _DURATION = re.compile(r"^\s*([0-9]+)\s*(d|day|days|w|wk|week|weeks)\s*$")
 
 
 def parse_days(text: str) -> int:
-    """Parse a review interval such as ``14d`` or ``2w`` into days."""
+    """Parse a review interval such as ``14d`` or ``2w`` into days (at most ten years)."""
     match = _DURATION.match(text)
-    if not match or int(match.group(1)) == 0:
-        raise ValueError(f"cannot read interval {text!r}: write days or weeks, such as 14d or 2w")
-    count = int(match.group(1))
-    return count * 7 if match.group(2).startswith("w") else count
+    digits = match.group(1).lstrip("0") if match else ""
+    if not match or not digits:
+        raise ValueError(f"cannot read interval {_shown(text)}: write days or weeks, such as 14d "
+                         "or 2w")
+    weeks = match.group(2).startswith("w")
+    count = int(digits) if len(digits) <= 9 else None  # no int() of a thousand digits
+    if count is None or count * (7 if weeks else 1) > MAX_INTERVAL_DAYS:
+        raise ValueError(f"interval {_shown(text)} is longer than ten years "
+                         f"({MAX_INTERVAL_DAYS} days): write a review interval such as 14d or 2w")
+    return count * 7 if weeks else count
 
 
 _WEEKS = re.compile(r"^\s*([0-9]+)\s*(?:(?:-|–|to)\s*([0-9]+))?\s*$")
 
 
 def parse_weeks(text: str) -> tuple[int, int]:
-    """Parse ``3`` or ``1-2`` into a first and last week, both 1-based."""
+    """Parse ``3`` or ``1-2`` into a first and last week, both 1-based (at most week 520)."""
     match = _WEEKS.match(text)
     if not match:
-        raise ValueError(f"cannot read weeks {text!r}: write a week number or a range like 1-2")
-    first = int(match.group(1))
-    last = int(match.group(2) or first)
+        raise ValueError(f"cannot read weeks {_shown(text)}: write a week number or a range like "
+                         "1-2")
+    numbers = [match.group(1), match.group(2) or match.group(1)]
+    if any(len(n.lstrip("0")) > 9 for n in numbers) or int(numbers[1]) > MAX_WEEK:
+        raise ValueError(f"weeks {_shown(text)} run past week {MAX_WEEK} (ten years): write the "
+                         "phase's weeks, such as 1-2, or its start: and due: dates")
+    first, last = int(numbers[0]), int(numbers[1])
     if first < 1 or last < first:
-        raise ValueError(f"weeks {text!r} end before they start or start before week 1: "
+        raise ValueError(f"weeks {_shown(text)} end before they start or start before week 1: "
                          "write a range like 1-2")
     return first, last
+
+
+def _shown(text: str) -> str:
+    """A value quoted for a message, cut short: a message is one readable line."""
+    return repr(text if len(text) <= 60 else text[:57] + "...")

@@ -79,15 +79,18 @@ class FileCheck:
     min_files: int = 1
 
     def __str__(self) -> str:
+        """The check in words, as documents show it (and ``tracker import`` reads it back):
+        a regular expression says so, since the file need not hold its text as written."""
+        regex = "regex " if self.regex else ""
         match self.kind:
             case CheckKind.EXISTS:
                 return f"{self.path} exists"
             case CheckKind.ABSENT:
                 return f"{self.path} is absent"
             case CheckKind.CONTAINS:
-                return f"{self.path} contains {self.pattern!r}"
+                return f"{self.path} contains {regex}{self.pattern!r}"
             case CheckKind.LACKS:
-                return f"{self.path} lacks {self.pattern!r}"
+                return f"{self.path} lacks {regex}{self.pattern!r}"
             case _:
                 return f"at least {self.min_files} files match {self.path}"
 

@@ -18,12 +18,14 @@ from tracker.problems import Location, Problem
 if TYPE_CHECKING:
     import yaml
 
-#: Converting more nodes than this means aliases are being expanded without end.
+#: Converting more values than this through aliases (and merge keys) means they are being
+#: expanded without end: an alias bomb. Values written out in the file do not count, however
+#: many: the file's size cap bounds those.
 MAX_NODES = 500_000
 
 _TAG = "tag:yaml.org,2002:"
 _STR = f"{_TAG}str"
-_MAP, _SEQ, _MERGE = f"{_TAG}map", f"{_TAG}seq", f"{_TAG}merge"
+_MAP, _SEQ, _MERGE, _NULL = f"{_TAG}map", f"{_TAG}seq", f"{_TAG}merge", f"{_TAG}null"
 _SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _Loader: Any = None  #: PyYAML's C loader (or its pure one), set by _import_yaml
 _ScalarNode: Any = None  #: node classes, checked for every node; set by _import_yaml
@@ -135,33 +137,54 @@ class _Converter:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
-        self.count = 0
+        self.count = 0  #: values converted through aliases and merge keys so far
         self.constructor = yaml.constructor.SafeConstructor()
         self.open: set[int] = set()  #: nodes being converted: meeting one again is a cycle
+        self.seen: set[int] = set()  #: mappings and lists converted once: again is an alias
+        self.aliased = 0  #: > 0 while converting a mapping or list reached again (an alias)
 
     def convert(self, node: yaml.Node) -> Any:
+        if isinstance(node, _ScalarNode):
+            if self.aliased:
+                self._expanded(node)
+            return node.value if node.tag == _STR else self._scalar(node)
+        key = id(node)
+        if key in self.open:
+            raise _Cycle(_loc(self.path, node))
+        again = key in self.seen
+        if again:
+            self.aliased += 1
+        else:
+            self.seen.add(key)
+        self.open.add(key)
+        try:
+            value = self._mapping(node) if isinstance(node, _MappingNode) else \
+                self._sequence(node)
+        finally:
+            self.open.discard(key)
+            if again:
+                self.aliased -= 1
+        if again:  # counted once converted, so an alias bomb is reported at its innermost value
+            self._expanded(node)
+        return value
+
+    def _expanded(self, node: yaml.Node) -> None:
+        """Count one value converted again through an alias; too many is an alias bomb.
+
+        YAML's composer shares an anchored node between its alias uses, so the first
+        conversion of a mapping or list is the file's own text and every later one an
+        expansion. Only expansions are counted: a plan of any size without aliases loads.
+        """
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig(_loc(self.path, node))
-        if isinstance(node, _ScalarNode):
-            return node.value if node.tag == _STR else self._scalar(node)
-        if id(node) in self.open:
-            raise _Cycle(_loc(self.path, node))
-        self.open.add(id(node))
-        try:
-            if isinstance(node, _MappingNode):
-                return self._mapping(node)
-            return self._sequence(node)
-        finally:
-            self.open.discard(id(node))
 
     def _plain(self, node: yaml.Node) -> bool:
-        """True for a plain string node, counted as converted (the inline fast path)."""
+        """True for a plain string node (the inline fast path), counted inside an alias."""
         if node.tag != _STR or not isinstance(node, _ScalarNode):
             return False
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooBig(_loc(self.path, node))
+        if self.aliased:
+            self._expanded(node)
         return True
 
     def _check_tag(self, node: yaml.Node, expected: str) -> None:
@@ -178,7 +201,9 @@ class _Converter:
             return node.value if isinstance(node.value, str) else None
         try:
             return self.constructor.construct_object(node, deep=True)
-        except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+        except Exception:  # PyYAML's constructors fail in many ways on odd values: an
+            # explicit ``!!int`` with nothing after it is an IndexError, ``!!timestamp x``
+            # an AttributeError; each means the same thing, a value that cannot be read
             if node.tag == f"{_TAG}timestamp":
                 msg = f"impossible date {node.value!r}: use a real calendar date as YYYY-MM-DD"
             else:
@@ -221,6 +246,8 @@ class _Converter:
                                              "'<<' must merge a mapping: point it at a mapping"))
                 continue
             own = [(k, v) for k, v in source.value if k.tag != _MERGE]
+            for key, _ in own:  # merged pairs are copies, as alias expansions are
+                self._expanded(key)
             names = {str(k.value) for k, _ in own if isinstance(k, yaml.ScalarNode)}
             for key, value in source.value:
                 if key.tag == _MERGE:
@@ -231,8 +258,9 @@ class _Converter:
 
     def _put(self, result: YMap, pair: tuple[yaml.Node, yaml.Node], explicit: bool) -> None:
         """Convert one key/value pair into ``result``; a repeated explicit key is a problem."""
-        self.count += 1
         key_node, value_node = pair
+        if self.aliased or not explicit:
+            self._expanded(key_node)
         if not isinstance(key_node, _ScalarNode):
             self.problems.append(Problem(_loc(self.path, key_node),
                                          "keys must be plain words: quote or rename this key"))
@@ -347,7 +375,12 @@ def _read(text: str, path: str) -> tuple[Any, list[Problem]]:
     except RecursionError:
         return None, [Problem(Location(path, 1, 1),
                               "YAML nests too deeply to read: flatten the structure")]
-    if node is None:
+    except UnicodeEncodeError as exc:  # a lone surrogate, from text not read from a file
+        line, column = _position(text, exc.start)
+        return None, [Problem(Location(path, line, column),
+                              f"character U+{ord(text[exc.start]):04X} is not Unicode text: "
+                              "remove it")]
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL):  # or ~
         return None, [Problem(Location(path, 1, 1),
                               "plan is empty: write a plan (`tracker init` makes a starter)")]
     converter = _Converter(path)
