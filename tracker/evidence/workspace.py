@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 from tracker.evidence.keyword import haystack, parse_keyword
+from tracker.evidence.patterns import BadPattern, FolderCache, PatternTooSlow, expand, search
 from tracker.evidence.pytest_config import PytestConfig, read_pytest_config
 from tracker.evidence.scancache import ScanCache, Stamp
 from tracker.evidence.testscan import is_test_file, scan_source
@@ -57,6 +57,8 @@ class _Index:
         self._stamps: dict[str, Stamp | None] = {}
         self._by_id: dict[str, dict[str, StaticTest]] = {}
         self._globs: dict[str, list[str]] = {}
+        self._folders = FolderCache(self._root_text)  #: listings shared by every glob
+        self._skip_names: dict[str, bool] = {}
         self._named: list[tuple[StaticTest, str]] | None = None
         self._real_root = os.path.realpath(root)
         self._real_dirs: dict[str, str] = {}
@@ -116,20 +118,20 @@ class _Index:
         comes and goes with tracker's use, not with the project's work. Nor is what lies in a
         folder pytest does not collect from (``.git``, virtual environments, ``node_modules``,
         ``norecursedirs``) unless the pattern names that folder: ``**/test_x.py`` must not
-        find a test file of an installed package.
+        find a test file of an installed package, nor spend its time walking one. Patterns
+        are walked once per folder (:mod:`.patterns`), so repeated ``**`` cannot hang.
         """
         if pattern not in self._globs:
             clean = pattern.replace("\\", "/")
             clean = clean[2:] if clean.startswith("./") else clean
-            prefix = len(os.path.join(self._root_text, ""))  # matches are root + os.sep + rel
-            found = (text[prefix:].replace(os.sep, "/")
-                     for text in map(os.fspath, self.root.glob(clean)) if self.inside(text))
             # a pattern that names such a folder itself wants what is in it
             deliberate = any(self._skipped(seg) for seg in clean.split("/")[:-1]
                              if not any(c in seg for c in "*?["))
+            # the walk does not enter such folders (unless deliberate): nothing to drop after
+            matches = expand(self._folders, clean, _never if deliberate else self._skipped)
             self._globs[pattern] = sorted(
-                rel for rel in found if rel != DATA_DIR and not rel.startswith(DATA_DIR + "/")
-                and (deliberate or not any(map(self._skipped, rel.split("/")[:-1]))))
+                rel for rel in matches if rel != DATA_DIR and not rel.startswith(DATA_DIR + "/")
+                and self.inside(os.path.join(self._root_text, *rel.split("/"))))
         return self._globs[pattern]
 
     def test(self, nodeid: str) -> StaticTest | None:
@@ -198,9 +200,14 @@ class _Index:
         return self.inside(entry.path)
 
     def _skipped(self, name: str) -> bool:
-        """True for a folder pytest would not collect from (norecursedirs, environments)."""
-        return (name in (".venv", "venv", ".tox", ".nox", ".git")
+        """True for a folder pytest would not collect from (norecursedirs, environments);
+        answered once per name (a tree repeats names such as ``tests`` and ``src``)."""
+        known = self._skip_names.get(name)
+        if known is None:
+            known = self._skip_names[name] = (
+                name in (".venv", "venv", ".tox", ".nox", ".git")
                 or any(fnmatch.fnmatchcase(name, pat) for pat in self.config.norecursedirs))
+        return known
 
     def stamp(self, relpath: str) -> Stamp | None:
         """Size and mtime of a file, taken once and always before its bytes are read; None
@@ -287,6 +294,10 @@ class _Index:
         if self._named is None:
             self._named = [(t, haystack(t.names())) for t in self.all_tests()]
         return self._named
+
+
+def _never(name: str) -> bool:
+    return False
 
 
 def _name(entry: os.DirEntry[str]) -> str:
@@ -506,7 +517,19 @@ class _Resolver:
         except OSError as exc:
             return False, f"unreadable ({exc.strerror})", 0
         pattern = check.pattern or ""
-        found = bool(re.search(pattern, text, re.MULTILINE)) if check.regex else pattern in text
+        if check.regex:
+            try:
+                found = search(pattern, text)
+            except PatternTooSlow as exc:  # neither contains nor lacks is known: not holding
+                self.warn(check.location, f"the regular expression {pattern!r} is too slow on "
+                                          f"{check.path} ({exc}): it backtracks; write it "
+                                          "without nested repeats such as (a+)+")
+                return False, "pattern too slow", 1
+            except BadPattern as exc:
+                self.error(check.location, f"invalid regular expression {pattern!r}: {exc}")
+                return False, "invalid regular expression", 1
+        else:
+            found = pattern in text
         if check.kind is CheckKind.CONTAINS:
             return found, "found" if found else "not found", 1
         return not found, "still present" if found else "gone", 1
