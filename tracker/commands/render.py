@@ -40,6 +40,7 @@ def render_command(plan_arg: Path | None, plan_path: Path, output: Path | None,
     document only goes stale when its content would.
     """
     from tracker.render.markdown import render_markdown
+    from tracker.text import clean
 
     plan_path = chosen_plan(plan_arg, plan_path)
     day = parse_today(today)
@@ -51,7 +52,9 @@ def render_command(plan_arg: Path | None, plan_path: Path, output: Path | None,
         no_runs = no_runs or _without_runs(old)
     assessment = assessment_or_exit(plan_path, day, quiet_warnings=check_file is not None,
                                     runs=not no_runs)
-    text = render_markdown(assessment, plan_path.name, runs_included=not no_runs)
+    # every part of the document cleans its user text; this pass guarantees it for any part
+    # that forgets (the related links' targets do), whatever the document is written to
+    text = clean(render_markdown(assessment, plan_path.name, runs_included=not no_runs))
     if check_file is not None:
         _compare(check_file, old or "", text, plan_path)
     elif output is not None:

@@ -37,7 +37,10 @@ def status_command(plan_path: Path, as_json: bool, show_all: bool, required: tup
     if as_json:
         import json
 
-        click.echo(json.dumps(status_json(assessment), indent=2, ensure_ascii=False))
+        from tracker.text import json_safe
+
+        click.echo(json_safe(json.dumps(status_json(assessment), indent=2,
+                                        ensure_ascii=False)))
     else:
         click.echo(status_text(assessment, show_all=show_all), nl=False)
     not_done, unknown = unmet(assessment, required)

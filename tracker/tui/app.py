@@ -148,7 +148,7 @@ class TrackerApp(App[int]):
         self.query_one(PlanHeader).show(assessment)
         tree = self.query_one(PlanTree)
         tree.show(assessment, self.filter_text())
-        self.title = f"tracker — {assessment.plan.title}"
+        self.title = f"tracker — {user(assessment.plan.title).plain}"  # screenshots show it
         self.show_details()
 
     def show_details(self) -> None:
