@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tracker.commands.common import count, fail, loaded_plan, plan_option
+from tracker.lifeline import signals_interrupt
 
 if TYPE_CHECKING:
     from tracker.runner import RunOutcome
@@ -26,6 +27,7 @@ OWNED_OPTIONS = ("--tracker-report",)
               help="Show pytest's own output (default when not in a terminal) or a progress "
                    "line (default in a terminal; pytest's output goes to .tracker/last-run.log).")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- PYTEST_ARGS...]")
+@signals_interrupt()  # SIGTERM and SIGHUP stop the run as Ctrl-C does
 def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None,
                 pytest_args: tuple[str, ...]) -> None:
     """Run the project's tests under coverage.py and record the run.
@@ -40,6 +42,7 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None,
     """
     from tracker.errors import StoreError
     from tracker.evidence.pytest_args import from_folder
+    from tracker.lifeline import exit_code
     from tracker.paths import data_dir
     from tracker.runner import NothingRan, RunError, run_suite
 
@@ -78,9 +81,9 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None,
         if not passthrough and log_path.exists():
             sys.stderr.write(log_path.read_text(encoding="utf-8", errors="replace")[-4000:])
         fail(str(exc))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         click.echo("interrupted: nothing recorded, earlier runs are intact", err=True)
-        raise click.exceptions.Exit(130) from None
+        raise click.exceptions.Exit(exit_code(exc)) from None
     finally:
         store.close()
     if not passthrough:
