@@ -44,6 +44,7 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None,
     from tracker.evidence.pytest_args import from_folder
     from tracker.lifeline import exit_code
     from tracker.paths import data_dir
+    from tracker.pending import record_kept, record_run
     from tracker.runner import NothingRan, RunError, run_suite
 
     _refuse_misplaced(pytest_args)
@@ -54,7 +55,9 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None,
     log_path = data_dir(root) / "last-run.log"
     listener = None
     progress = None
+    outcome = None
     try:
+        record_kept(store, root, _say)  # runs an earlier `tracker run` could not record
         log = None if passthrough else log_path.open("w", encoding="utf-8")
         if not passthrough:
             from tracker.progress import ProgressLine
@@ -69,7 +72,7 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None,
                 progress.close()
             if log is not None:
                 log.close()
-        run_id = store.add_run(outcome.record)
+        run_id = record_run(store, root, outcome.record, _say)  # waits for a locked store
     except StoreError as exc:
         fail(f"the run finished but could not be recorded: {exc}")
     except NothingRan as exc:
@@ -82,7 +85,9 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None,
             sys.stderr.write(log_path.read_text(encoding="utf-8", errors="replace")[-4000:])
         fail(str(exc))
     except KeyboardInterrupt as exc:
-        click.echo("interrupted: nothing recorded, earlier runs are intact", err=True)
+        click.echo("interrupted: " + ("the finished run is kept in .tracker/pending/ for the "
+                                      "next `tracker run` to record" if outcome else
+                                      "nothing recorded, earlier runs are intact"), err=True)
         raise click.exceptions.Exit(exit_code(exc)) from None
     finally:
         store.close()
@@ -90,6 +95,10 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None,
         print_log_tail(log_path)
     click.echo(run_summary(run_id, outcome), err=True)
     raise click.exceptions.Exit(outcome.exit_code)
+
+
+def _say(line: str) -> None:
+    click.echo(line, err=True)
 
 
 def _refuse_misplaced(pytest_args: tuple[str, ...]) -> None:
