@@ -265,3 +265,51 @@ def _plain(static: object) -> str:
         console = Console(width=200, record=True, file=sink)
         console.print(static.content)  # type: ignore[attr-defined]
         return console.export_text()
+
+
+CRASHING = '''
+import os
+
+import pytest
+
+
+@pytest.mark.parametrize("v", ["[bold red]x[/] [@click=app.quit]q[/] \\x1b]0;PWNED\\x07"])
+def test_p(v):
+    pass
+
+
+def test_z():
+    os._exit(1)
+'''
+
+
+@pytest.mark.slow
+async def test_a_failed_run_is_told_literally_in_the_ui(tmp_path: Path) -> None:
+    """A run that dies names the last test that finished; its id holds markup, styling and
+    a click action (``[@click=app.quit]``) that a notification would otherwise obey."""
+    from tracker.tui.launch import make_app
+
+    write(tmp_path, "plan.yaml", """
+        title: Crash
+        phases:
+          - id: "1"
+            title: One
+            items:
+              - {id: all, text: All, tests: [tests/]}
+        """)
+    write(tmp_path, "tests/test_crash.py", CRASHING)
+    write(tmp_path, "pyproject.toml", '[tool.pytest.ini_options]\naddopts = "-p no:randomly"\n')
+    app = make_app(tmp_path / "plan.yaml", dt.date(2026, 3, 20), watch=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.press("r")
+        for _ in range(2400):  # a loaded machine may take a minute
+            await pilot.pause(0.05)
+            if app.live is None and app.query("Toast"):
+                break
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = " ".join(str(toast.render()) for toast in app.query("Toast"))
+        shot = app.export_screenshot()
+    assert "before its session finished after" in " ".join(shown.split())
+    assert "[bold red]x[/] [@click=app.quit]q[/]" in shown
+    assert unsafe(shown.encode()) == [] and unsafe(shot.encode()) == []

@@ -408,5 +408,7 @@ class TrackerApp(App[int]):
         self.live = None
         self._live_assessment = None
         self.query_one(RunBar).stop()
-        self.notify(message, severity=severity)  # type: ignore[arg-type]
+        # the message may quote a test id or a path: shown literally (markup off, cleaned)
+        self.notify(user(message).plain, severity=severity,  # type: ignore[arg-type]
+                    markup=False)
         self.action_reload()
