@@ -242,3 +242,25 @@ def test_a_sweep_takes_only_folders_whose_run_is_dead(tmp_path: Path) -> None:
         holder.kill()
         holder.wait()
     assert sweep(base) == ["run-1-1"]  # its holder died
+
+
+def test_the_watchdog_is_light_and_ignores_a_descriptor_that_is_not_its_pipe() -> None:
+    """It is loaded into every run of the user's tests: the standard library only. A process
+    that inherits the variable but not the pipe (an xdist worker) must not watch another
+    descriptor, which could end it for nothing."""
+    script = (
+        "import os, sys\n"
+        "before = set(sys.modules)\n"
+        "import tracker.evidence.watchdog as w\n"
+        "new = sorted(m for m in set(sys.modules) - before\n"
+        "             if m.split('.')[0] not in sys.stdlib_module_names)\n"
+        "print(new)\n"
+        "os.environ[w.ENV] = f'0:{os.fstat(0).st_ino + 1}'\n"
+        "print(w.start(), w.ENV in os.environ)\n"
+        "r, _ = os.pipe()\n"
+        "os.environ[w.ENV] = f'{r}:{os.fstat(r).st_ino}'\n"
+        "print(w.start())\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=False, stdin=subprocess.DEVNULL)
+    assert done.stdout.splitlines() == [
+        "['tracker', 'tracker.evidence', 'tracker.evidence.watchdog']", "False False", "True"]
