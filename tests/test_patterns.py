@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tracker.evidence.fileindex import FileIndex
 from tracker.evidence.keyword import MAX_DEPTH, KeywordError, parse_keyword
 from tracker.evidence.patterns import FolderCache, expand, parts_of, search
 from tracker.evidence.pytest_config import read_pytest_config
-from tracker.evidence.workspace import _Index
 
 from .helpers import write
 
@@ -127,7 +127,7 @@ def test_the_index_prunes_skipped_folders_while_walking(tmp_path: Path) -> None:
     write(tmp_path, "tests/test_a.py", "")
     for i in range(50):
         write(tmp_path, f".venv/lib/p{i}/test_a.py", "")
-    index = _Index(tmp_path, read_pytest_config(tmp_path))
+    index = FileIndex(tmp_path, read_pytest_config(tmp_path))
     assert index.glob("**/test_a.py") == ["tests/test_a.py"]
     assert ".venv" not in index._folders._listings  # never listed
     assert len(index.glob(".venv/**/test_a.py")) == 50  # named: wanted

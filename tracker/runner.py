@@ -77,7 +77,7 @@ def build_command(root: Path, pytest_args: list[str], report: Path, data_file: P
     """The command line of the run: coverage run … -m pytest … --tracker-report REPORT."""
     load = (["-p", "tracker.evidence.pytest_plugin"]
             if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") else [])  # else: entry point
-    load += ["-p", "tracker.evidence.watchdog"]  # first: it watches collection too
+    load += ["-p", "tracker.evidence.watchdog"]  # loaded before collection, which it watches
     pytest_part = ["-m", "pytest", *load, f"--tracker-report={report}", *pytest_args]
     if data_file is None or settings is None:
         return [sys.executable, *pytest_part]
