@@ -643,7 +643,7 @@ def test_a_store_from_a_newer_tracker_is_refused(project):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", ["run", "ingest"])
+@pytest.mark.parametrize("command", ["ingest"])  # run waits, then keeps: test_locked_store.py
 def test_a_store_locked_past_the_timeout_is_one_line_not_a_traceback(project, command):
     junit = write(project, "junit.xml", '<testsuite><testcase classname="a" name="t"/>'
                                         "</testsuite>\n")

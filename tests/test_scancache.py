@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.evidence import workspace as workspace_module
+from tracker.evidence import fileindex as fileindex_module
 from tracker.evidence.pytest_config import PytestConfig
 from tracker.evidence.scancache import FORMAT, ScanCache, cache_path, settled
 from tracker.evidence.testscan import scan_source
@@ -83,7 +83,7 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         parsed.append(relpath)
         return scan_source(source, relpath, config)
 
-    monkeypatch.setattr(workspace_module, "scan_source", counting)
+    monkeypatch.setattr(fileindex_module, "scan_source", counting)
     return parsed
 
 

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from tracker.evidence.fileindex import FileIndex
 from tracker.evidence.keyword import KeywordError, haystack, parse_keyword
 from tracker.evidence.pytest_config import PytestConfig, read_pytest_config
-from tracker.evidence.workspace import _Index, gather_workspace
+from tracker.evidence.workspace import gather_workspace
 from tracker.plan.load import load_plan
 
 from .helpers import write
@@ -325,14 +326,14 @@ def test_a_fifo_named_like_a_test_file_is_never_opened(repo):
 def test_the_index_reads_only_regular_files(repo):
     fifo = repo / "tests/test_pipe.py"
     os.mkfifo(fifo)
-    index = _Index(repo, PytestConfig())
+    index = FileIndex(repo, PytestConfig())
     assert finishes(lambda: index.read("tests/test_pipe.py"), fifo) == b""
     assert index.stamp("tests/test_pipe.py") is None
     assert finishes(lambda: index.all_tests(needle=b"x"), fifo)
     assert "tests/test_pipe.py" not in index.test_files()
     assert index.read("tests/unit/test_small.py") == b"def test_a():\n    assert 1\n"
     # a file that was regular when stat-ed and is a FIFO when opened is not read either
-    assert finishes(lambda: _Index._read_regular(fifo), fifo) == b""
+    assert finishes(lambda: FileIndex._read_regular(fifo), fifo) == b""
 
 
 def test_globs_leave_out_environments_and_folders_pytest_skips(repo):

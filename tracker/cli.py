@@ -10,6 +10,7 @@ not passed), 2 bad input (with one line per problem, never a traceback).
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -95,8 +96,11 @@ def cli(ctx: click.Context, plan_path: Path, today: str | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (for ``python -m tracker`` and tests)."""
     try:
-        # with standalone_mode=False click returns an Exit's code instead of raising it
-        code = cli.main(args=argv, prog_name="tracker", standalone_mode=False)
+        try:
+            # with standalone_mode=False click returns an Exit's code instead of raising it
+            code = cli.main(args=argv, prog_name="tracker", standalone_mode=False)
+        finally:  # output still buffered fails here, not in the interpreter's exit
+            sys.stdout.flush()
         return code if isinstance(code, int) else EXIT_OK
     except click.exceptions.Exit as exc:
         return exc.exit_code
@@ -110,6 +114,24 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("interrupted", err=True)
         return 130
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout()
         return EXIT_OK
+    except OSError as exc:
+        if exc.errno not in _CANNOT_WRITE:
+            raise
+        # the output's disk is full (or a file size limit is reached): say so in one line
+        _drop_stdout()
+        click.echo(f"tracker: cannot write the output ({exc.strerror}): free some space "
+                   "and retry", err=True)
+        return EXIT_BAD
+
+
+#: Errors writing the output that say where it goes has no room: not tracker's bugs.
+_CANNOT_WRITE = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device, so that what is still buffered goes nowhere quietly
+    instead of failing again (with a traceback) when the interpreter exits."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -42,8 +42,11 @@ class Problem:
     severity: Severity = Severity.ERROR
 
     def __str__(self) -> str:
+        """The line shown for the problem; messages quote user text, so it is cleaned."""
+        from tracker.text import clean
+
         label = "" if self.severity is Severity.ERROR else "warning: "
-        return f"{self.location}: {label}{self.message}"
+        return clean(f"{self.location}: {label}{self.message}")
 
 
 class InputError(Exception):

@@ -8,15 +8,13 @@ interrupted or failed start leaves the store as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +35,9 @@ from tracker.evidence.results import FileCoverage, RunRecord
 from tracker.evidence.worker_coverage import ENV as WORKER_COVERAGE_ENV
 from tracker.evidence.worker_coverage import settings_env
 from tracker.history.gitcli import head_state
-from tracker.paths import data_dir, make_dirs
+from tracker.lifeline import PROCESS_GROUP, Lifeline, stop
 from tracker.plan.model import CoverageConfig
+from tracker.scratch import run_folder, runs_dir
 
 #: pytest exit codes that mean the suite never ran: internal error, usage error.
 _DID_NOT_START = {3, 4}
@@ -73,20 +72,12 @@ class RunOutcome:
     log: Path | None  #: pytest's captured output, when it was captured
 
 
-def work_dir(root: Path) -> Path:
-    """The folder for one run's scratch files, inside tracker's git-ignored data folder."""
-    base = data_dir(root) / "runs"
-    make_dirs(base)
-    path = base / f"run-{os.getpid()}-{int(time.time() * 1000)}"
-    path.mkdir()
-    return path
-
-
 def build_command(root: Path, pytest_args: list[str], report: Path, data_file: Path | None,
                   settings: CoverageSettings | None) -> list[str]:
     """The command line of the run: coverage run … -m pytest … --tracker-report REPORT."""
     load = (["-p", "tracker.evidence.pytest_plugin"]
             if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") else [])  # else: entry point
+    load += ["-p", "tracker.evidence.watchdog"]  # loaded before collection, which it watches
     pytest_part = ["-m", "pytest", *load, f"--tracker-report={report}", *pytest_args]
     if data_file is None or settings is None:
         return [sys.executable, *pytest_part]
@@ -122,12 +113,14 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
         cov_args = addopts_cov
     settings = resolve_settings(root, plan_coverage.source, plan_coverage.omit, cov_args,
                                 config.testpaths, config.python_files) if measure else None
-    scratch = work_dir(root)
-    try:
+    with contextlib.ExitStack() as stack:  # whatever happens, the run's scratch files go
+        try:
+            scratch = stack.enter_context(run_folder(root))
+        except OSError as exc:
+            raise RunError(f"cannot make the run's scratch folder in {runs_dir(root)} "
+                           f"({exc.strerror}): check the permissions") from exc
         return _run(root, pytest_args, args, settings, scratch, output, listener,
                     poll_seconds, cancel)
-    finally:  # whatever happens, the run's scratch files go
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _run(root: Path, pytest_args: list[str], args: list[str],
@@ -286,36 +279,34 @@ def _warm_imports() -> None:
 def _wait(cmd: list[str], root: Path, env: dict[str, str], output: IO[str] | None,
           follower: _Follower, poll_seconds: float,
           cancel: threading.Event | None = None) -> int:
-    """Run ``cmd`` with ``follower`` reading its report; its exit code."""
-    try:
-        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=output, stderr=output,
-                                stdin=subprocess.DEVNULL)
-    except OSError as exc:
-        raise RunError(f"cannot start {cmd[0]}: {exc.strerror}") from exc
-    follower.start()
-    try:
-        if cancel is None:
-            return proc.wait()  # woken the moment pytest exits
-        while True:
-            try:
-                return proc.wait(timeout=poll_seconds)
-            except subprocess.TimeoutExpired:
-                pass
-            if cancel.is_set():
-                _stop(proc)
-                raise RunCancelled("cancelled")
-    except KeyboardInterrupt:
-        _stop(proc)
-        raise
+    """Run ``cmd`` with ``follower`` reading its report; its exit code.
 
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop pytest the way Ctrl-C would, then harder if it does not listen."""
+    The child gets a lifeline and a process group of its own (:mod:`tracker.lifeline`), so
+    that it stops with tracker however tracker ends.
+    """
+    lifeline = Lifeline()
     try:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    except OSError:
-        pass
+        try:
+            proc = subprocess.Popen(cmd, cwd=root, env={**env, **lifeline.env()},
+                                    stdout=output, stderr=output, stdin=subprocess.DEVNULL,
+                                    pass_fds=lifeline.fds, process_group=PROCESS_GROUP)
+        except OSError as exc:
+            raise RunError(f"cannot start {cmd[0]}: {exc.strerror}") from exc
+        lifeline.started()
+        follower.start()
+        try:
+            if cancel is None:
+                return proc.wait()  # woken the moment pytest exits
+            while True:
+                try:
+                    return proc.wait(timeout=poll_seconds)
+                except subprocess.TimeoutExpired:
+                    pass
+                if cancel.is_set():
+                    stop(proc)
+                    raise RunCancelled("cancelled")
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP under signals_interrupt
+            stop(proc)
+            raise
+    finally:
+        lifeline.close()

@@ -31,7 +31,9 @@ class Failure(click.ClickException):
     exit_code = EXIT_BAD
 
     def show(self, file: Any = None) -> None:
-        click.echo(self.format_message(), err=True)
+        from tracker.text import clean
+
+        click.echo(clean(self.format_message()), err=True)  # it may quote a user's file
 
 
 def fail(message: str) -> NoReturn:

@@ -62,7 +62,11 @@ def import_command(document: Path, output: Path | None, force: bool,
     for warning in result.warnings:
         click.echo(warning, err=True)
     if output is None:
-        sys.stdout.write(result.text)
+        # on a terminal, nothing from the document may drive it; redirected, the plan is
+        # written exactly as made (it is data)
+        from tracker.text import clean
+
+        sys.stdout.write(clean(result.text) if sys.stdout.isatty() else result.text)
         return
     from tracker.fsutil import write_atomic
 

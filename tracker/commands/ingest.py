@@ -68,7 +68,10 @@ def ingest_command(plan_path: Path, junit_files: tuple[Path, ...],
     store = open_store(root)
     noted = None
     try:
-        run_id = store.add_run(record)
+        from tracker.pending import record_run
+
+        # kept aside first and recorded after runs kept earlier: a locked store loses nothing
+        run_id = record_run(store, root, record, lambda line: click.echo(line, err=True))
         if note:
             from tracker.commands.noting import note_recorded
 

@@ -40,7 +40,8 @@ def render_command(plan_arg: Path | None, plan_path: Path, output: Path | None,
     document only goes stale when its content would.
     """
     from tracker.render.markdown import Markdown
-    from tracker.render.report import build_report, write_report
+    from tracker.render.report import build_report
+    from tracker.text import clean
 
     plan_path = chosen_plan(plan_arg, plan_path)
     day = parse_today(today)
@@ -53,17 +54,21 @@ def render_command(plan_arg: Path | None, plan_path: Path, output: Path | None,
     assessment = assessment_or_exit(plan_path, day, quiet_warnings=check_file is not None,
                                     runs=not no_runs)
     document = Markdown(plan_path.name, runs_included=not no_runs)
-    report = build_report(assessment)
+    # every part of the document cleans its user text; this pass guarantees it for any part
+    # that forgets, whatever the document is written to
+    text = clean(document.render(build_report(assessment)))
     if check_file is not None:
-        _compare(check_file, old or "", document.render(report), plan_path)
+        _compare(check_file, old or "", text, plan_path)
     elif output is not None:
+        from tracker.fsutil import write_atomic
+
         try:
-            write_report(document, report, output)
+            write_atomic(output, text)
         except OSError as exc:
             fail(f"{output}: cannot write it ({exc.strerror}): check the folder and permissions")
         click.echo(f"wrote {output}", err=True)
     else:
-        sys.stdout.write(document.render(report))
+        sys.stdout.write(text)
 
 
 def _read_document(path: Path) -> str:

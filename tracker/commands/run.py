@@ -10,6 +10,7 @@ import click
 
 from tracker.commands.common import EXIT_BAD, count, fail, loaded_plan, plan_option
 from tracker.commands.noting import note_option
+from tracker.lifeline import signals_interrupt
 
 if TYPE_CHECKING:
     from tracker.runner import RunOutcome
@@ -28,6 +29,7 @@ OWNED_OPTIONS = ("--tracker-report",)
                    "line (default in a terminal; pytest's output goes to .tracker/last-run.log).")
 @note_option
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- PYTEST_ARGS...]")
+@signals_interrupt()  # SIGTERM and SIGHUP stop the run as Ctrl-C does
 def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, note: bool,
                 pytest_args: tuple[str, ...]) -> None:
     """Run the project's tests under coverage.py and record the run.
@@ -43,7 +45,9 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
     """
     from tracker.errors import StoreError
     from tracker.evidence.pytest_args import from_folder
+    from tracker.lifeline import exit_code
     from tracker.paths import data_dir
+    from tracker.pending import record_kept, record_run
     from tracker.runner import NothingRan, RunError, run_suite
 
     _refuse_misplaced(pytest_args)
@@ -58,7 +62,9 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
     log_path = data_dir(root) / "last-run.log"
     listener = None
     progress = None
+    outcome = None
     try:
+        record_kept(store, root, _say)  # runs an earlier `tracker run` could not record
         log = None if passthrough else log_path.open("w", encoding="utf-8")
         if not passthrough:
             from tracker.progress import ProgressLine
@@ -73,7 +79,7 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
                 progress.close()
             if log is not None:
                 log.close()
-        run_id = store.add_run(outcome.record)
+        run_id = record_run(store, root, outcome.record, _say)  # waits for a locked store
         noted = None
         if note:
             from tracker.commands.noting import note_recorded
@@ -90,9 +96,11 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
         if not passthrough and log_path.exists():
             sys.stderr.write(log_path.read_text(encoding="utf-8", errors="replace")[-4000:])
         fail(str(exc))
-    except KeyboardInterrupt:
-        click.echo("interrupted: nothing recorded, earlier runs are intact", err=True)
-        raise click.exceptions.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        click.echo("interrupted: " + ("the finished run is kept in .tracker/pending/ for the "
+                                      "next `tracker run` to record" if outcome else
+                                      "nothing recorded, earlier runs are intact"), err=True)
+        raise click.exceptions.Exit(exit_code(exc)) from None
     finally:
         store.close()
     if not passthrough:
@@ -103,6 +111,10 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
         if not noted[0]:
             raise click.exceptions.Exit(EXIT_BAD)
     raise click.exceptions.Exit(outcome.exit_code)
+
+
+def _say(line: str) -> None:
+    click.echo(line, err=True)
 
 
 def _refuse_misplaced(pytest_args: tuple[str, ...]) -> None:

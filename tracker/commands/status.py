@@ -37,7 +37,12 @@ def status_command(plan_path: Path, as_json: bool, show_all: bool, required: tup
     assessment = assessment_or_exit(plan_path, parse_today(today), quiet_warnings=True,
                                     git=False)
     reporter = StatusJson() if as_json else StatusText(show_all=show_all)
-    click.echo(reporter.render(build_report(assessment)), nl=False)
+    text = reporter.render(build_report(assessment))
+    if as_json:
+        from tracker.text import json_safe
+
+        text = json_safe(text)
+    click.echo(text, nl=False)
     not_done, unknown = unmet(assessment, required)
     if unknown:
         fail(f"--require {unknown[0]}: no phase or item has this id; check plan.yaml")

@@ -12,6 +12,9 @@ An identifier matches when it is a case-insensitive substring of any of a test's
 as one :func:`haystack`: lower-cased and joined by newlines, which no identifier can hold, so
 one substring search per identifier gives the same answer as one per name. Big plans match
 many expressions against thousands of tests; the haystack of a test is built once.
+
+Expressions come from plan.yaml, so no expression may exhaust the stack: runs of ``not`` are
+folded as they are read, and parentheses nest at most :data:`MAX_DEPTH` deep.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ import re
 from collections.abc import Callable, Iterable
 
 Matcher = Callable[[str], bool]
+
+#: Parentheses nest at most this deep. Parsing and matching recurse once per level (a few
+#: frames each), so a deeper expression would end in RecursionError, in the loader or the
+#: judge, instead of a line saying what is wrong. pytest's own -k parser stops earlier.
+MAX_DEPTH = 100
 
 _TOKEN = re.compile(r"\s*(\(|\)|[\w:+\-.\[\]\\/]+)")
 
@@ -59,6 +67,7 @@ class _Parser:
     def __init__(self, tokens: list[str]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.depth = 0  #: parentheses open around the current position
 
     def peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -89,14 +98,27 @@ class _Parser:
         return lambda names: all(p(names) for p in parts)
 
     def not_expr(self) -> Matcher:
+        # a run of `not` folds into its parity: 2,000 of them cost no recursion
+        negate = False
         token = self.take()
-        if token == "not":
-            inner = self.not_expr()
+        while token == "not":
+            negate = not negate
+            token = self.take()
+        inner = self.primary(token)
+        if negate:
             return lambda names: not inner(names)
+        return inner
+
+    def primary(self, token: str) -> Matcher:
         if token == "(":
+            if self.depth == MAX_DEPTH:
+                raise KeywordError(f"parentheses nested more than {MAX_DEPTH} deep: "
+                                   "write the expression flatter")
+            self.depth += 1
             inner = self.expr()
             if self.take() != ")":
                 raise KeywordError("missing ')'")
+            self.depth -= 1
             return inner
         if token in (")", "and", "or"):
             raise KeywordError(f"unexpected {token!r}")

@@ -2,34 +2,28 @@
 
 Resolves every test link (paths, globs, node ids, markers, fixtures, ``-k`` expressions and
 ``@pytest.mark.plan`` from the test side) to the tests the source holds, and runs every file
-check. Test files are read once, lazily: a plan that links only paths never scans the tree;
-and a file's tests are parsed again only when it changed (see :mod:`.scancache`).
+check. What the files hold is asked of :class:`~.fileindex.FileIndex`, once per question.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import os
-import re
-import stat
-from collections.abc import Iterator
 from pathlib import Path
 
-from tracker.evidence.keyword import haystack, parse_keyword
+from tracker.evidence.fileindex import FileIndex
+from tracker.evidence.keyword import parse_keyword
+from tracker.evidence.patterns import BadPattern, PatternTooSlow, search
 from tracker.evidence.pytest_config import PytestConfig, read_pytest_config
-from tracker.evidence.scancache import ScanCache, Stamp
-from tracker.evidence.testscan import is_test_file, scan_source
+from tracker.evidence.scancache import ScanCache
+from tracker.evidence.testscan import is_test_file
 from tracker.evidence.values import (
     CheckResult,
     ItemEvidence,
     LinkResult,
-    ScannedFile,
     StaticTest,
     TargetResult,
     Workspace,
 )
 from tracker.gcpause import paused_gc
-from tracker.paths import DATA_DIR
 from tracker.plan.model import CheckKind, FileCheck, Item, LinkKind, Plan, TestLink
 from tracker.problems import Location, Problem, Severity
 
@@ -38,266 +32,6 @@ MAX_CHECK_BYTES = 50 * 1024 * 1024
 
 
 _NO_EVIDENCE = ItemEvidence()
-
-
-class _Index:
-    """The repository's test files, scanned lazily, and file-system facts asked for repeatedly.
-
-    A big plan names the same files, folders and globs many times over; each is looked at once.
-    """
-
-    def __init__(self, root: Path, config: PytestConfig, cache: ScanCache | None = None) -> None:
-        self.root = root
-        self.config = config
-        self.cache = cache
-        self._root_text = os.fspath(root)
-        self._files: list[str] | None = None
-        self._scanned: dict[str, ScannedFile] = {}
-        self._bytes: dict[str, bytes] = {}
-        self._stamps: dict[str, Stamp | None] = {}
-        self._by_id: dict[str, dict[str, StaticTest]] = {}
-        self._globs: dict[str, list[str]] = {}
-        self._named: list[tuple[StaticTest, str]] | None = None
-        self._real_root = os.path.realpath(root)
-        self._real_dirs: dict[str, str] = {}
-        self._inside: dict[str, bool] = {}
-        self._paths: dict[str, Path | None] = {}
-        self._modes: dict[str, int] = {}
-
-    def inside(self, path: Path | str) -> bool:
-        """True when ``path`` (after symlinks) stays under the root."""
-        text = os.fspath(path)
-        known = self._inside.get(text)
-        if known is None:
-            folder = text.rpartition(os.sep)[0]
-            real = os.path.realpath(text) if os.path.islink(text) else self._real_dir(folder)
-            known = self._inside[text] = self._under_root(real)
-        return known
-
-    def path(self, relpath: str) -> Path | None:
-        """``root / relpath`` when it stays under the root after symlinks, else None."""
-        if relpath not in self._paths:
-            path = self.root / relpath
-            self._paths[relpath] = path if self.inside(path) else None
-        return self._paths[relpath]
-
-    def mode(self, path: Path) -> int:
-        """The type and permission bits of ``path`` (symlinks followed); 0 when missing."""
-        text = os.fspath(path)
-        mode = self._modes.get(text)
-        if mode is None:
-            try:
-                mode = os.stat(text).st_mode
-            except (OSError, ValueError):
-                mode = 0
-            self._modes[text] = mode
-        return mode
-
-    def is_file(self, path: Path) -> bool:
-        return stat.S_ISREG(self.mode(path))
-
-    def is_dir(self, path: Path) -> bool:
-        return stat.S_ISDIR(self.mode(path))
-
-    def _real_dir(self, folder: str) -> str:
-        """The real path of a folder, resolved once per folder."""
-        real = self._real_dirs.get(folder)
-        if real is None:
-            real = self._real_dirs[folder] = os.path.realpath(folder or os.sep)
-        return real
-
-    def _under_root(self, real: str) -> bool:
-        return real == self._real_root or real.startswith(self._real_root + os.sep)
-
-    def glob(self, pattern: str) -> list[str]:
-        """Files matching a glob under the root, each pattern computed once.
-
-        tracker's own data folder is never evidence: what it holds (caches, the run store)
-        comes and goes with tracker's use, not with the project's work. Nor is what lies in a
-        folder pytest does not collect from (``.git``, virtual environments, ``node_modules``,
-        ``norecursedirs``) unless the pattern names that folder: ``**/test_x.py`` must not
-        find a test file of an installed package.
-        """
-        if pattern not in self._globs:
-            clean = pattern.replace("\\", "/")
-            clean = clean[2:] if clean.startswith("./") else clean
-            prefix = len(os.path.join(self._root_text, ""))  # matches are root + os.sep + rel
-            found = (text[prefix:].replace(os.sep, "/")
-                     for text in map(os.fspath, self.root.glob(clean)) if self.inside(text))
-            # a pattern that names such a folder itself wants what is in it
-            deliberate = any(self._skipped(seg) for seg in clean.split("/")[:-1]
-                             if not any(c in seg for c in "*?["))
-            self._globs[pattern] = sorted(
-                rel for rel in found if rel != DATA_DIR and not rel.startswith(DATA_DIR + "/")
-                and (deliberate or not any(map(self._skipped, rel.split("/")[:-1]))))
-        return self._globs[pattern]
-
-    def test(self, nodeid: str) -> StaticTest | None:
-        """The statically known test with this node id (no parameters)."""
-        relpath = nodeid.split("::", 1)[0]
-        tests = self._by_id.get(relpath)
-        if tests is None:
-            tests = self._by_id[relpath] = {t.nodeid: t for t in self.scan(relpath).tests}
-        return tests.get(nodeid)
-
-    def test_files(self) -> list[str]:
-        if self._files is None:
-            starts = [self.root / p for p in self.config.testpaths] or [self.root]
-            found: list[str] = []
-            for start in starts:
-                if self.is_file(start):
-                    found.append(self.rel(start))
-                elif self.is_dir(start):
-                    found.extend(f for f in self.walk(start) if is_test_file(f, self.config))
-            self._files = sorted(set(found))
-        return self._files
-
-    def rel(self, path: Path) -> str:
-        return path.relative_to(self.root).as_posix()
-
-    def walk(self, start: Path) -> Iterator[str]:
-        """Python files under the folder ``start``, relative to the root, in os.walk order.
-
-        Like ``os.walk`` (which it replaces, to use what ``os.scandir`` already knows instead
-        of a system call per file): symlinked folders are not followed; folders pytest does
-        not recurse into are skipped, and so are files whose real path leaves the root and
-        anything but regular files.
-        """
-        prefix = self.rel(start)
-        yield from self._walk(os.fspath(start), "" if prefix == "." else prefix + "/")
-
-    def _walk(self, folder: str, prefix: str) -> Iterator[str]:
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=_name)
-        except OSError:
-            return
-        subfolders = []
-        for entry in entries:
-            if _is_dir(entry):
-                subfolders.append(entry)
-            elif (entry.name.endswith(".py") and self._is_regular(entry)
-                  and self._entry_inside(folder, entry)):
-                yield prefix + entry.name
-        for entry in subfolders:
-            if not self._skipped(entry.name) and not entry.is_symlink():
-                yield from self._walk(entry.path, f"{prefix}{entry.name}/")
-
-    @staticmethod
-    def _is_regular(entry: os.DirEntry[str]) -> bool:
-        """True for a regular file (symlinks followed), as pytest collects: not a FIFO,
-        socket or device named like a test file, nor a dangling symlink."""
-        try:
-            return entry.is_file()
-        except OSError:
-            return False
-
-    def _entry_inside(self, folder: str, entry: os.DirEntry[str]) -> bool:
-        if not entry.is_symlink():
-            return self._under_root(self._real_dir(folder))
-        return self.inside(entry.path)
-
-    def _skipped(self, name: str) -> bool:
-        """True for a folder pytest would not collect from (norecursedirs, environments)."""
-        return (name in (".venv", "venv", ".tox", ".nox", ".git")
-                or any(fnmatch.fnmatchcase(name, pat) for pat in self.config.norecursedirs))
-
-    def stamp(self, relpath: str) -> Stamp | None:
-        """Size and mtime of a file, taken once and always before its bytes are read; None
-        when it is missing or not a regular file (then it is never read)."""
-        if relpath not in self._stamps:
-            try:
-                info = os.stat(self.root / relpath)
-            except (OSError, ValueError):
-                info = None
-            self._stamps[relpath] = ((info.st_size, info.st_mtime_ns)
-                                     if info is not None and stat.S_ISREG(info.st_mode) else None)
-        return self._stamps[relpath]
-
-    def read(self, relpath: str) -> bytes:
-        """A file's bytes, read once; b"" when it is missing, unreadable or not a regular file.
-
-        A FIFO, socket or device named like a test file is never opened for reading: a FIFO
-        would block the read until some writer came, which is forever.
-        """
-        data = self._bytes.get(relpath)
-        if data is None:
-            # the stamp first: a change after it is seen next time; and it tells regular files
-            regular = self.stamp(relpath) is not None
-            data = self._read_regular(self.root / relpath) if regular else b""
-            self._bytes[relpath] = data
-        return data
-
-    #: Opening never waits (for a FIFO's writer, a device): what was stat-ed as a regular file
-    #: could be replaced before it is opened, so the open file's type is checked again.
-    _READ_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-                   | getattr(os, "O_BINARY", 0))
-
-    @staticmethod
-    def _read_regular(path: Path) -> bytes:
-        """The bytes of ``path`` if it is a regular file when opened, else b""."""
-        try:
-            fd = os.open(path, _Index._READ_FLAGS)
-        except (OSError, ValueError):
-            return b""
-        try:
-            with open(fd, "rb") as handle:  # closes fd
-                if stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                    return handle.read()
-        except OSError:
-            pass
-        return b""
-
-    def scan(self, relpath: str) -> ScannedFile:
-        scanned = self._scanned.get(relpath)
-        if scanned is None:
-            scanned = self._scanned[relpath] = self._scan(relpath)
-        return scanned
-
-    def _scan(self, relpath: str) -> ScannedFile:
-        """The file's tests from the cache when it is unchanged, else parsed (and cached)."""
-        stamp = self.stamp(relpath) if self.cache is not None else None
-        if stamp is not None and self.cache is not None:
-            cached = self.cache.get(relpath, stamp)
-            if cached is not None:
-                return cached
-        scanned = scan_source(self.read(relpath), relpath, self.config)
-        if stamp is not None and self.cache is not None:
-            self.cache.put(relpath, stamp, scanned)
-        return scanned
-
-    def save_cache(self) -> None:
-        """Store what was scanned, for the next run (files no longer listed are dropped)."""
-        if self.cache is not None:
-            self.cache.save(set(self._scanned) | set(self._files or ()))
-
-    def tests_in(self, relpaths: list[str]) -> list[StaticTest]:
-        return [t for f in relpaths for t in self.scan(f).tests]
-
-    def all_tests(self, needle: bytes | None = None) -> list[StaticTest]:
-        """All tests; with ``needle``, only files whose bytes contain it are parsed."""
-        files = self.test_files()
-        if needle is not None:
-            files = [f for f in files if needle in self.read(f)]
-        return self.tests_in(files)
-
-    def named_tests(self) -> list[tuple[StaticTest, str]]:
-        """Every test with the names a -k expression is matched against (its haystack),
-        built once for all the plan's expressions."""
-        if self._named is None:
-            self._named = [(t, haystack(t.names())) for t in self.all_tests()]
-        return self._named
-
-
-def _name(entry: os.DirEntry[str]) -> str:
-    return entry.name
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
 
 
 def gather_workspace(plan: Plan, root: Path, config: PytestConfig | None = None) -> Workspace:
@@ -310,13 +44,13 @@ def gather_workspace(plan: Plan, root: Path, config: PytestConfig | None = None)
 
 
 def _gather(plan: Plan, root: Path, config: PytestConfig) -> Workspace:
-    index = _Index(root, config, ScanCache.load(root, config))
+    index = FileIndex(root, config, ScanCache.load(root, config))
     workspace = Workspace(root=root)
     resolver = _Resolver(root, index, workspace)
     marked = resolver.plan_markers(plan)
     for _, item in plan.items():
         workspace.items[item.id] = resolver.evidence(item, marked.get(item.id, ()))
-    for scanned in index._scanned.values():
+    for scanned in index.scanned():
         for test in scanned.tests:
             workspace.tests.setdefault(test.nodeid, test)
     index.save_cache()
@@ -324,7 +58,7 @@ def _gather(plan: Plan, root: Path, config: PytestConfig) -> Workspace:
 
 
 class _Resolver:
-    def __init__(self, root: Path, index: _Index, workspace: Workspace) -> None:
+    def __init__(self, root: Path, index: FileIndex, workspace: Workspace) -> None:
         self.root = root
         self.index = index
         self.workspace = workspace
@@ -506,7 +240,19 @@ class _Resolver:
         except OSError as exc:
             return False, f"unreadable ({exc.strerror})", 0
         pattern = check.pattern or ""
-        found = bool(re.search(pattern, text, re.MULTILINE)) if check.regex else pattern in text
+        if check.regex:
+            try:
+                found = search(pattern, text)
+            except PatternTooSlow as exc:  # neither contains nor lacks is known: not holding
+                self.warn(check.location, f"the regular expression {pattern!r} is too slow on "
+                                          f"{check.path} ({exc}): it backtracks; write it "
+                                          "without nested repeats such as (a+)+")
+                return False, "pattern too slow", 1
+            except BadPattern as exc:
+                self.error(check.location, f"invalid regular expression {pattern!r}: {exc}")
+                return False, "invalid regular expression", 1
+        else:
+            found = pattern in text
         if check.kind is CheckKind.CONTAINS:
             return found, "found" if found else "not found", 1
         return not found, "still present" if found else "gone", 1

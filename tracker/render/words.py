@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from tracker.evidence.bundle import Signature
 from tracker.signoffs import JudgedApproval
+from tracker.text import json_safe
 
 BAR_WIDTH = 10
-_C1 = re.compile(r"[\x7f-\x9f]")
 
 _WORDS = {
     Signature.UNTRUSTED: "key not listed",
@@ -60,8 +59,7 @@ def signature_words(j: JudgedApproval, signers_file: str | None) -> str:
 
 def terminal_safe_json(data: Any) -> str:
     """``data`` as indented JSON whose every string keeps its exact value but cannot move or
-    style a terminal: ``json.dumps`` escapes C0 controls (ESC becomes ``\\u001b``) but prints
-    DEL and the C1 controls (the 8-bit CSI, ``\\x9b``) as they are, so those are escaped too.
-    Scripts read the same data; a terminal shows escapes as text."""
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    style a terminal: what :func:`tracker.text.clean` would remove (DEL, the C1 controls such
+    as the 8-bit CSI, bidirectional overrides) is written as a ``\\uXXXX`` escape, which
+    json.dumps leaves raw. Scripts read the same data; a terminal shows escapes as text."""
+    return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"

@@ -148,7 +148,7 @@ class TrackerApp(App[int]):
         self.query_one(PlanHeader).show(assessment)
         tree = self.query_one(PlanTree)
         tree.show(assessment, self.filter_text())
-        self.title = f"tracker — {assessment.plan.title}"
+        self.title = f"tracker — {user(assessment.plan.title).plain}"  # screenshots show it
         self.show_details()
 
     def show_details(self) -> None:
@@ -361,8 +361,13 @@ class TrackerApp(App[int]):
             with open(os.devnull, "w") as sink:
                 outcome = run_suite(root, args, plan_coverage=snapshot.plan.coverage,
                                     output=sink, listener=self.events.put, cancel=self.cancel)
-            with Store.open(default_store_path(root)) as store:
-                run_id = store.add_run(outcome.record)
+            from tracker.pending import record_run
+
+            def say(line: str) -> None:  # waiting for a locked store, from the worker thread
+                self.call_from_thread(self.notify, line, severity="warning")
+
+            with Store.open(default_store_path(root)) as store:  # kept aside first: never lost
+                run_id = record_run(store, root, outcome.record, say)
             counts = ", ".join(f"{n} {k}" for k, n in outcome.record.counts().items() if n)
             message = f"run {run_id} recorded: {counts or 'no tests'}"
         except RunCancelled:
@@ -403,5 +408,7 @@ class TrackerApp(App[int]):
         self.live = None
         self._live_assessment = None
         self.query_one(RunBar).stop()
-        self.notify(message, severity=severity)  # type: ignore[arg-type]
+        # the message may quote a test id or a path: shown literally (markup off, cleaned)
+        self.notify(user(message).plain, severity=severity,  # type: ignore[arg-type]
+                    markup=False)
         self.action_reload()
