@@ -55,3 +55,20 @@ def replace_quietly(path: Path, data: bytes, mode: int = 0o666) -> None:
 def default_store_path(root: Path) -> Path:
     """Where a project's store lives: ``<root>/.tracker/tracker.db``."""
     return data_dir(root) / "tracker.db"
+
+
+def not_a_store(path: Path) -> str | None:
+    """Why what lies at ``path`` cannot be a run store (a folder, a device or pipe, a symbolic
+    link to nothing), as one line with the way out; None for a regular file or for nothing.
+
+    Every command asks this first, so that each says the same of the same path: ``status``
+    and ``render`` used to take ``/dev/null`` for "no run recorded" while ``run`` refused it.
+    """
+    if path.is_dir():
+        return f"{path} is a folder, not a tracker store: move it away or delete it"
+    if os.path.islink(path) and not path.exists():
+        return f"{path} is a symbolic link to nothing: remove it, or point it at a store"
+    if path.exists() and not path.is_file():
+        return (f"{path} is not a regular file (a device or a pipe?), so not a tracker store: "
+                "move it away")
+    return None

@@ -41,6 +41,7 @@ from tracker.evidence.results import (
 from tracker.paths import (
     default_store_path,  # noqa: F401  (re-exported)
     make_dirs,
+    not_a_store,
 )
 from tracker.pickling import pickled_by_fields
 
@@ -259,17 +260,23 @@ class Store:
     # --- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Store:
+    def open(cls, path: Path, *, timeout: float = DEFAULT_TIMEOUT,
+             read_only: bool = False) -> Store:
         """Open the store at ``path``, creating it (and its folder) or migrating it as needed.
 
         Raises StoreError, leaving the file untouched, when the file is not a tracker store,
         was written by a newer tracker, cannot be written, or stays locked past ``timeout``.
+        ``read_only``: the caller only reads (status, render, the TUI), so a store it may not
+        write (a read-only checkout, a CI cache) is opened as it is, unchanged.
         """
         path = Path(path)
-        if path.is_dir():
-            raise StoreError(f"{path} is a folder, not a tracker store: move it away or delete it")
+        reason = not_a_store(path)
+        if reason is not None:
+            raise StoreError(reason)
         _check_header(path)
         if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+            if read_only and os.access(path, os.R_OK):
+                return cls._immutable(path, timeout)
             raise StoreError(_read_only(path))
         try:
             if path.exists():  # an existing file may be refused below: touch nothing
@@ -294,6 +301,39 @@ class Store:
             connection.close()
             raise
         return store
+
+    @classmethod
+    def _immutable(cls, path: Path, timeout: float) -> Store:
+        """A store this process may read but not write, opened without writing anything:
+        SQLite's ``immutable`` mode takes no locks and needs no -wal or -shm file."""
+        try:
+            uri = f"{path.resolve().as_uri()}?immutable=1"
+            connection = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+        except (sqlite3.Error, ValueError) as exc:
+            raise StoreError(_read_only(path)) from exc
+        store = cls(connection, path, timeout)
+        try:
+            with store._translated():
+                if store._check_identity() < SCHEMA_VERSION:
+                    raise StoreError(f"{path} was written by an older tracker and cannot be "
+                                     "upgraded where it is read-only: run a tracker command "
+                                     "where it may write it")
+        except BaseException:
+            connection.close()
+            raise
+        return store
+
+    def check(self) -> None:
+        """StoreError unless the newest runs can be read: ``run`` asks before the suite runs,
+        so that a damaged store is said at once, not after minutes of tests."""
+        for table in ("runs", "outcomes", "coverage", "collection_errors", "not_run",
+                      "run_files"):
+            with self._read() as db:
+                if not db.execute(f"PRAGMA table_info({table})").fetchall():
+                    raise StoreError(_damaged(self.path, f"the table {table} is missing"))
+        for summary in self.runs(limit=3):
+            if not summary.pruned:
+                self.run(summary.id)
 
     def _prepare(self) -> None:
         db = self._db
@@ -480,9 +520,8 @@ class Store:
         if limit is not None and limit <= 0:
             return []
         bound = -1 if limit is None else limit  # LIMIT -1: no limit
-        with self._read() as db:
-            rows = db.execute(_SUMMARIES, (bound,)).fetchall()
-        return [_summary(row) for row in rows]
+        with self._read() as db:  # rows decoded inside: a damaged row is a StoreError
+            return [_summary(row) for row in db.execute(_SUMMARIES, (bound,)).fetchall()]
 
     def summaries_of(self, commits: Iterable[str]) -> list[RunSummary]:
         """Summaries of every run recorded on one of ``commits``, newest first: the runs that
@@ -496,7 +535,7 @@ class Store:
                 marks = ", ".join("?" * len(batch))
                 rows += db.execute(f"{_SUMMARY_COLUMNS} WHERE git_commit IN ({marks})",
                                    batch).fetchall()
-        return sorted((_summary(row) for row in rows), key=lambda s: -s.id)
+            return sorted((_summary(row) for row in rows), key=lambda s: -s.id)
 
     def runs_of_commit(self, commit: str) -> list[RunRecord]:
         """Every whole run recorded on ``commit``, newest first: the reruns and the shards
@@ -549,6 +588,15 @@ class Store:
             self._db.execute("BEGIN")
             try:
                 yield self._db
+            except sqlite3.OperationalError as exc:
+                if "no such" not in str(exc):
+                    raise
+                raise StoreError(_damaged(self.path, f"{exc}: a table or column tracker "
+                                                     "needs is missing")) from exc
+            except (ValueError, TypeError, KeyError, IndexError, UnicodeDecodeError) as exc:
+                # a row no tracker wrote: a time that is not a time, JSON that is not JSON,
+                # bytes that are not text. The file is damaged: say so, not a traceback.
+                raise StoreError(_damaged(self.path, f"a row cannot be read: {exc}")) from exc
             finally:
                 if self._db.in_transaction:
                     self._db.execute("COMMIT")
@@ -657,6 +705,14 @@ def _read_only(path: Path) -> str:
             "run tracker where it may write, or fix the permissions")
 
 
+def _damaged(path: Path, what: str) -> str:
+    """One line for a store that cannot be read, with the way out."""
+    from tracker.text import one_line
+
+    return (f"{path} is damaged ({one_line(what)}): run `tracker store rebuild` to rebuild "
+            "it from the runs noted in git, or move it away or delete it")
+
+
 def _store_error(path: Path, exc: sqlite3.Error, timeout: float) -> StoreError | None:
     """The StoreError for an SQLite error about the file itself; None for any other error."""
     name = getattr(exc, "sqlite_errorname", None) or ""
@@ -669,8 +725,8 @@ def _store_error(path: Path, exc: sqlite3.Error, timeout: float) -> StoreError |
         return StoreError(f"{path} is not a tracker store (not an SQLite database): "
                           "move it away or delete it")
     if name.startswith("SQLITE_CORRUPT"):
-        return StoreError(f"{path} is a damaged SQLite database ({exc}): "
-                          "move it away or delete it")
+        return StoreError(_damaged(path, f"a damaged SQLite database: {exc}"))
+
     if name == "SQLITE_FULL":
         return StoreError(f"the disk is full writing {path}: free some space and retry")
     if name.startswith("SQLITE_IOERR"):

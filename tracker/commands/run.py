@@ -139,9 +139,15 @@ def open_store(root: Path) -> Store:
     from tracker.store import Store
 
     try:
-        return Store.open(default_store_path(root))
+        store = Store.open(default_store_path(root))
     except StoreError as exc:
         fail(str(exc))
+    try:
+        store.check()  # a damaged store is said now, not after the suite ran
+    except StoreError as exc:
+        store.close()
+        fail(str(exc))
+    return store
 
 
 def print_log_tail(log_path: Path) -> None:

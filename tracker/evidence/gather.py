@@ -7,6 +7,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tracker.errors import StoreError
 from tracker.evidence.bundle import Evidence, RunPoint, SignOffEvidence
 from tracker.evidence.hashes import is_conftest
 from tracker.evidence.layering import INTERRUPTED, MAX_LAYERS, is_partial_run, layer
@@ -16,7 +17,7 @@ from tracker.evidence.values import Workspace
 from tracker.evidence.workspace import gather_workspace
 from tracker.history.gitcli import last_change
 from tracker.history.lineage import first_parent
-from tracker.paths import default_store_path
+from tracker.paths import default_store_path, not_a_store
 from tracker.plan.model import Plan
 
 if TYPE_CHECKING:
@@ -50,11 +51,14 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
         return base
     path = default_store_path(root)
     if not path.is_file():
+        reason = not_a_store(path)  # nothing there: no run yet; something else: say so
+        if reason is not None:
+            raise StoreError(reason)
         return base
     from tracker.store import Store
 
     lineage = first_parent(root)
-    with Store.open(path) as store:
+    with Store.open(path, read_only=True) as store:
         recent = store.runs(limit=history)
         if lineage is not None:  # HEAD's nearest commits' runs, however old their ids
             known = {s.id for s in recent}
