@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -26,20 +27,39 @@ def _git(cwd: Path, *args: str, timeout: float = 30, stdin: bytes | None = None)
     return out.decode("utf-8", "surrogateescape").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _git_bytes(cwd: Path, *args: str, timeout: float = 30, stdin: bytes | None = None
-               ) -> bytes:
-    """The one place this package runs the git command (:func:`_git` is its text view).
+def run_git(cwd: Path, *args: str, timeout: float = 30, stdin: bytes | None = None,
+            env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """The one place tracker runs git to completion; the finished process, whatever its exit
+    status (GitError only when git cannot be run or times out).
 
-    ``stdin`` is written to git's input; the output is git's bytes, as object contents and
-    their sizes need.
+    Never prompts: a remote asking for a password fails instead of hanging a CI job. ``env``
+    adds to the environment (an identity for notes commits). The long-running readers that
+    stream git's output (``cat-file --batch``, ``log``) start their own process with
+    :func:`git_command` and :func:`git_env`.
     """
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     try:
-        done = subprocess.run(["git", "-c", "core.quotePath=false", *args], cwd=cwd,
-                              input=stdin, capture_output=True, env=env, timeout=timeout,
-                              check=False)
+        return subprocess.run(git_command(*args), cwd=cwd, input=stdin, capture_output=True,
+                              env=git_env(env), timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(str(exc)) from exc
+
+
+def git_command(*args: str) -> list[str]:
+    """The argument vector of a git command as tracker runs it (paths quoted never)."""
+    return ["git", "-c", "core.quotePath=false", *args]
+
+
+def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """git's environment: no optional locks, the C locale, no prompts, plus ``extra``."""
+    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0",
+            **(extra or {})}
+
+
+def _git_bytes(cwd: Path, *args: str, timeout: float = 30, stdin: bytes | None = None
+               ) -> bytes:
+    """git's output as bytes (object contents and their sizes need them), or GitError when
+    it fails; :func:`_git` is its text view."""
+    done = run_git(cwd, *args, timeout=timeout, stdin=stdin)
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip()
         raise GitError(message or f"git {args[0]} failed")

@@ -27,14 +27,13 @@ and per file (:attr:`FileHistory.cut_off`).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 from tracker.evidence.commits import Commit, FileHistory, GitLog
-from tracker.history.gitcli import GitError
+from tracker.history.gitcli import GitError, git_command, git_env
 from tracker.history.gitcli import _git as git  # the package's way to run git (short calls)
 
 _RECORD, _UNIT = "\x1e", "\x1f"
@@ -79,12 +78,11 @@ class PendingLog:
             return
         self.head = head.strip()
         self.shallow = _shallow_commits(root / shallow_path)
-        env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
         try:
             self._proc = subprocess.Popen(
-                ["git", "-c", "core.quotePath=false", *_CONFIG, "log", "-z", "--topo-order",
-                 "--cc", "-M", "--name-status", "--no-color", f"--format={_FORMAT}",
-                 self.head, "--"], cwd=top, env=env, stdin=subprocess.DEVNULL,
+                git_command(*_CONFIG, "log", "-z", "--topo-order", "--cc", "-M",
+                            "--name-status", "--no-color", f"--format={_FORMAT}", self.head,
+                            "--"), cwd=top, env=git_env(), stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
                 errors="surrogateescape")
         except OSError as exc:

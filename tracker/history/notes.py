@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from tracker.history.gitcli import GitError
+from tracker.history.gitcli import GitError, git_command, git_env, run_git
 
 NOTES_REF = "refs/notes/tracker"
 
@@ -67,14 +67,14 @@ def git_run(root: Path, *args: str, stdin: str | None = None, env: dict[str, str
 
     Never prompts (a remote asking for a password fails instead of hanging a CI job).
     """
-    full_env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", **(env or {})}
+    data = None if stdin is None else stdin.encode("utf-8", "surrogateescape")
     try:
-        return subprocess.run(["git", "-c", "core.quotePath=false", *args], cwd=root,
-                              input=stdin, capture_output=True, text=True, env=full_env,
-                              timeout=timeout, check=False, encoding="utf-8",
-                              errors="surrogateescape")
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        done = run_git(root, *args, stdin=data, env=env, timeout=timeout)
+    except GitError as exc:
         raise NotesError(f"git {args[0]} failed: {exc}") from exc
+    return subprocess.CompletedProcess(done.args, done.returncode,
+                                       done.stdout.decode("utf-8", "surrogateescape"),
+                                       done.stderr.decode("utf-8", "surrogateescape"))
 
 
 def _git(root: Path, *args: str, stdin: str | None = None,
@@ -205,9 +205,9 @@ def read_notes(root: Path, max_bytes: int, ref: str = NOTES_REF,
     if not pairs:
         return []
     try:
-        proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                env={**os.environ, "LC_ALL": "C"})
+        proc = subprocess.Popen(git_command("cat-file", "--batch"), cwd=root,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, env=git_env())
     except OSError as exc:
         raise NotesError(f"git cat-file failed: {exc}") from exc
     assert proc.stdin is not None and proc.stdout is not None
