@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker import store as store_module
+from tracker import store_rows, store_schema
 from tracker.evidence.results import (
     OUTCOMES,
     CollectionError,
@@ -189,7 +190,7 @@ lines = st.lists(st.integers(min_value=-3, max_value=5000), max_size=60).map(tup
 
 @given(lines)
 def test_line_encoding_is_lossless(numbers):
-    assert store_module._decode_lines(store_module._encode_lines(numbers)) == numbers
+    assert store_rows._decode_lines(store_rows._encode_lines(numbers)) == numbers
 
 
 # Any text, lone surrogates included (st.text() alone never makes them).
@@ -285,7 +286,7 @@ def test_runs_summarise_counts_and_coverage_in_sql(store):
 
 
 def test_the_store_counts_every_outcome_kind():
-    assert store_module._COUNTED == OUTCOMES  # a new kind needs a migration adding its column
+    assert store_rows._COUNTED == OUTCOMES  # a new kind needs a migration adding its column
 
 
 def test_missing_runs_are_reported(store):
@@ -548,7 +549,7 @@ def write_v1_store(path: Path) -> None:
     """A store as the first schema version wrote it, rows and all."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
-        store_module._migrate(db, 1, path)
+        store_schema._migrate(db, 1, path)
         db.execute("INSERT INTO runs VALUES (1, '2024-05-01T12:00:00.000000+00:00',"
                    " '2024-05-01T12:01:00.500000+00:00', 'abc', 1, '[\"-q\"]', 1, 'pytest')")
         db.executemany("INSERT INTO outcomes VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)", [
@@ -594,7 +595,7 @@ def test_a_version_1_store_is_upgraded_with_its_data(path):
 def test_a_version_5_store_learns_which_note_blobs_it_imported(path):
     path.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
-        store_module._migrate(db, 5, path)  # as the first release with notes wrote it
+        store_schema._migrate(db, 5, path)  # as the first release with notes wrote it
     with Store.open(path) as store:
         store.add_noted_run(full_run(), "a" * 64)
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
@@ -609,9 +610,10 @@ def test_a_version_5_store_learns_which_note_blobs_it_imported(path):
 
 def test_a_failing_migration_changes_nothing(path, monkeypatch):
     write_v1_store(path)
-    broken = (*store_module._MIGRATIONS, ("CREATE TABLE later (x)", "SELECT no_such_column"))
-    monkeypatch.setattr(store_module, "_MIGRATIONS", broken)
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", len(broken))
+    broken = (*store_schema._MIGRATIONS, ("CREATE TABLE later (x)", "SELECT no_such_column"))
+    monkeypatch.setattr(store_schema, "_MIGRATIONS", broken)
+    for module in (store_schema, store_module):
+        monkeypatch.setattr(module, "SCHEMA_VERSION", len(broken))
     with pytest.raises(sqlite3.OperationalError):
         Store.open(path)
     monkeypatch.undo()

@@ -1,8 +1,9 @@
 """The run store: every recorded run in one SQLite file, normally ``.tracker/tracker.db``.
 
-This is the only module that knows SQL. The rest of the tool exchanges plain values from
-:mod:`tracker.evidence.results` with it, so the file format can change (through a migration
-below) without anyone else noticing.
+This module and its two parts, :mod:`tracker.store_schema` (the migrations) and
+:mod:`tracker.store_rows` (values to rows and back), are the only ones that know SQL. The rest
+of the tool exchanges plain values from :mod:`tracker.evidence.results` with them, so the file
+format can change (through a migration) without anyone else noticing.
 
 Why the choices:
 
@@ -25,29 +26,45 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from tracker.errors import StoreError
 from tracker.evidence.results import (
-    CollectionError,
     FileCoverage,
     RunRecord,
-    TestOutcome,
 )
 from tracker.paths import (
     default_store_path,  # noqa: F401  (re-exported)
     make_dirs,
     not_a_store,
 )
-from tracker.pickling import pickled_by_fields
+from tracker.store_rows import (
+    _COUNTED,
+    RunSummary,
+    _coverage_rows,
+    _format_time,
+    _load_coverage,
+    _load_run,
+    _not_run_rows,
+    _outcome_rows,
+    _summary,
+    _text,
+)
+from tracker.store_schema import (
+    _V2_TOTALS,
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    _check_version,
+    _foreign,
+    _identity,
+    _migrate,
+)
 
-#: ``PRAGMA application_id`` of every tracker store: ASCII "Trkr". Tells our files apart from
-#: any other SQLite database that happens to sit where the store should be.
-APPLICATION_ID = 0x54726B72
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "RunSummary", "Store", "StoreError",
+           "StoreLocked", "default_store_path", "move_aside"]
 
 #: Seconds to wait for another process's write lock before giving up.
 DEFAULT_TIMEOUT = 5.0
@@ -60,164 +77,6 @@ class StoreLocked(StoreError):
     file, so it must not be treated as damaged (moved aside, rebuilt)."""
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
-class RunSummary:
-    """One run without its rows: what ``tracker runs`` lists and metric trends plot."""
-
-    id: int
-    started: dt.datetime  #: UTC, timezone-aware
-    finished: dt.datetime  #: UTC, timezone-aware
-    commit: str | None
-    dirty: bool
-    exit_code: int
-    source: str
-    counts: dict[str, int]  #: tests per outcome, every one of OUTCOMES present
-    coverage_total: float | None  #: as RunRecord.coverage_total(); None when nothing measured
-    test_count: int
-    args: tuple[str, ...] = ()  #: pytest's arguments: tells a subset run from a full one
-    #: the key of the run's line in a git note (see tracker.evidence.note_format), when the
-    #: run was noted here or imported from a note; None for a run only this store knows
-    note_key: str | None = None
-    #: only its totals are kept (see Store.prune): it can no longer be read whole
-    pruned: bool = False
-
-
-# --- schema ------------------------------------------------------------------------------
-#
-# Each migration takes the schema from version N to N+1; ``_MIGRATIONS[0]`` creates it.
-# Never edit a released migration: stores in the wild were built by it. Append a new one.
-# Statements are run one by one (not with executescript, which would commit half-way).
-
-_V1_CREATE_TABLES = (
-    """CREATE TABLE runs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: a deleted run's id is never reused
-        started TEXT NOT NULL,                 -- ISO-8601 UTC, fixed width, so it sorts
-        finished TEXT NOT NULL,
-        git_commit TEXT,
-        dirty INTEGER NOT NULL,
-        args TEXT NOT NULL,                    -- JSON list of strings
-        exit_code INTEGER NOT NULL,
-        source TEXT NOT NULL
-    )""",
-    # The rows of one run are kept together and in order: (run_id, seq) is the table's key.
-    """CREATE TABLE outcomes (
-        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        seq INTEGER NOT NULL,
-        nodeid TEXT NOT NULL,
-        outcome TEXT NOT NULL,
-        duration REAL NOT NULL,
-        markers TEXT,                          -- JSON lists of strings; NULL when empty
-        fixtures TEXT,
-        plan_items TEXT,
-        message TEXT,
-        PRIMARY KEY (run_id, seq)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE coverage (
-        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        seq INTEGER NOT NULL,
-        path TEXT NOT NULL,
-        statements INTEGER NOT NULL,
-        missing TEXT NOT NULL,                 -- line ranges, "1-4,7"; see _encode_lines
-        missing_count INTEGER NOT NULL,        -- so that sums need no decoding
-        branches INTEGER NOT NULL,
-        missing_branches INTEGER NOT NULL,
-        PRIMARY KEY (run_id, seq)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE collection_errors (
-        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        seq INTEGER NOT NULL,
-        nodeid TEXT NOT NULL,
-        message TEXT NOT NULL,
-        PRIMARY KEY (run_id, seq)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE run_files (
-        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        path TEXT NOT NULL,
-        sha1 TEXT NOT NULL,
-        PRIMARY KEY (run_id, path)
-    ) WITHOUT ROWID""",
-)
-
-# Version 2: each run's totals, computed by SQL when the run is written, so that listing runs
-# for trends reads one row a run instead of aggregating all their outcomes again; and an index
-# for "the latest run of this commit". The totals of the runs already stored are filled in.
-_V2_TOTALS = """UPDATE runs SET
-    (n_tests, n_error, n_failed, n_xpassed, n_passed, n_xfailed, n_skipped) = (
-        SELECT count(*), count(CASE outcome WHEN 'error' THEN 1 END),
-               count(CASE outcome WHEN 'failed' THEN 1 END),
-               count(CASE outcome WHEN 'xpassed' THEN 1 END),
-               count(CASE outcome WHEN 'passed' THEN 1 END),
-               count(CASE outcome WHEN 'xfailed' THEN 1 END),
-               count(CASE outcome WHEN 'skipped' THEN 1 END)
-        FROM outcomes WHERE outcomes.run_id = runs.id),
-    (coverage_units, coverage_covered) = (
-        SELECT sum(statements + branches),
-               sum(statements - missing_count + branches - missing_branches)
-        FROM coverage WHERE coverage.run_id = runs.id)
-    WHERE RUNS"""
-
-_V2_ADD_TOTALS = (
-    "ALTER TABLE runs ADD COLUMN n_tests INTEGER NOT NULL DEFAULT 0",
-    *(f"ALTER TABLE runs ADD COLUMN n_{outcome} INTEGER NOT NULL DEFAULT 0"
-      for outcome in ("error", "failed", "xpassed", "passed", "xfailed", "skipped")),
-    # Sums over all measured files in coverage.py's units (statements + branches);
-    # NULL when the run measured nothing.
-    "ALTER TABLE runs ADD COLUMN coverage_units INTEGER",
-    "ALTER TABLE runs ADD COLUMN coverage_covered INTEGER",
-    "CREATE INDEX runs_by_commit ON runs (git_commit, id)",
-    _V2_TOTALS.replace("RUNS", "1"),
-)
-
-# Version 3: the tests a run did not run and why: deselected (by -m, -k or --deselect,
-# also from addopts), or skipped while collecting (a module-level pytest.skip or
-# importorskip). Without them a linked test that was filtered out looks like one that was
-# never linked, and a parametrized test with one case deselected looks complete.
-_V3_NOT_RUN = (
-    """CREATE TABLE not_run (
-        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        seq INTEGER NOT NULL,
-        nodeid TEXT NOT NULL,
-        kind TEXT NOT NULL,                    -- 'deselected' or 'skipped'
-        message TEXT,
-        PRIMARY KEY (run_id, seq)
-    ) WITHOUT ROWID""",
-)
-
-# Version 4: old runs are pruned (see Store.prune): their summary row stays for trends and
-# history, their rows go. ``pruned`` says how much went: 1 the tests' rows, 2 coverage too.
-_V4_PRUNED = (
-    "ALTER TABLE runs ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0",
-)
-
-# Version 5: runs travel as git notes (tracker.history.run_notes). ``note_key`` is the key of
-# a run's line in a note, on runs imported from notes and on local runs that were noted, and
-# unique: importing the same noted run twice, in any order, stores it once (NULL for runs no
-# note holds; SQLite's unique indexes allow many NULLs). ``missing_arcs`` are the branch arcs
-# coverage.py found never taken ("3>5,7>-1"), so that shards' coverage combines exactly; ''
-# for the runs stored before, which only counted them.
-_V5_NOTES = (
-    "ALTER TABLE runs ADD COLUMN note_key TEXT",
-    "CREATE UNIQUE INDEX runs_by_note_key ON runs (note_key)",
-    "ALTER TABLE coverage ADD COLUMN missing_arcs TEXT NOT NULL DEFAULT ''",
-)
-
-# Version 6: the note blobs already imported. A blob's id is a hash of its text, so one seen
-# before holds nothing new: a sync reads only the notes that changed instead of every note of
-# every commit (a run of a big suite is a megabyte of note text), and warns of a bad note once.
-_V6_NOTE_BLOBS = (
-    "CREATE TABLE note_blobs (blob TEXT PRIMARY KEY) WITHOUT ROWID",
-)
-
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1_CREATE_TABLES, _V2_ADD_TOTALS, _V3_NOT_RUN,
-                                             _V4_PRUNED, _V5_NOTES, _V6_NOTE_BLOBS)
-
-#: The schema version this code writes and reads.
-SCHEMA_VERSION = len(_MIGRATIONS)
-
-#: The outcomes the store counts, in the order of their ``n_*`` columns. A new outcome in
-#: results.OUTCOMES needs a migration that adds its column (a test checks the two agree).
-_COUNTED = ("error", "failed", "xpassed", "passed", "xfailed", "skipped")
 
 # The totals of one new run. When a later migration changes the totals, give it its own copy.
 _TOTALS_OF_RUN = _V2_TOTALS.replace("RUNS", "id = :id")
@@ -658,48 +517,6 @@ def move_aside(path: Path, label: str, now: dt.datetime) -> Path:
     return target
 
 
-def _identity(db: sqlite3.Connection) -> tuple[int, int]:
-    app_id = db.execute("PRAGMA application_id").fetchone()[0]
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    return app_id, version
-
-
-def _check_version(version: int, path: Path) -> None:
-    if version > SCHEMA_VERSION:
-        raise StoreError(f"{path} was written by a newer tracker (store version {version}, this "
-                         f"tracker reads up to {SCHEMA_VERSION}): upgrade tracker")
-    if version < 1:
-        raise StoreError(f"{path} is a damaged tracker store (no schema version): "
-                         "move it away or delete it")
-
-
-def _migrate(db: sqlite3.Connection, target: int, path: Path) -> None:
-    """Bring the schema up to version ``target`` in one transaction: all steps or none."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        # Read again under the write lock: another process may have migrated meanwhile.
-        app_id, version = _identity(db)
-        if app_id == APPLICATION_ID:
-            _check_version(version, path)
-        elif app_id != 0 or version != 0:
-            raise StoreError(_foreign(path))
-        for step in _MIGRATIONS[version:target]:
-            for statement in step:
-                db.execute(statement)
-        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        db.execute(f"PRAGMA user_version = {max(version, target)}")
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-
-
-def _foreign(path: Path) -> str:
-    return (f"{path} is an SQLite database of another program, not a tracker store: "
-            "move it away or delete it")
-
-
 def _read_only(path: Path) -> str:
     return (f"cannot write {path} (read-only location or no permission): "
             "run tracker where it may write, or fix the permissions")
@@ -732,203 +549,3 @@ def _store_error(path: Path, exc: sqlite3.Error, timeout: float) -> StoreError |
     if name.startswith("SQLITE_IOERR"):
         return StoreError(f"cannot read or write {path} ({exc}): check the disk")
     return None
-
-
-# --- values to rows and back ---------------------------------------------------------------
-
-def _summary(row: tuple[Any, ...]) -> RunSummary:
-    """A row of _SUMMARY_COLUMNS as a RunSummary."""
-    return RunSummary(id=row[0], started=_parse_time(row[1]), finished=_parse_time(row[2]),
-                      commit=_str(row[3]), dirty=bool(row[4]), exit_code=row[5],
-                      source=_str(row[6]), counts=dict(zip(_COUNTED, row[10:-3], strict=True)),
-                      coverage_total=_percent(row[7], row[8]), test_count=row[9],
-                      args=tuple(json.loads(row[-3])), note_key=row[-2], pruned=bool(row[-1]))
-
-
-def _format_time(moment: dt.datetime) -> str:
-    """ISO-8601 in UTC with microseconds always shown: fixed width, so text order is time order.
-
-    A naive datetime is taken to be UTC already, as RunRecord documents.
-    """
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _parse_time(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
-
-
-def _text(value: Any) -> Any:
-    """A value SQLite can store for ``value``: itself, except for a str with lone surrogates.
-
-    Those come from undecodable bytes in file names (Python's surrogateescape) and cannot be
-    encoded as UTF-8 text; they are stored as a BLOB of their surrogatepass bytes instead, so
-    that the run is still recorded and reads back exactly (see _str).
-    """
-    if type(value) is str and not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "surrogatepass")
-    return value
-
-
-def _str(value: Any) -> Any:
-    """The inverse of _text."""
-    return value.decode("utf-8", "surrogatepass") if type(value) is bytes else value
-
-
-def _json_list_cache() -> Callable[[tuple[str, ...]], str | None]:
-    """JSON for tuples of names; the same few marker and fixture lists recur on every test."""
-    cache: dict[tuple[str, ...], str | None] = {(): None}
-
-    def encode(names: tuple[str, ...]) -> str | None:
-        try:
-            return cache[names]
-        except KeyError:
-            text = cache[names] = json.dumps(list(names))  # ASCII: surrogates survive
-            return text
-    return encode
-
-
-def _outcome_rows(run_id: int, outcomes: Iterable[TestOutcome]) -> Iterator[tuple[object, ...]]:
-    encode = _json_list_cache()
-    counted = frozenset(_COUNTED)
-    for seq, o in enumerate(outcomes):
-        if o.outcome not in counted:  # it would be stored but never counted
-            raise ValueError(f"test {o.nodeid!r} has the outcome {o.outcome!r}, "
-                             f"not one of {', '.join(_COUNTED)}")
-        yield (run_id, seq, _text(o.nodeid), o.outcome, o.duration, encode(o.markers),
-               encode(o.fixtures), encode(o.plan_items), _text(o.message))
-
-
-def _not_run_rows(run_id: int, run: RunRecord) -> Iterator[tuple[object, ...]]:
-    seq = 0
-    encode = _json_list_cache()
-    marks = run.deselected_markers
-    for nodeid in run.deselected:  # a deselected test's markers: a JSON list as the message
-        yield run_id, seq, _text(nodeid), "deselected", encode(marks.get(nodeid, ()))
-        seq += 1
-    for skip in run.collection_skips:
-        yield run_id, seq, _text(skip.nodeid), "skipped", _text(skip.message)
-        seq += 1
-
-
-def _coverage_rows(run_id: int, files: Iterable[FileCoverage]) -> Iterator[tuple[object, ...]]:
-    for seq, f in enumerate(files):
-        yield (run_id, seq, _text(f.path), f.statements, _encode_lines(f.missing), len(f.missing),
-               f.branches, f.missing_branches, _encode_arcs(f.missing_arcs))
-
-
-def _encode_arcs(arcs: tuple[tuple[int, int], ...]) -> str:
-    """``((3, 5), (7, -1))`` → ``"3>5,7>-1"``; ``""`` for none."""
-    return ",".join(f"{a}>{b}" for a, b in arcs)
-
-
-def _decode_arcs(text: str) -> tuple[tuple[int, int], ...]:
-    if not text:
-        return ()
-    arcs = []
-    for part in text.split(","):
-        a, _, b = part.partition(">")
-        arcs.append((int(a), int(b)))
-    return tuple(arcs)
-
-
-def _encode_lines(lines: tuple[int, ...]) -> str:
-    """``(1, 2, 3, 4, 7)`` → ``"1-4,7"``: missing lines come in blocks, so ranges are short.
-
-    Lossless for any order or repeats (only ascending neighbours are merged); negative
-    numbers, which line numbers never are, fall back to a JSON list.
-    """
-    if not lines:
-        return ""
-    if min(lines) < 0:
-        return json.dumps(list(lines))
-    parts: list[str] = []
-    start = end = lines[0]
-    for line in lines[1:]:
-        if line == end + 1:
-            end = line
-            continue
-        parts.append(f"{start}-{end}" if end != start else str(start))
-        start = end = line
-    parts.append(f"{start}-{end}" if end != start else str(start))
-    return ",".join(parts)
-
-
-def _decode_lines(text: str) -> tuple[int, ...]:
-    if not text:
-        return ()
-    if text.startswith("["):
-        return tuple(json.loads(text))
-    lines: list[int] = []
-    for part in text.split(","):
-        first, dash, last = part.partition("-")
-        if dash:
-            lines.extend(range(int(first), int(last) + 1))
-        else:
-            lines.append(int(first))
-    return tuple(lines)
-
-
-def _percent(units: int | None, covered: int | None) -> float | None:
-    """Coverage percent exactly as RunRecord.coverage_total computes it from the same sums."""
-    if units is None or covered is None:
-        return None
-    if not units:
-        return 100.0
-    return 100.0 * covered / units
-
-
-def _load_coverage(db: sqlite3.Connection, run_id: int) -> tuple[FileCoverage, ...]:
-    return tuple(
-        FileCoverage(_str(path), statements, _decode_lines(missing), branches, missing_branches,
-                     _decode_arcs(arcs))
-        for path, statements, missing, branches, missing_branches, arcs in db.execute(
-            "SELECT path, statements, missing, branches, missing_branches, missing_arcs"
-            " FROM coverage WHERE run_id = ? ORDER BY seq", (run_id,)))
-
-
-def _load_run(db: sqlite3.Connection, row: tuple[Any, ...]) -> RunRecord:
-    run_id, started, finished, commit, dirty, args, exit_code, source = row
-    decoded: dict[str | None, tuple[str, ...]] = {None: ()}
-
-    def names(text: str | None) -> tuple[str, ...]:
-        try:
-            return decoded[text]
-        except KeyError:
-            value = decoded[text] = tuple(json.loads(text or "[]"))
-            return value
-
-    outcomes = tuple(
-        TestOutcome(_str(nodeid), outcome, duration, names(markers), names(fixtures),
-                    names(plan_items), _str(message))
-        for nodeid, outcome, duration, markers, fixtures, plan_items, message in db.execute(
-            "SELECT nodeid, outcome, duration, markers, fixtures, plan_items, message"
-            " FROM outcomes WHERE run_id = ? ORDER BY seq", (run_id,)))
-    coverage = _load_coverage(db, run_id)
-    errors = tuple(
-        CollectionError(_str(nodeid), _str(message)) for nodeid, message in db.execute(
-            "SELECT nodeid, message FROM collection_errors WHERE run_id = ? ORDER BY seq",
-            (run_id,)))
-    hashes = {_str(path): _str(sha1) for path, sha1 in db.execute(
-        "SELECT path, sha1 FROM run_files WHERE run_id = ? ORDER BY path", (run_id,))}
-    deselected: list[str] = []
-    deselected_markers: dict[str, tuple[str, ...]] = {}
-    skips: list[CollectionError] = []
-    for nodeid, kind, message in db.execute(
-            "SELECT nodeid, kind, message FROM not_run WHERE run_id = ? ORDER BY seq", (run_id,)):
-        if kind == "deselected":
-            deselected.append(_str(nodeid))
-            if message:
-                deselected_markers[deselected[-1]] = names(message)
-        else:
-            skips.append(CollectionError(_str(nodeid), _str(message) or ""))
-    return RunRecord(started=_parse_time(started), finished=_parse_time(finished),
-                     commit=_str(commit), dirty=bool(dirty), args=tuple(json.loads(args)),
-                     exit_code=exit_code, source=_str(source), outcomes=outcomes, coverage=coverage,
-                     collection_errors=errors, file_hashes=hashes, id=run_id,
-                     deselected=tuple(deselected), deselected_markers=deselected_markers,
-                     collection_skips=tuple(skips))
