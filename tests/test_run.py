@@ -643,20 +643,22 @@ def test_a_store_from_a_newer_tracker_is_refused(project):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", ["ingest"])  # run waits, then keeps: test_locked_store.py
-def test_a_store_locked_past_the_timeout_is_one_line_not_a_traceback(project, command):
+def test_an_ingest_into_a_store_locked_too_long_is_kept_not_lost(project):
+    """As with `tracker run` (tests/test_locked_store.py): the ingested run is kept aside and
+    the next command that records runs records it; one line, exit 2, no traceback."""
     junit = write(project, "junit.xml", '<testsuite><testcase classname="a" name="t"/>'
                                         "</testsuite>\n")
     before = runs_of(project)
     holder = sqlite3.connect(default_store_path(project), isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
-        args = ("run", "--", "-q") if command == "run" else ("ingest", "--junit", str(junit))
-        done = tracker(project, *args)
+        done = run_cli("ingest", "--junit", str(junit), cwd=project,
+                       env={**clean_env(), "TRACKER_LOCK_WAIT": "1"})
     finally:
         holder.close()
     assert runs_of(project) == before
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines()[-1].endswith(
-        "is locked by another process (waited 5 s): let it finish, then retry")
+    last = done.stderr.strip().splitlines()[-1]
+    assert "is locked by another process" in last and "the next `tracker run` records it" in last
+    assert list((project / ".tracker" / "pending").glob("run-*")), "kept aside, not lost"

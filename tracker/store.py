@@ -542,7 +542,9 @@ def _store_error(path: Path, exc: sqlite3.Error, timeout: float) -> StoreError |
         return StoreError(f"{path} is not a tracker store (not an SQLite database): "
                           "move it away or delete it")
     if name.startswith("SQLITE_CORRUPT"):
-        return StoreError(_damaged(path, f"a damaged SQLite database: {exc}"))
+        return StoreError(f"{path} is a damaged SQLite database ({exc}): run `tracker store "
+                          "rebuild` to rebuild it from the runs noted in git, or move it away "
+                          "or delete it")
 
     if name == "SQLITE_FULL":
         return StoreError(f"the disk is full writing {path}: free some space and retry")
