@@ -1,0 +1,85 @@
+"""SIGKILL of `tracker run` at twenty moments spread over a whole run, recording included:
+the store always passes SQLite's integrity check, earlier runs are intact, and a run is in
+the store whole or not at all (or kept aside whole, for the next run to record)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tracker.paths import default_store_path
+from tracker.store import Store
+
+from .helpers import git, write
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(os.name != "posix", reason="POSIX signals")]
+
+CASES = 3000  # enough outcomes that writing the run takes a while: kills land inside it
+MOMENTS = 20
+
+
+def env() -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_CORE"))}
+    out["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    return out
+
+
+def tracker_run(root: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "tracker", "run", "--show-output", "--",
+                             "-q", "-p", "no:cacheprovider"], cwd=root, env=env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def runs(root: Path) -> list[int]:
+    """Each stored run's number of outcomes, oldest first, after an integrity check."""
+    path = default_store_path(root)
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        db.close()
+    with Store.open(path) as store:
+        return [len(store.run(s.id).outcomes) for s in reversed(store.runs())]
+
+
+def test_a_kill_at_any_moment_leaves_the_store_whole(tmp_path):
+    root = tmp_path / "p"
+    write(root, "tests/test_many.py", f"""
+        import pytest
+
+        @pytest.mark.parametrize("n", range({CASES}))
+        def test_case(n):
+            assert n >= 0
+    """)
+    write(root, "plan.yaml", "title: Kill\nphases:\n  - id: '1'\n    title: One\n    items:\n"
+          "      - {id: all, text: All, tests: [tests/test_many.py]}\n")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "kill")
+    start = time.monotonic()
+    first = tracker_run(root)
+    assert first.wait(timeout=300) == 0, first.stderr.read() if first.stderr else ""
+    whole = time.monotonic() - start
+    assert runs(root) == [CASES]
+    for moment in range(1, MOMENTS + 1):
+        before = runs(root)
+        proc = tracker_run(root)
+        time.sleep(whole * moment / (MOMENTS + 1) * 1.1)  # up to just past the usual end
+        os.killpg(proc.pid, signal.SIGKILL)  # tracker and pytest at once, as `kill -9 -PGID`
+        proc.wait()
+        after = runs(root)
+        assert after[:len(before)] == before, f"moment {moment}: an earlier run changed"
+        assert after[len(before):] in ([], [CASES]), f"moment {moment}: a partial run"
+    done = tracker_run(root)  # records what a killed run kept aside, then its own
+    assert done.wait(timeout=300) == 0
+    final = runs(root)
+    assert final[-1] == CASES and all(n == CASES for n in final)
