@@ -83,3 +83,32 @@ def test_a_kill_at_any_moment_leaves_the_store_whole(tmp_path):
     assert done.wait(timeout=300) == 0
     final = runs(root)
     assert final[-1] == CASES and all(n == CASES for n in final)
+
+
+def test_two_runs_and_a_reader_at_once_lose_nothing(tmp_path):
+    """Two `tracker run` at the same moment (two terminals, a hook and a person) while
+    `tracker status --json` reads in a loop: both runs are stored whole, the reader always
+    gets an answer, and the store stays sound."""
+    root = tmp_path / "p"
+    write(root, "tests/test_few.py", """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(300))
+        def test_case(n):
+            assert n >= 0
+    """)
+    write(root, "plan.yaml", "title: Both\nphases:\n  - id: '1'\n    title: One\n    items:\n"
+          "      - {id: all, text: All, tests: [tests/test_few.py]}\n")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "both")
+    first, second = tracker_run(root), tracker_run(root)
+    answers = []
+    while first.poll() is None or second.poll() is None:
+        done = subprocess.run([sys.executable, "-m", "tracker", "status", "--json"], cwd=root,
+                              env=env(), capture_output=True, text=True, timeout=120,
+                              check=False)
+        answers.append((done.returncode, done.stderr))
+    assert first.returncode == 0 and second.returncode == 0
+    assert answers and all(code in (0, 1) for code, _ in answers), answers
+    assert runs(root) == [300, 300]
