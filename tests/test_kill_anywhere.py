@@ -51,12 +51,13 @@ def runs(root: Path) -> list[int]:
         return [len(store.run(s.id).outcomes) for s in reversed(store.runs())]
 
 
-def test_a_kill_at_any_moment_leaves_the_store_whole(tmp_path):
+def project(tmp_path: Path, cases: int) -> Path:
+    """A committed project of one test parametrized ``cases`` times, and its plan."""
     root = tmp_path / "p"
     write(root, "tests/test_many.py", f"""
         import pytest
 
-        @pytest.mark.parametrize("n", range({CASES}))
+        @pytest.mark.parametrize("n", range({cases}))
         def test_case(n):
             assert n >= 0
     """)
@@ -64,7 +65,12 @@ def test_a_kill_at_any_moment_leaves_the_store_whole(tmp_path):
           "      - {id: all, text: All, tests: [tests/test_many.py]}\n")
     git(root, "init", "-q")
     git(root, "add", "-A")
-    git(root, "commit", "-qm", "kill")
+    git(root, "commit", "-qm", "project")
+    return root
+
+
+def test_a_kill_at_any_moment_leaves_the_store_whole(tmp_path):
+    root = project(tmp_path, CASES)
     start = time.monotonic()
     first = tracker_run(root)
     assert first.wait(timeout=300) == 0, first.stderr.read() if first.stderr else ""
@@ -89,19 +95,7 @@ def test_two_runs_and_a_reader_at_once_lose_nothing(tmp_path):
     """Two `tracker run` at the same moment (two terminals, a hook and a person) while
     `tracker status --json` reads in a loop: both runs are stored whole, the reader always
     gets an answer, and the store stays sound."""
-    root = tmp_path / "p"
-    write(root, "tests/test_few.py", """
-        import pytest
-
-        @pytest.mark.parametrize("n", range(300))
-        def test_case(n):
-            assert n >= 0
-    """)
-    write(root, "plan.yaml", "title: Both\nphases:\n  - id: '1'\n    title: One\n    items:\n"
-          "      - {id: all, text: All, tests: [tests/test_few.py]}\n")
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "both")
+    root = project(tmp_path, 300)
     first, second = tracker_run(root), tracker_run(root)
     answers = []
     while first.poll() is None or second.poll() is None:
