@@ -123,6 +123,8 @@ class ItemAssessment:
     days_late: int = 0  #: > 0 when past due and still open
     tally: Tally | None = None  #: None when no run is recorded
     target_coverage: float | None = None  #: coverage of the item's targets in the run
+    #: the statement and branch counts behind ``target_coverage``
+    target_counts: measures.CoverageCounts | None = None
     coverage_delta: float | None = None  #: change since the oldest recorded run
     stale_files: tuple[str, ...] = ()  #: linked files changed since the run
     #: per link of ``evidence.links``: the test cases it stands for. With a run, those the
@@ -333,6 +335,10 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
                       unmatched=tuple(unmatched))
 
 
+#: a target's coverage, its change since the first run, and the counts behind it
+_TargetCoverage = tuple[float | None, float | None, measures.CoverageCounts | None]
+
+
 class _RunView:
     """The latest run indexed for quick lookups by node id, file, marker and plan item."""
 
@@ -344,7 +350,7 @@ class _RunView:
                                  if now.get(f) not in (None, h))
         self.first: dict[str, FileCoverage] = {f.path: f for f in first}
         self._tallies: dict[tuple[object, ...], Tally] = {}
-        self._coverage: dict[tuple[str, ...], tuple[float | None, float | None]] = {}
+        self._coverage: dict[tuple[str, ...], _TargetCoverage] = {}
         self.by_base: dict[str, list[TestOutcome]] = {}
         self.by_id: dict[str, TestOutcome] = {}
         self.by_file: dict[str, list[TestOutcome]] = {}
@@ -433,25 +439,27 @@ class _RunView:
                                                     if c in hashed)
         return known
 
-    def target_coverage(self, ev: ItemEvidence) -> tuple[float | None, float | None]:
-        """Coverage of an item's targets in the run, and its change since the first run."""
+    def target_coverage(self, ev: ItemEvidence) -> _TargetCoverage:
+        """Coverage of an item's targets in the run, its change since the first run, and
+        the counts behind it."""
         files = tuple([f for target in ev.targets for f in target.files])
         if not files:
-            return None, None
+            return None, None, None
         known = self._coverage.get(files)
         if known is None:
             known = self._coverage[files] = self._target_coverage(files)
         return known
 
-    def _target_coverage(self, files: tuple[str, ...]) -> tuple[float | None, float | None]:
+    def _target_coverage(self, files: tuple[str, ...]) -> _TargetCoverage:
         coverage, unique = self.coverage, dict.fromkeys(files)  # overlapping targets count once
         measured = [coverage[f] for f in unique if f in coverage]
-        if not measured:  # nothing measured: unknown, whether or not the files are Python
-            return None, None
-        now = measures.coverage_of(measured)
+        counts = measures.coverage_counts(measured)
+        if counts is None:  # nothing measured: unknown, whether or not the files are Python
+            return None, None, None
+        now = counts.percent
         before = [self.first[f] for f in unique if f in self.first]
         was = measures.coverage_of(before) if before else None
-        return now, (now - was if now is not None and was is not None else None)
+        return now, (now - was if was is not None else None), counts
 
     def named(self) -> list[tuple[TestOutcome, str]]:
         """Every result with the names a ``-k`` expression is matched against, built once."""
@@ -601,12 +609,12 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
             unmatched.append(Problem(link.link.location, f"test link {str(link.link)!r} "
                                      f"matches nothing: {link.problem or 'no test'}",
                                      Severity.WARNING))
-    tally = coverage = delta = None
+    tally = coverage = delta = counts = None
     stale: tuple[str, ...] = ()
     if view is not None:
         tally = view.tally(item.id, ev)
         stale = view.stale(ev, tally)
-        coverage, delta = view.target_coverage(ev)
+        coverage, delta, counts = view.target_coverage(ev)
         count = len(tally.outcomes) + len(tally.not_run)
         files = len(tally.files)
     else:
@@ -631,8 +639,8 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
     return ItemAssessment(item=item, phase_id=phase.id, status=status, reason=reason,
                           evidence=ev, test_ids=test_ids, test_count=count, test_files=files,
                           due=due, days_late=days_late, tally=tally, target_coverage=coverage,
-                          coverage_delta=delta, stale_files=stale, link_cases=link_cases,
-                          days_left=days_left)
+                          target_counts=counts, coverage_delta=delta, stale_files=stale,
+                          link_cases=link_cases, days_left=days_left)
 
 
 _NO_EVIDENCE = ItemEvidence()
@@ -784,8 +792,9 @@ def _metric(metric: Metric, run: RunRecord | None,
     met = None
     if value is not None and metric.target is not None:
         met = measures.meets(value, metric.target)
-    return MetricAssessment(metric, value, met, measures.display(measure, value), trend,
-                            machine)
+    shown = (measures.unmeasurable(measure, run) if value is None else None) \
+        or measures.display(measure, value)
+    return MetricAssessment(metric, value, met, shown, trend, machine)
 
 
 def _trend(name: str, arg: str | None, history: tuple[RunPoint, ...]) -> tuple[float, ...]:

@@ -222,7 +222,8 @@ def _evidence(ia: ItemAssessment) -> str:
     if ia.item.targets:
         targets = "targets " + ", ".join(md_code(t) for t in ia.item.targets)
         if ia.target_coverage is not None:
-            targets += f" ({percent(ia.target_coverage)} covered)"
+            targets += f" ({percent(ia.target_coverage)} covered"
+            targets += f": {ia.target_counts.words()})" if ia.target_counts else ")"
         elif ia.tally is not None:
             targets += " (not measured)"
         parts.append(targets)

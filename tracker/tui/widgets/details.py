@@ -121,6 +121,8 @@ def item_view(ia: ItemAssessment) -> RenderableType:
             parts.append(line)
         if ia.target_coverage is not None:
             cov = Text(f"coverage now {percent(ia.target_coverage)}")
+            if ia.target_counts is not None:
+                cov.append(f" ({ia.target_counts.words()})", style="dim")
             if ia.coverage_delta is not None:
                 cov.append(f" ({ia.coverage_delta:+.1f} since the first recorded run)",
                            style="green" if ia.coverage_delta >= 0 else "red")
