@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
@@ -83,6 +84,9 @@ class Tally:
     files: frozenset[str] = frozenset()  #: test files involved (linked or that ran)
     deselected: tuple[str, ...] = ()  #: those of not_run the run deselected (-m, -k)
     collection_skips: tuple[str, ...] = ()  #: linked files skipped whole while collecting
+    #: the test cases ``not_run`` stands for (a parametrized test the source shows is one
+    #: entry of ``not_run`` and as many cases as it has parameters)
+    not_run_cases: int = 0
 
     @cached_property
     def _counts(self) -> Counter[str]:
@@ -308,8 +312,8 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     unmatched: list[Problem] = []
     items: list[ItemAssessment] = []
     phases: list[PhaseAssessment] = []
-    view = (_RunView(evidence.run, evidence.current_hashes, evidence.first_coverage)
-            if evidence.run is not None else None)
+    view = (_RunView(evidence.run, evidence.current_hashes, evidence.first_coverage,
+                     evidence.workspace.tests) if evidence.run is not None else None)
     for index, phase in enumerate(plan.phases, start=1):
         start, due = phase_window(plan, phase)
         judged = [_item(phase, item, evidence, view, today, due, warnings, unmatched)
@@ -343,11 +347,20 @@ class _RunView:
     """The latest run indexed for quick lookups by node id, file, marker and plan item."""
 
     def __init__(self, run: RunRecord, now: dict[str, str],
-                 first: tuple[FileCoverage, ...] = ()) -> None:
+                 first: tuple[FileCoverage, ...] = (),
+                 static: dict[str, StaticTest] | None = None) -> None:
         self.run = run
         #: files linked or measured whose content changed since the run
         self.changed = frozenset(f for f, h in run.file_hashes.items()
                                  if now.get(f) not in (None, h))
+        #: measured files changed since the run whose coverage is shown (an older whole run
+        #: when the latest ran a subset): their coverage no longer describes the code
+        self.coverage_changed = self.changed if run.coverage_hashes is None else frozenset(
+            f for f, h in run.coverage_hashes.items() if now.get(f) not in (None, h))
+        #: no whole run among the runs laid together: nothing measured the targets' coverage
+        self.no_whole_run = (run.coverage_hashes is None and not run.coverage
+                             and is_partial_run(run))
+        self.sources = static or {}  #: the tests the source shows, by node id
         self.first: dict[str, FileCoverage] = {f.path: f for f in first}
         self._tallies: dict[tuple[object, ...], Tally] = {}
         self._coverage: dict[tuple[str, ...], _TargetCoverage] = {}
@@ -414,7 +427,12 @@ class _RunView:
             not_run.pop(nodeid, None)
         deselected = tuple(n for n in not_run if n in self._deselected_ids)
         return Tally(tuple(found.values()), tuple(not_run), _in_scopes(files, self.broken),
-                     frozenset(files), deselected, _in_scopes(files, self.skipped))
+                     frozenset(files), deselected, _in_scopes(files, self.skipped),
+                     self.cases(not_run))
+
+    def cases(self, nodeids: Iterable[str]) -> int:
+        """The test cases some tests the source shows stand for."""
+        return sum([_cases(self.sources, n) for n in nodeids])
 
     def stale(self, ev: ItemEvidence, tally: Tally) -> tuple[str, ...]:
         """Linked test files, the conftest.py files they load, and targets whose content
@@ -460,6 +478,21 @@ class _RunView:
         before = [self.first[f] for f in unique if f in self.first]
         was = measures.coverage_of(before) if before else None
         return now, (now - was if was is not None else None), counts
+
+    def coverage_unknown(self, ev: ItemEvidence) -> str | None:
+        """Why the run cannot tell the coverage of the item's targets as they are now, when
+        only a run of the whole suite can: None when it can, or the item has no targets."""
+        files = {f for target in ev.targets for f in target.files}
+        if not files:
+            return None
+        if self.no_whole_run:
+            return "coverage of targets not measured: no run of the whole suite yet"
+        changed = sorted(files & self.coverage_changed)
+        if not changed:
+            return None
+        shown = ", ".join(changed[:3]) + (", …" if len(changed) > 3 else "")
+        return (f"coverage of targets not measured since {shown} changed: "
+                "needs a run of the whole suite")
 
     def named(self) -> list[tuple[TestOutcome, str]]:
         """Every result with the names a ``-k`` expression is matched against, built once."""
@@ -609,19 +642,23 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
             unmatched.append(Problem(link.link.location, f"test link {str(link.link)!r} "
                                      f"matches nothing: {link.problem or 'no test'}",
                                      Severity.WARNING))
-    tally = coverage = delta = counts = None
+    tally = coverage = delta = counts = unmeasured = None
     stale: tuple[str, ...] = ()
     if view is not None:
         tally = view.tally(item.id, ev)
         stale = view.stale(ev, tally)
         coverage, delta, counts = view.target_coverage(ev)
-        count = len(tally.outcomes) + len(tally.not_run)
+        unmeasured = view.coverage_unknown(ev)
+        if unmeasured:
+            coverage = delta = counts = None
+        count = len(tally.outcomes) + tally.not_run_cases
         files = len(tally.files)
     else:
         static = evidence.workspace.tests
         count = sum(_cases(static, t) for t in test_ids)
         files = len({t.split("::", 1)[0] for t in test_ids})
-    status, reason = _judge(item, ev, count, files, tally, stale, coverage, link_cases)
+    status, reason = _judge(item, ev, count, files, tally, stale, coverage, link_cases,
+                            unmeasured)
     if evidence.live is not None and tally is not None:
         status, reason = _while_running(status, reason, tally, evidence.live)
     if item.claim is Claim.DONE and status is not Status.DONE and status is not Status.CLAIMED:
@@ -670,7 +707,7 @@ def _link_cases(ev: ItemEvidence, view: _RunView | None) -> tuple[int, ...]:
     counts = []
     for link in ev.links:
         found, missing, _ = view.linked(link)
-        counts.append(len(found) + len(missing))
+        counts.append(len(found) + view.cases(missing))
     return tuple(counts)
 
 
@@ -681,8 +718,9 @@ def _cases(static: dict[str, StaticTest], nodeid: str) -> int:
 
 def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | None,
            stale: tuple[str, ...], coverage: float | None,
-           link_cases: tuple[int, ...]) -> tuple[Status, str]:
-    """Status and the reason in words, from workspace evidence and the latest run."""
+           link_cases: tuple[int, ...], unmeasured: str | None = None) -> tuple[Status, str]:
+    """Status and the reason in words, from workspace evidence and the latest run;
+    ``unmeasured`` says why the targets' coverage is unknown when a run cannot tell."""
     if item.claim is Claim.SKIPPED:
         return Status.SKIPPED, item.note or "skipped"
     if item.claim is Claim.BLOCKED:
@@ -728,8 +766,8 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
     target = item.expect.target_coverage
     if target is not None:
         if coverage is None:
-            missing.append("coverage of targets not measured" if tally else
-                           "coverage of targets not yet measured")
+            missing.append(unmeasured or ("coverage of targets not measured" if tally else
+                                          "coverage of targets not yet measured"))
         elif coverage + 1e-9 < target:
             missing.append(f"targets covered {measures.percent(coverage)} of {target:g}%")
     found_any = bool(ran) or bool(count) or any(c.ok for c in ev.checks)
@@ -737,12 +775,12 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
         return Status.TODO, "; ".join(missing) or "no evidence yet"
     if missing:
         return Status.IN_PROGRESS, "; ".join(missing)
-    return Status.DONE, _done_reason(ev, tally, coverage)
+    return Status.DONE, _done_reason(ev, tally, coverage, unmeasured)
 
 
 def _not_run_reason(tally: Tally) -> str:
     """"3 linked tests did not run (2 deselected): test_a[2], test_b, test_c"."""
-    text = f"{_plural(len(tally.not_run), 'linked test')} did not run"
+    text = f"{_plural(tally.not_run_cases, 'linked test')} did not run"
     if tally.deselected:
         text += (" (deselected)" if len(tally.deselected) == len(tally.not_run)
                  else f" ({len(tally.deselected)} deselected)")
@@ -763,7 +801,8 @@ def _failing_reason(tally: Tally) -> str:
     return "; ".join(parts)
 
 
-def _done_reason(ev: ItemEvidence, tally: Tally | None, coverage: float | None) -> str:
+def _done_reason(ev: ItemEvidence, tally: Tally | None, coverage: float | None,
+                 unmeasured: str | None) -> str:
     parts = []
     if tally is not None and tally.outcomes:
         n = len(tally.outcomes)
@@ -772,6 +811,8 @@ def _done_reason(ev: ItemEvidence, tally: Tally | None, coverage: float | None) 
         parts.append(f"all {_plural(len(ev.checks), 'file check')} hold")
     if coverage is not None:
         parts.append(f"targets covered {measures.percent(coverage)}")
+    elif unmeasured:
+        parts.append(unmeasured)
     return "; ".join(parts) or "evidence complete"
 
 
