@@ -83,3 +83,42 @@ def test_a_junit_run_cannot_measure_a_marker_ratio(repo: Path) -> None:
 def test_json_counts_are_json(repo: Path) -> None:
     text = json.dumps(status_data(build_report(judge(repo, run()))))
     assert '"covered_branches": 7' in text
+
+
+WORDING_PLAN = """\
+title: T
+phases:
+  - id: "1"
+    title: One
+    items:
+      - {id: one-check, text: One, files: [{path: src/app.py}]}
+      - {id: later, text: Later, status: skipped}
+      - {id: why, text: Why, status: skipped, note: not this quarter}
+      - {id: marked, text: Marked}
+"""
+
+
+def test_small_words_say_what_is_true(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from tracker.tui.widgets.details import item_view
+
+    write(tmp_path, "plan.yaml", WORDING_PLAN)
+    write(tmp_path, "src/app.py", "X = 1\n")
+    write(tmp_path, "tests/test_m.py", "import pytest\n\n@pytest.mark.plan('marked')\n"
+                                       "def test_m():\n    pass\n")
+    plan = load_plan(tmp_path / "plan.yaml").plan
+    assert plan is not None
+    a = assess(plan, Evidence(workspace=gather_workspace(plan, tmp_path)), dt.date(2026, 3, 11))
+    assert a.item("one-check").reason == "the file check holds"
+    document = render_markdown(a)
+    assert "– skipped\n" in document, "not 'skipped: skipped'"
+    assert "– skipped: not this quarter\n" in document
+
+    def shown(item_id: str) -> str:
+        console = Console(width=100, record=True, color_system=None)
+        console.print(item_view(a.item(item_id)))
+        return console.export_text()
+
+    assert shown("why").count("not this quarter") == 1, "the note is said once"
+    assert "@pytest.mark.plan  → 1 test\n" in shown("marked")

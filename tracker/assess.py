@@ -721,10 +721,10 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
            link_cases: tuple[int, ...], unmeasured: str | None = None) -> tuple[Status, str]:
     """Status and the reason in words, from workspace evidence and the latest run;
     ``unmeasured`` says why the targets' coverage is unknown when a run cannot tell."""
-    if item.claim is Claim.SKIPPED:
-        return Status.SKIPPED, item.note or "skipped"
+    if item.claim is Claim.SKIPPED:  # the status says it: the reason is the note's
+        return Status.SKIPPED, item.note or "no reason given"
     if item.claim is Claim.BLOCKED:
-        return Status.BLOCKED, item.note or "blocked"
+        return Status.BLOCKED, item.note or "no reason given"
     ran = tally.outcomes if tally else ()
     has_links = bool(item.tests or ev.marked or ran)
     if not has_links and not item.files:
@@ -808,7 +808,8 @@ def _done_reason(ev: ItemEvidence, tally: Tally | None, coverage: float | None,
         n = len(tally.outcomes)
         parts.append("1 test, passing" if n == 1 else f"{n} tests, all passing")
     if ev.checks:
-        parts.append(f"all {_plural(len(ev.checks), 'file check')} hold")
+        parts.append("the file check holds" if len(ev.checks) == 1
+                     else f"all {len(ev.checks)} file checks hold")
     if coverage is not None:
         parts.append(f"targets covered {measures.percent(coverage)}")
     elif unmeasured:

@@ -17,4 +17,4 @@ def test_the_detail_pane_shows_statements_and_branches(repo: Path) -> None:
     console = Console(width=100, record=True, color_system=None)
     console.print(item_view(judge(repo, run()).item("covered")))
     text = console.export_text()
-    assert "coverage now 86.7% (statements 19/20, branches 7/10)" in text
+    assert "coverage now 86.7%: statements 19/20, branches 7/10" in text

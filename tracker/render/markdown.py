@@ -217,8 +217,8 @@ def _status_words(ia: ItemAssessment) -> str:
                                                     Status.CLAIMED):
         claim = f" (claimed {item.claim.value}"
         claim += f": {md_inline(item.note)})" if item.note else ")"
-    elif item.note and ia.status in (Status.SKIPPED, Status.BLOCKED):
-        return f"{ia.status.value}: {md_inline(item.note)}"
+    elif ia.status in (Status.SKIPPED, Status.BLOCKED):  # the reason is the note
+        return f"{ia.status.value}: {md_inline(item.note)}" if item.note else ia.status.value
     elif ia.status is Status.CLAIMED:
         words = "claimed done, unverified"
         return f"{words}: {md_inline(item.note)}" if item.note else words
