@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker.assess import assess
@@ -294,13 +294,7 @@ def test_each_fixture_document_keeps_its_data_through_render_and_import(tmp_path
 #
 # The test above compares what today's document shows. Importing a rendered document must give
 # back the plan itself, every field a person wrote: an item's `expect`, a metric's id, measure
-# and note. The importer reads them (tests/test_import.py:
-# test_a_rendered_document_gives_back_what_it_shows); the renderer does not write them yet.
-# Once it does, this test passes, strict xfail fails it, and the mark (with the phases
-# setting, which skips shrinking an expected failure) goes.
-
-RENDER_GAPS = ("tracker.render.markdown does not yet show an item's expect or a metric's id, "
-               "measure and note: see the plan-importer branch's report")
+# and note.
 
 
 @st.composite
@@ -342,9 +336,7 @@ def _fields(value: Any, name: str = "") -> Any:
             if f.name not in ("location", "target_locations", "path", "every_text")}
 
 
-@pytest.mark.xfail(strict=True, reason=RENDER_GAPS)
 @settings(max_examples=int(os.environ.get("IMPORT_EXAMPLES", "80")), deadline=None,
-          phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])
 @given(whole_plans())

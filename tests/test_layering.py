@@ -79,12 +79,13 @@ def test_an_older_result_needs_its_conftest_unchanged_too():
     assert layered.file_hashes["t/sub/conftest.py"] == "C1", "the change still shows as stale"
 
 
-def test_targets_stay_stale_until_a_full_run_measures_them_again():
+def test_targets_coverage_stays_stale_until_a_full_run_measures_them_again():
     full = run((), {"t/a.py::x": "passed"}, {"t/a.py": "A", "src/a.py": "S1"}, coverage=3)
     subset = run(("t/b.py",), {"t/b.py::y": "passed"}, {"t/b.py": "B", "src/a.py": "S2"})
     layered = layer([subset, full], {"t/a.py": "A", "t/b.py": "B", "src/a.py": "S2"})
     assert layered.coverage == full.coverage
-    assert layered.file_hashes["src/a.py"] == "S1", "coverage was measured on the old code"
+    assert layered.coverage_hashes == {"src/a.py": "S1"}, "coverage measured the old code"
+    assert layered.file_hashes["src/a.py"] == "S2", "the subset's tests ran on the new code"
 
 
 def test_cases_an_older_run_deselected_are_not_forgotten():

@@ -138,8 +138,9 @@ def test_the_document_names_the_run_by_what_it_ran_not_when_or_where(tmp_path):
     assert ("**Evidence:** repository files and a test run of this code "
             "(2 tests, whole suite)") in morning
     assert "0dea582" not in morning, "the same code on a docs-only child commit: same bytes"
-    row = morning.split("| Suite time |", 1)[1].splitlines()[0]
-    assert row == " — | &lt;= 5 min | see `tracker status` (differs between machines) | — |"
+    row = morning.split(" Suite time |", 1)[1].splitlines()[0]
+    assert row == (" `tests.duration` | — | &lt;= 5 min | see `tracker status` (differs between "
+                   "machines) | — |")
     assert "2026-03-18" not in morning and "09:00" not in morning
     partial = _with_run(root, dt.datetime(2026, 3, 18, 9, 0, tzinfo=dt.UTC), 0.5,
                         ("-k", "timeout"))

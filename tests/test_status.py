@@ -51,7 +51,7 @@ def test_all_lists_the_done_items_too(root):
     assert "  ✔ cart-basics    done: 4 tests, all passing; targets covered 84.4%" in lines
     assert "  ✔ slow-tests     done: 1 test, passing" in lines
     assert "  ✔ cart-rules     done: 1 test, passing" in lines
-    assert "  ✔ config         done: all 1 file check hold" in lines
+    assert "  ✔ config         done: the file check holds" in lines
     assert "  ✘ cart-discount  failing: 1 of 1 failing: test_discount_bug" in lines
     assert len([line for line in lines if line.startswith("  ") and "  " in line[4:]]) >= 7
 
@@ -119,7 +119,7 @@ def test_without_a_run_tests_are_found_but_not_proven(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Evidence: repository files; no test run recorded (run `tracker run`)" in done.stdout
     assert "  ◐ cart-discount  in progress: 1 test found, not yet run" in done.stdout
-    assert "  ✔ config         done: all 1 file check hold" in done.stdout
+    assert "  ✔ config         done: the file check holds" in done.stdout
     data = status_json(project)
     assert data["run"] is None
     discount = items_by_id(data)["cart-discount"]

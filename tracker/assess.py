@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
@@ -83,6 +84,9 @@ class Tally:
     files: frozenset[str] = frozenset()  #: test files involved (linked or that ran)
     deselected: tuple[str, ...] = ()  #: those of not_run the run deselected (-m, -k)
     collection_skips: tuple[str, ...] = ()  #: linked files skipped whole while collecting
+    #: the test cases ``not_run`` stands for (a parametrized test the source shows is one
+    #: entry of ``not_run`` and as many cases as it has parameters)
+    not_run_cases: int = 0
 
     @cached_property
     def _counts(self) -> Counter[str]:
@@ -123,6 +127,8 @@ class ItemAssessment:
     days_late: int = 0  #: > 0 when past due and still open
     tally: Tally | None = None  #: None when no run is recorded
     target_coverage: float | None = None  #: coverage of the item's targets in the run
+    #: the statement and branch counts behind ``target_coverage``
+    target_counts: measures.CoverageCounts | None = None
     coverage_delta: float | None = None  #: change since the oldest recorded run
     stale_files: tuple[str, ...] = ()  #: linked files changed since the run
     #: per link of ``evidence.links``: the test cases it stands for. With a run, those the
@@ -306,8 +312,8 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     unmatched: list[Problem] = []
     items: list[ItemAssessment] = []
     phases: list[PhaseAssessment] = []
-    view = (_RunView(evidence.run, evidence.current_hashes, evidence.first_coverage)
-            if evidence.run is not None else None)
+    view = (_RunView(evidence.run, evidence.current_hashes, evidence.first_coverage,
+                     evidence.workspace.tests) if evidence.run is not None else None)
     for index, phase in enumerate(plan.phases, start=1):
         start, due = phase_window(plan, phase)
         judged = [_item(phase, item, evidence, view, today, due, warnings, unmatched)
@@ -333,18 +339,31 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
                       unmatched=tuple(unmatched))
 
 
+#: a target's coverage, its change since the first run, and the counts behind it
+_TargetCoverage = tuple[float | None, float | None, measures.CoverageCounts | None]
+
+
 class _RunView:
     """The latest run indexed for quick lookups by node id, file, marker and plan item."""
 
     def __init__(self, run: RunRecord, now: dict[str, str],
-                 first: tuple[FileCoverage, ...] = ()) -> None:
+                 first: tuple[FileCoverage, ...] = (),
+                 static: dict[str, StaticTest] | None = None) -> None:
         self.run = run
         #: files linked or measured whose content changed since the run
         self.changed = frozenset(f for f, h in run.file_hashes.items()
                                  if now.get(f) not in (None, h))
+        #: measured files changed since the run whose coverage is shown (an older whole run
+        #: when the latest ran a subset): their coverage no longer describes the code
+        self.coverage_changed = self.changed if run.coverage_hashes is None else frozenset(
+            f for f, h in run.coverage_hashes.items() if now.get(f) not in (None, h))
+        #: no whole run among the runs laid together: nothing measured the targets' coverage
+        self.no_whole_run = (run.coverage_hashes is None and not run.coverage
+                             and is_partial_run(run))
+        self.sources = static or {}  #: the tests the source shows, by node id
         self.first: dict[str, FileCoverage] = {f.path: f for f in first}
         self._tallies: dict[tuple[object, ...], Tally] = {}
-        self._coverage: dict[tuple[str, ...], tuple[float | None, float | None]] = {}
+        self._coverage: dict[tuple[str, ...], _TargetCoverage] = {}
         self.by_base: dict[str, list[TestOutcome]] = {}
         self.by_id: dict[str, TestOutcome] = {}
         self.by_file: dict[str, list[TestOutcome]] = {}
@@ -408,7 +427,12 @@ class _RunView:
             not_run.pop(nodeid, None)
         deselected = tuple(n for n in not_run if n in self._deselected_ids)
         return Tally(tuple(found.values()), tuple(not_run), _in_scopes(files, self.broken),
-                     frozenset(files), deselected, _in_scopes(files, self.skipped))
+                     frozenset(files), deselected, _in_scopes(files, self.skipped),
+                     self.cases(not_run))
+
+    def cases(self, nodeids: Iterable[str]) -> int:
+        """The test cases some tests the source shows stand for."""
+        return sum([_cases(self.sources, n) for n in nodeids])
 
     def stale(self, ev: ItemEvidence, tally: Tally) -> tuple[str, ...]:
         """Linked test files, the conftest.py files they load, and targets whose content
@@ -433,25 +457,42 @@ class _RunView:
                                                     if c in hashed)
         return known
 
-    def target_coverage(self, ev: ItemEvidence) -> tuple[float | None, float | None]:
-        """Coverage of an item's targets in the run, and its change since the first run."""
+    def target_coverage(self, ev: ItemEvidence) -> _TargetCoverage:
+        """Coverage of an item's targets in the run, its change since the first run, and
+        the counts behind it."""
         files = tuple([f for target in ev.targets for f in target.files])
         if not files:
-            return None, None
+            return None, None, None
         known = self._coverage.get(files)
         if known is None:
             known = self._coverage[files] = self._target_coverage(files)
         return known
 
-    def _target_coverage(self, files: tuple[str, ...]) -> tuple[float | None, float | None]:
+    def _target_coverage(self, files: tuple[str, ...]) -> _TargetCoverage:
         coverage, unique = self.coverage, dict.fromkeys(files)  # overlapping targets count once
         measured = [coverage[f] for f in unique if f in coverage]
-        if not measured:  # nothing measured: unknown, whether or not the files are Python
-            return None, None
-        now = measures.coverage_of(measured)
+        counts = measures.coverage_counts(measured)
+        if counts is None:  # nothing measured: unknown, whether or not the files are Python
+            return None, None, None
+        now = counts.percent
         before = [self.first[f] for f in unique if f in self.first]
         was = measures.coverage_of(before) if before else None
-        return now, (now - was if now is not None and was is not None else None)
+        return now, (now - was if was is not None else None), counts
+
+    def coverage_unknown(self, ev: ItemEvidence) -> str | None:
+        """Why the run cannot tell the coverage of the item's targets as they are now, when
+        only a run of the whole suite can: None when it can, or the item has no targets."""
+        files = {f for target in ev.targets for f in target.files}
+        if not files:
+            return None
+        if self.no_whole_run:
+            return "coverage of targets not measured: no run of the whole suite yet"
+        changed = sorted(files & self.coverage_changed)
+        if not changed:
+            return None
+        shown = ", ".join(changed[:3]) + (", …" if len(changed) > 3 else "")
+        return (f"coverage of targets not measured since {shown} changed: "
+                "needs a run of the whole suite")
 
     def named(self) -> list[tuple[TestOutcome, str]]:
         """Every result with the names a ``-k`` expression is matched against, built once."""
@@ -601,19 +642,23 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
             unmatched.append(Problem(link.link.location, f"test link {str(link.link)!r} "
                                      f"matches nothing: {link.problem or 'no test'}",
                                      Severity.WARNING))
-    tally = coverage = delta = None
+    tally = coverage = delta = counts = unmeasured = None
     stale: tuple[str, ...] = ()
     if view is not None:
         tally = view.tally(item.id, ev)
         stale = view.stale(ev, tally)
-        coverage, delta = view.target_coverage(ev)
-        count = len(tally.outcomes) + len(tally.not_run)
+        coverage, delta, counts = view.target_coverage(ev)
+        unmeasured = view.coverage_unknown(ev)
+        if unmeasured:
+            coverage = delta = counts = None
+        count = len(tally.outcomes) + tally.not_run_cases
         files = len(tally.files)
     else:
         static = evidence.workspace.tests
         count = sum(_cases(static, t) for t in test_ids)
         files = len({t.split("::", 1)[0] for t in test_ids})
-    status, reason = _judge(item, ev, count, files, tally, stale, coverage, link_cases)
+    status, reason = _judge(item, ev, count, files, tally, stale, coverage, link_cases,
+                            unmeasured)
     if evidence.live is not None and tally is not None:
         status, reason = _while_running(status, reason, tally, evidence.live)
     if item.claim is Claim.DONE and status is not Status.DONE and status is not Status.CLAIMED:
@@ -631,8 +676,8 @@ def _item(phase: Phase, item: Item, evidence: Evidence, view: _RunView | None,
     return ItemAssessment(item=item, phase_id=phase.id, status=status, reason=reason,
                           evidence=ev, test_ids=test_ids, test_count=count, test_files=files,
                           due=due, days_late=days_late, tally=tally, target_coverage=coverage,
-                          coverage_delta=delta, stale_files=stale, link_cases=link_cases,
-                          days_left=days_left)
+                          target_counts=counts, coverage_delta=delta, stale_files=stale,
+                          link_cases=link_cases, days_left=days_left)
 
 
 _NO_EVIDENCE = ItemEvidence()
@@ -662,7 +707,7 @@ def _link_cases(ev: ItemEvidence, view: _RunView | None) -> tuple[int, ...]:
     counts = []
     for link in ev.links:
         found, missing, _ = view.linked(link)
-        counts.append(len(found) + len(missing))
+        counts.append(len(found) + view.cases(missing))
     return tuple(counts)
 
 
@@ -673,12 +718,13 @@ def _cases(static: dict[str, StaticTest], nodeid: str) -> int:
 
 def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | None,
            stale: tuple[str, ...], coverage: float | None,
-           link_cases: tuple[int, ...]) -> tuple[Status, str]:
-    """Status and the reason in words, from workspace evidence and the latest run."""
-    if item.claim is Claim.SKIPPED:
-        return Status.SKIPPED, item.note or "skipped"
+           link_cases: tuple[int, ...], unmeasured: str | None = None) -> tuple[Status, str]:
+    """Status and the reason in words, from workspace evidence and the latest run;
+    ``unmeasured`` says why the targets' coverage is unknown when a run cannot tell."""
+    if item.claim is Claim.SKIPPED:  # the status says it: the reason is the note's
+        return Status.SKIPPED, item.note or "no reason given"
     if item.claim is Claim.BLOCKED:
-        return Status.BLOCKED, item.note or "blocked"
+        return Status.BLOCKED, item.note or "no reason given"
     ran = tally.outcomes if tally else ()
     has_links = bool(item.tests or ev.marked or ran)
     if not has_links and not item.files:
@@ -720,8 +766,8 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
     target = item.expect.target_coverage
     if target is not None:
         if coverage is None:
-            missing.append("coverage of targets not measured" if tally else
-                           "coverage of targets not yet measured")
+            missing.append(unmeasured or ("coverage of targets not measured" if tally else
+                                          "coverage of targets not yet measured"))
         elif coverage + 1e-9 < target:
             missing.append(f"targets covered {measures.percent(coverage)} of {target:g}%")
     found_any = bool(ran) or bool(count) or any(c.ok for c in ev.checks)
@@ -729,12 +775,12 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
         return Status.TODO, "; ".join(missing) or "no evidence yet"
     if missing:
         return Status.IN_PROGRESS, "; ".join(missing)
-    return Status.DONE, _done_reason(ev, tally, coverage)
+    return Status.DONE, _done_reason(ev, tally, coverage, unmeasured)
 
 
 def _not_run_reason(tally: Tally) -> str:
     """"3 linked tests did not run (2 deselected): test_a[2], test_b, test_c"."""
-    text = f"{_plural(len(tally.not_run), 'linked test')} did not run"
+    text = f"{_plural(tally.not_run_cases, 'linked test')} did not run"
     if tally.deselected:
         text += (" (deselected)" if len(tally.deselected) == len(tally.not_run)
                  else f" ({len(tally.deselected)} deselected)")
@@ -755,15 +801,19 @@ def _failing_reason(tally: Tally) -> str:
     return "; ".join(parts)
 
 
-def _done_reason(ev: ItemEvidence, tally: Tally | None, coverage: float | None) -> str:
+def _done_reason(ev: ItemEvidence, tally: Tally | None, coverage: float | None,
+                 unmeasured: str | None) -> str:
     parts = []
     if tally is not None and tally.outcomes:
         n = len(tally.outcomes)
         parts.append("1 test, passing" if n == 1 else f"{n} tests, all passing")
     if ev.checks:
-        parts.append(f"all {_plural(len(ev.checks), 'file check')} hold")
+        parts.append("the file check holds" if len(ev.checks) == 1
+                     else f"all {len(ev.checks)} file checks hold")
     if coverage is not None:
         parts.append(f"targets covered {measures.percent(coverage)}")
+    elif unmeasured:
+        parts.append(unmeasured)
     return "; ".join(parts) or "evidence complete"
 
 
@@ -784,8 +834,9 @@ def _metric(metric: Metric, run: RunRecord | None,
     met = None
     if value is not None and metric.target is not None:
         met = measures.meets(value, metric.target)
-    return MetricAssessment(metric, value, met, measures.display(measure, value), trend,
-                            machine)
+    shown = (measures.unmeasurable(measure, run) if value is None else None) \
+        or measures.display(measure, value)
+    return MetricAssessment(metric, value, met, shown, trend, machine)
 
 
 def _trend(name: str, arg: str | None, history: tuple[RunPoint, ...]) -> tuple[float, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+from dataclasses import dataclass
 
 from tracker.evidence.results import FileCoverage, RunRecord
 from tracker.plan.measures import Measure
@@ -24,6 +25,50 @@ def coverage_of(files: list[FileCoverage]) -> float | None:
         return 100.0
     covered = sum(f.covered_statements + f.branches - f.missing_branches for f in files)
     return 100.0 * covered / total
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageCounts:
+    """The counts behind a coverage percentage, so a reviewer can check it against
+    ``coverage report`` (which shows statements alone unless branches are measured)."""
+
+    statements: int  #: executable statements measured
+    covered_statements: int  #: of them, executed
+    branches: int = 0  #: branch destinations measured (0 without ``--cov-branch``)
+    covered_branches: int = 0  #: of them, taken
+
+    @property
+    def percent(self) -> float:
+        """Statement+branch coverage, as coverage.py's report computes it."""
+        total = self.statements + self.branches
+        return 100.0 * (self.covered_statements + self.covered_branches) / total if total \
+            else 100.0
+
+    def words(self) -> str:
+        """"statements 410/430, branches 52/76" (branches only when measured)."""
+        text = f"statements {self.covered_statements:,}/{self.statements:,}"
+        if self.branches:
+            text += f", branches {self.covered_branches:,}/{self.branches:,}"
+        return text
+
+
+def coverage_counts(files: list[FileCoverage]) -> CoverageCounts | None:
+    """The counts of some files together; None when none was measured."""
+    if not files:
+        return None
+    return CoverageCounts(sum(f.statements for f in files),
+                          sum(f.covered_statements for f in files),
+                          sum(f.branches for f in files),
+                          sum(f.branches - f.missing_branches for f in files))
+
+
+def unmeasurable(measure: Measure, run: RunRecord) -> str | None:
+    """Why ``run`` cannot tell the measure's value at all (not: why it was not measured),
+    or None. A JUnit report records no markers: a marker ratio from it would read 0%."""
+    if (measure.name == "tests.ratio" and run.source == "junit"
+            and not any(o.markers for o in run.outcomes)):
+        return "cannot be measured from a JUnit report (it records no markers)"
+    return None
 
 
 def measure_value(measure: Measure, run: RunRecord) -> float | None:
@@ -49,7 +94,7 @@ def measure_value(measure: Measure, run: RunRecord) -> float | None:
             ran = count - counts["skipped"] - counts["xfailed"]  # neither proves nor fails
             return 100.0 * counts["passed"] / ran if ran else None
         case "tests.ratio":
-            if not count:
+            if not count or unmeasurable(measure, run):
                 return None
             marked = sum(1 for o in run.outcomes if measure.arg in o.markers)
             return 100.0 * marked / count

@@ -12,7 +12,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tracker.evidence.keyword import haystack
@@ -22,6 +22,13 @@ from tracker.evidence.scancache import ScanCache, Stamp
 from tracker.evidence.testscan import is_test_file, scan_source
 from tracker.evidence.values import ScannedFile, StaticTest
 from tracker.paths import DATA_DIR
+
+#: Folders that hold no project file in any project: version control, virtual environments,
+#: installed packages and caches. Globs over sources (targets, file checks) leave out only
+#: these; ``norecursedirs`` says where pytest collects tests, not where sources live.
+ENVIRONMENTS = frozenset((".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox",
+                          "node_modules", "site-packages", "__pycache__", ".mypy_cache",
+                          ".pytest_cache", ".ruff_cache"))
 
 
 class FileIndex:
@@ -40,7 +47,7 @@ class FileIndex:
         self._bytes: dict[str, bytes] = {}
         self._stamps: dict[str, Stamp | None] = {}
         self._by_id: dict[str, dict[str, StaticTest]] = {}
-        self._globs: dict[str, list[str]] = {}
+        self._globs: dict[tuple[str, bool], list[str]] = {}
         self._folders = FolderCache(self._root_text)  #: listings shared by every glob
         self._skip_names: dict[str, bool] = {}
         self._named: list[tuple[StaticTest, str]] | None = None
@@ -95,28 +102,33 @@ class FileIndex:
     def _under_root(self, real: str) -> bool:
         return real == self._real_root or real.startswith(self._real_root + os.sep)
 
-    def glob(self, pattern: str) -> list[str]:
+    def glob(self, pattern: str, *, tests: bool = True) -> list[str]:
         """Files matching a glob under the root, each pattern computed once.
 
         tracker's own data folder is never evidence: what it holds (caches, the run store)
-        comes and goes with tracker's use, not with the project's work. Nor is what lies in a
-        folder pytest does not collect from (``.git``, virtual environments, ``node_modules``,
-        ``norecursedirs``) unless the pattern names that folder: ``**/test_x.py`` must not
-        find a test file of an installed package, nor spend its time walking one. Patterns
-        are walked once per folder (:mod:`.patterns`), so repeated ``**`` cannot hang.
+        comes and goes with tracker's use, not with the project's work. Nor is what lies in
+        version control, virtual environments or installed packages (:data:`ENVIRONMENTS`),
+        and, for a glob of test files (``tests``), in a folder pytest does not collect from
+        (``norecursedirs``), unless the pattern names that folder: ``**/test_x.py`` must not
+        find a test file of an installed package, nor spend its time walking one. A glob of
+        sources (a target, a file check) does enter ``norecursedirs``: a project may keep
+        its sources in a folder named ``build`` or ``py``. Patterns are walked once per
+        folder (:mod:`.patterns`), so repeated ``**`` cannot hang.
         """
-        if pattern not in self._globs:
+        key = (pattern, tests)
+        if key not in self._globs:
+            skipped = self._skipped if tests else _environment
             clean = pattern.replace("\\", "/")
             clean = clean[2:] if clean.startswith("./") else clean
             # a pattern that names such a folder itself wants what is in it
-            deliberate = any(self._skipped(seg) for seg in clean.split("/")[:-1]
+            deliberate = any(skipped(seg) for seg in clean.split("/")[:-1]
                              if not any(c in seg for c in "*?["))
             # the walk does not enter such folders (unless deliberate): nothing to drop after
-            matches = expand(self._folders, clean, _never if deliberate else self._skipped)
-            self._globs[pattern] = sorted(
+            matches = expand(self._folders, clean, _never if deliberate else skipped)
+            self._globs[key] = sorted(
                 rel for rel in matches if rel != DATA_DIR and not rel.startswith(DATA_DIR + "/")
                 and self.inside(os.path.join(self._root_text, *rel.split("/"))))
-        return self._globs[pattern]
+        return self._globs[key]
 
     def test(self, nodeid: str) -> StaticTest | None:
         """The statically known test with this node id (no parameters)."""
@@ -141,18 +153,21 @@ class FileIndex:
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
-    def walk(self, start: Path) -> Iterator[str]:
+    def walk(self, start: Path, *, tests: bool = True) -> Iterator[str]:
         """Python files under the folder ``start``, relative to the root, in os.walk order.
 
         Like ``os.walk`` (which it replaces, to use what ``os.scandir`` already knows instead
-        of a system call per file): symlinked folders are not followed; folders pytest does
-        not recurse into are skipped, and so are files whose real path leaves the root and
-        anything but regular files.
+        of a system call per file): symlinked folders are not followed; environments are
+        skipped, and so are folders pytest does not recurse into when looking for ``tests``
+        (a folder target's sources are looked for there too), files whose real path leaves
+        the root and anything but regular files.
         """
         prefix = self.rel(start)
-        yield from self._walk(os.fspath(start), "" if prefix == "." else prefix + "/")
+        skipped = self._skipped if tests else _environment
+        yield from self._walk(os.fspath(start), "" if prefix == "." else prefix + "/", skipped)
 
-    def _walk(self, folder: str, prefix: str) -> Iterator[str]:
+    def _walk(self, folder: str, prefix: str,
+              skipped: Callable[[str], bool]) -> Iterator[str]:
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=_name)
@@ -166,8 +181,8 @@ class FileIndex:
                   and self._entry_inside(folder, entry)):
                 yield prefix + entry.name
         for entry in subfolders:
-            if not self._skipped(entry.name) and not entry.is_symlink():
-                yield from self._walk(entry.path, f"{prefix}{entry.name}/")
+            if not skipped(entry.name) and not entry.is_symlink():
+                yield from self._walk(entry.path, f"{prefix}{entry.name}/", skipped)
 
     @staticmethod
     def _is_regular(entry: os.DirEntry[str]) -> bool:
@@ -189,7 +204,7 @@ class FileIndex:
         known = self._skip_names.get(name)
         if known is None:
             known = self._skip_names[name] = (
-                name in (".venv", "venv", ".tox", ".nox", ".git")
+                name in ENVIRONMENTS
                 or any(fnmatch.fnmatchcase(name, pat) for pat in self.config.norecursedirs))
         return known
 
@@ -286,6 +301,10 @@ class FileIndex:
 
 def _never(name: str) -> bool:
     return False
+
+
+def _environment(name: str) -> bool:
+    return name in ENVIRONMENTS
 
 
 def _name(entry: os.DirEntry[str]) -> str:

@@ -6,7 +6,10 @@ other tests, nor may an old result count for a file that changed since. Rule: ea
 result comes from the newest run that ran it; results older than the latest run count only
 while their file and the conftest.py files above it are unchanged since that run. So
 ``-k "test_x and 1"`` after a full run that failed ``test_x[3]`` leaves ``test_x[3]``
-failing. Coverage comes from the newest whole run; with none, it is not measured.
+failing. Coverage comes from the newest whole run, with the hashes of the files it measured
+(``coverage_hashes``): a target changed since then has no coverage until the next whole run,
+while the outcomes a subset re-ran stand on their own hashes. With no whole run, coverage is
+not measured.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ def layer(runs: list[RunRecord], current: dict[str, str]) -> RunRecord:
     hashes = dict(newest.file_hashes)
     #: a subset's coverage describes the subset, not the code: only a whole run's counts
     coverage: tuple[FileCoverage, ...] = ()
+    coverage_hashes: dict[str, str] | None = None
     errors = {e.nodeid: e for e in newest.collection_errors}
     skips = {e.nodeid: e for e in newest.collection_skips}
     deselected = dict.fromkeys(newest.deselected)
@@ -99,11 +103,13 @@ def layer(runs: list[RunRecord], current: dict[str, str]) -> RunRecord:
             hashes.setdefault(path, sha)     # targets, test files the subset did not run
         if not is_partial_run(older):
             coverage = older.coverage
-            for f in coverage:  # measured by that run: changed since means stale
-                if f.path in recorded:
-                    hashes[f.path] = recorded[f.path]
+            # measured by that run: changed since means its coverage is stale, not the
+            # outcomes of the tests run since
+            coverage_hashes = {f.path: recorded[f.path] for f in coverage
+                               if f.path in recorded}
             break
     return dataclasses.replace(newest, outcomes=tuple(outcomes.values()), file_hashes=hashes,
-                               coverage=coverage, collection_errors=tuple(errors.values()),
+                               coverage=coverage, coverage_hashes=coverage_hashes,
+                               collection_errors=tuple(errors.values()),
                                collection_skips=tuple(skips.values()),
                                deselected=tuple(deselected), deselected_markers=marks)

@@ -103,6 +103,10 @@ class RunRecord:
     #: the markers of deselected tests that have any (a case's own marks included)
     deselected_markers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     collection_skips: tuple[CollectionError, ...] = ()  #: skipped while collecting, and why
+    #: set by layering (:mod:`.layering`) when the coverage is an older whole run's: that
+    #: run's hashes of the files it measured, to tell whether the coverage still describes
+    #: the code. None: the coverage (if any) is this run's own.
+    coverage_hashes: dict[str, str] | None = None
 
     def counts(self) -> dict[str, int]:
         """Number of tests per outcome."""

@@ -210,7 +210,7 @@ class _Resolver:
 
     def check(self, check: FileCheck) -> CheckResult:
         if check.kind is CheckKind.GLOB:
-            files = self.index.glob(check.path)
+            files = self.index.glob(check.path, tests=False)
             ok = len(files) >= check.min_files
             return CheckResult(check, ok, f"{len(files)} of {check.min_files} files match",
                                len(files))
@@ -261,7 +261,7 @@ class _Resolver:
         target = item.targets[index]
         where = item.target_location(index)
         if "*" in target or "?" in target or "[" in target:
-            files = tuple(self.index.glob(target))
+            files = tuple(self.index.glob(target, tests=False))
         else:
             path = self.safe(target, where)
             files = () if path is None else self._target_files(target, path)
@@ -274,7 +274,7 @@ class _Resolver:
         files = self._targets.get(target)
         if files is None:
             if self.index.is_dir(path):
-                files = tuple(self.index.walk(path))
+                files = tuple(self.index.walk(path, tests=False))
             else:
                 files = (target,) if self.index.is_file(path) else ()
             self._targets[target] = files

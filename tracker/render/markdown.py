@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from tracker.assess import Assessment, ItemAssessment, PhaseAssessment, Status
 from tracker.evidence.values import CheckResult, LinkResult
 from tracker.metrics import percent
-from tracker.plan.model import Phase, Section
+from tracker.plan.model import Expect, Phase, Section
 from tracker.render.links import related_line
 from tracker.render.report import Report, build_report
 from tracker.render.signoff_table import approvals_section, past_reviews_line
@@ -185,6 +185,9 @@ def _item(ia: ItemAssessment) -> list[str]:
     evidence = _evidence(ia)
     if evidence:
         detail.append(evidence)
+    expect = _expect(item.expect)
+    if expect:
+        detail.append(expect)
     if item.owner:
         detail.append(f"owner: {md_inline(item.owner)}")
     if item.due:
@@ -194,6 +197,19 @@ def _item(ia: ItemAssessment) -> list[str]:
     return [head + "\\", "  " + " · ".join(detail)]
 
 
+def _expect(expect: Expect) -> str:
+    """"expect: at least 3 tests, 2 test files, 80% target coverage" (what is set), as the
+    importer reads it back; "" when nothing is expected."""
+    parts = []
+    if expect.min_tests is not None:
+        parts.append(f"{expect.min_tests} test{'s' if expect.min_tests != 1 else ''}")
+    if expect.min_files is not None:
+        parts.append(f"{expect.min_files} test file{'s' if expect.min_files != 1 else ''}")
+    if expect.target_coverage is not None:
+        parts.append(f"{expect.target_coverage:.15g}% target coverage")
+    return "expect: at least " + ", ".join(parts) if parts else ""
+
+
 def _status_words(ia: ItemAssessment) -> str:
     item = ia.item
     claim = ""
@@ -201,8 +217,8 @@ def _status_words(ia: ItemAssessment) -> str:
                                                     Status.CLAIMED):
         claim = f" (claimed {item.claim.value}"
         claim += f": {md_inline(item.note)})" if item.note else ")"
-    elif item.note and ia.status in (Status.SKIPPED, Status.BLOCKED):
-        return f"{ia.status.value}: {md_inline(item.note)}"
+    elif ia.status in (Status.SKIPPED, Status.BLOCKED):  # the reason is the note
+        return f"{ia.status.value}: {md_inline(item.note)}" if item.note else ia.status.value
     elif ia.status is Status.CLAIMED:
         words = "claimed done, unverified"
         return f"{words}: {md_inline(item.note)}" if item.note else words
@@ -222,7 +238,8 @@ def _evidence(ia: ItemAssessment) -> str:
     if ia.item.targets:
         targets = "targets " + ", ".join(md_code(t) for t in ia.item.targets)
         if ia.target_coverage is not None:
-            targets += f" ({percent(ia.target_coverage)} covered)"
+            targets += f" ({percent(ia.target_coverage)} covered"
+            targets += f": {ia.target_counts.words()})" if ia.target_counts else ")"
         elif ia.tally is not None:
             targets += " (not measured)"
         parts.append(targets)
@@ -247,16 +264,22 @@ def _check(check: CheckResult) -> str:
 def _metrics(a: Assessment) -> list[str]:
     if not a.metrics:
         return []
-    out = ["## Success metrics", "", "| Metric | Baseline | Target | Current | Met |",
-           "|---|---|---|---|---|"]
+    notes = any(m.metric.note for m in a.metrics)
+    head = "| Metric | Measure | Baseline | Target | Current | Met |"
+    out = ["## Success metrics", "", head + (" Note |" if notes else ""),
+           "|---|---|---|---|---|---|" + ("---|" if notes else "")]
     for m in a.metrics:
         met = "—" if m.met is None else ("yes" if m.met else "**no**")
         current = md_cell(m.display)
         if m.machine_dependent and m.current is not None:  # differs between machines
             current, met = MACHINE_DEPENDENT_TEXT, "—"
         target = m.metric.target_text
-        out.append(f"| {md_cell(m.metric.title)} | {md_cell(m.metric.baseline)} | "
-                   f"{md_cell(target)} | {current} | {met} |")
+        measure = md_code(m.metric.measure) if m.metric.measure else "—"
+        row = (f"| {md_code(m.metric.id)} {md_cell(m.metric.title)} | {measure} | "
+               f"{md_cell(m.metric.baseline)} | {md_cell(target)} | {current} | {met} |")
+        if notes:
+            row += f" {md_cell(m.metric.note)} |"
+        out.append(row)
     return [*out, ""]
 
 

@@ -16,7 +16,7 @@ from tracker.render.report import Report
 from tracker.render.words import terminal_safe_json
 
 #: 1: first version (items, phases, metrics, review, run, warnings; later added:
-#: run.collection_errors).
+#: run.collection_errors, items[].targets.counts).
 FORMAT_VERSION = 1
 
 
@@ -50,7 +50,8 @@ def _item_json(ia: ItemAssessment) -> dict[str, Any]:
         "tests": tests,
         "files": {"checks": len(ia.evidence.checks),
                   "failing": [str(c.check) for c in ia.evidence.checks if not c.ok]},
-        "targets": {"paths": list(ia.item.targets), "coverage": ia.target_coverage},
+        "targets": {"paths": list(ia.item.targets), "coverage": ia.target_coverage,
+                    "counts": _counts(ia)},
         "stale_files": list(ia.stale_files),
         "line": ia.item.location.line,
     }
@@ -96,3 +97,10 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _counts(ia: ItemAssessment) -> dict[str, int] | None:
+    """The statement and branch counts behind the targets' coverage; None unmeasured."""
+    counts = ia.target_counts
+    if counts is None:
+        return None
+    return {"statements": counts.statements, "covered_statements": counts.covered_statements,
+            "branches": counts.branches, "covered_branches": counts.covered_branches}

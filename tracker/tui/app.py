@@ -276,6 +276,8 @@ class TrackerApp(App[int]):
 
     def _show_history(self, screen: Any) -> None:
         self._history_loading = False
+        while len(self.screen_stack) > 1:  # asked from metrics: back leads to the main view
+            self.pop_screen()
         self.push_screen(screen)
 
     @work(thread=True, exclusive=True, group="history")

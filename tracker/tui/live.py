@@ -66,8 +66,18 @@ def provisional(plan: Plan, evidence: Evidence, live: LiveRun, today: dt.date) -
         commit=base.commit if base else None,
         outcomes=tuple(merged.values()),
         coverage=base.coverage if base else (),
+        coverage_hashes=_coverage_hashes(base),  # the coverage still describes that code
         collection_errors=tuple(live.errors),
         file_hashes=dict(evidence.current_hashes),  # what runs now is the current code
     )
     progress = None if live.finished else LiveProgress(live.scope, frozenset(live.outcomes))
     return assess(plan, dataclasses.replace(evidence, run=run, live=progress), today)
+
+
+def _coverage_hashes(base: RunRecord | None) -> dict[str, str] | None:
+    """The hashes of the files ``base``'s coverage measured, as that coverage was taken."""
+    if base is None:
+        return None
+    if base.coverage_hashes is not None:
+        return base.coverage_hashes
+    return {f.path: base.file_hashes[f.path] for f in base.coverage if f.path in base.file_hashes}

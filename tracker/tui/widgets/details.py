@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tracker.assess import Assessment, ItemAssessment, PhaseAssessment
+from tracker.assess import Assessment, ItemAssessment, PhaseAssessment, Status
 from tracker.metrics import duration_text, percent
 from tracker.tui.format import OUTCOME_STYLE, bar, status_text, user, user_block
 from tracker.tui.widgets.plan_tree import NodeRef
@@ -69,13 +69,19 @@ def _facts(rows: list[tuple[str, RenderableType]]) -> Table:
     return table
 
 
+#: statuses that are the item's claim itself, with its note as the reason: said once
+_CLAIM_IS_STATUS = frozenset({Status.SKIPPED, Status.BLOCKED})
+
+
 def item_view(ia: ItemAssessment) -> RenderableType:
     item = ia.item
     reason = status_text(ia.status)
     reason.append(": ")
     reason.append(user(ia.reason))
     rows: list[tuple[str, RenderableType]] = [("status", reason)]
-    if item.claim is not None:
+    if ia.status in _CLAIM_IS_STATUS and item.claim is not None:
+        pass  # the status row says the claim, and its note is the reason
+    elif item.claim is not None:
         claim = user(f"{item.claim.value}" + (f" — {item.note}" if item.note else ""))
         rows.append(("claimed", claim))
     elif item.note:
@@ -103,7 +109,8 @@ def item_view(ia: ItemAssessment) -> RenderableType:
                 line.append(user(link.problem or "matches nothing", "red"))
             parts.append(line)
         if ia.evidence.marked:
-            parts.append(Text(f"@pytest.mark.plan  → {len(ia.evidence.marked)} tests",
+            marked = len(ia.evidence.marked)
+            parts.append(Text(f"@pytest.mark.plan  → {marked} test{'s' if marked != 1 else ''}",
                               style="cyan"))
     if ia.evidence.checks:
         parts += [Text(""), Text("File checks", style="bold underline")]
@@ -121,6 +128,8 @@ def item_view(ia: ItemAssessment) -> RenderableType:
             parts.append(line)
         if ia.target_coverage is not None:
             cov = Text(f"coverage now {percent(ia.target_coverage)}")
+            if ia.target_counts is not None:
+                cov.append(f": {ia.target_counts.words()}", style="dim")
             if ia.coverage_delta is not None:
                 cov.append(f" ({ia.coverage_delta:+.1f} since the first recorded run)",
                            style="green" if ia.coverage_delta >= 0 else "red")
