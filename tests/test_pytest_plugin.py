@@ -255,7 +255,7 @@ def test_strict_markers_accept_plan(pytester: pytest.Pytester):
 
 
 def test_the_plan_marker_is_documented(pytester: pytest.Pytester):
-    result = pytester.runpytest("--markers")
+    result = pytester.runpytest(*UNRELATED, "--markers")
     assert result.ret == 0
     result.stdout.fnmatch_lines(
         ["@pytest.mark.plan([*]item_ids): link this test to items of the testing plan*"]
