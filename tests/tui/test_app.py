@@ -172,9 +172,12 @@ async def test_command_palette_lists_actions(project, wait_for_workers):
         await wait_until(pilot, lambda: isinstance(app.screen, MetricsScreen))
 
 
-SLOW_TESTS = """
+GATED_TESTS = """
+import pathlib
 import time
 import pytest
+
+GO = pathlib.Path(__file__).parents[2] / "go"  # beside the project: the UI test makes it
 
 @pytest.mark.plan("first")
 def test_quick():
@@ -183,7 +186,10 @@ def test_quick():
 @pytest.mark.plan("later")
 @pytest.mark.parametrize("n", range(8))
 def test_slow(n):
-    time.sleep(0.4)
+    deadline = time.monotonic() + 120
+    while not GO.exists():  # held until the UI test has seen what it waits for
+        assert time.monotonic() < deadline, "never told to go on"
+        time.sleep(0.02)
 """
 
 LIVE_PLAN = """
@@ -199,13 +205,14 @@ phases:
 
 @pytest.fixture
 def live_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project whose tests take a few seconds, run for real by the app (pytest under
-    coverage.py). Its pytest loads no plugins from entry points (the app's run then loads
-    tracker's with -p): the ones installed for this suite would cost a second per run."""
+    """A project run for real by the app (pytest under coverage.py) whose slow tests wait
+    for the file ``go`` beside it (see ``go``): a run goes on as long as the test needs.
+    Its pytest loads no plugins from entry points (the app's run then loads tracker's with
+    -p): the ones installed for this suite would cost a second per run."""
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     root = tmp_path / "live"
     write(root, "plan.yaml", LIVE_PLAN)
-    write(root, "tests/test_live.py", SLOW_TESTS)
+    write(root, "tests/test_live.py", GATED_TESTS)
     write(root, "pyproject.toml", textwrap.dedent("""
         [tool.pytest.ini_options]
         addopts = "-p no:randomly -p no:cacheprovider"
@@ -216,21 +223,23 @@ def live_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+def go(live_project: Path) -> Path:
+    """The file that lets the live project's slow tests finish."""
+    return live_project.parent / "go"
+
+
 @pytest.mark.slow
 async def test_live_run_changes_the_tree_before_it_ends(live_project, wait_for_workers):
     app = make_app(live_project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.good.assessment.item("first").status is Status.IN_PROGRESS
         await pilot.press("r")
-        seen_done_while_running = False
-        for _ in range(2400):
-            await pilot.pause(0.05)
-            if app.live is None:
-                break
-            first = next(label for label in labels(app) if "first" in label)
-            if first.startswith(Status.DONE.icon):
-                seen_done_while_running = True
-        assert seen_done_while_running, "an item turned done while the run was still going"
+        await wait_until(pilot, lambda: next(
+            label for label in labels(app) if "first" in label).startswith(Status.DONE.icon))
+        assert app.live is not None, "an item turned done while the run was still going"
+        later = next(label for label in labels(app) if "later" in label)
+        assert not later.startswith(Status.DONE.icon), "its tests are still running"
+        go(live_project).touch()  # the slow tests may end now
         await wait_for_workers(app)  # the run's worker, then the reload it starts
         assert app.live is None and app.good.assessment.run is not None
         assert app.good.assessment.item("later").status is Status.DONE
@@ -242,16 +251,16 @@ async def test_live_run_changes_the_tree_before_it_ends(live_project, wait_for_w
 async def test_escape_cancels_a_run_and_keeps_earlier_runs(live_project, wait_for_workers):
     app = make_app(live_project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        go(live_project).touch()  # the first run goes straight through
         await pilot.press("r")
         await wait_for_workers(app)  # the whole run, recorded, and the reload after it
         assert app.live is None
         with Store.open(default_store_path(live_project)) as store:
             assert store.runs_count() == 1
+        go(live_project).unlink()  # the second one is held at its slow tests
         await pilot.press("r")
-        for _ in range(2400):
-            await pilot.pause(0.05)
-            if app.live and app.live.outcomes:
-                break
+        await wait_until(pilot, lambda: app.live is not None and app.live.outcomes)
+        assert app.live.collected == 9 and len(app.live.outcomes) < 9  # still running
         await pilot.press("escape")
         await wait_for_workers(app)  # the cancelled run's worker, and the reload after it
         assert app.live is None
