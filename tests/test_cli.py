@@ -1,4 +1,8 @@
-"""The commands as users run them: real subprocesses, real files, real git."""
+"""The commands as users run them: real subprocesses, real files, real git.
+
+Where a test only reads what a command printed for many argument lists, the command runs in
+this process through ``tracker.cli.main`` (helpers.call_cli), what the process exits with.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import yaml
 
 from tracker.cli import cli
 
-from .helpers import git, run_cli, write
+from .helpers import call_cli, git, run_cli, write
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample"
 
@@ -132,7 +136,7 @@ def test_every_command_names_the_plan_the_same_way(sample):
                  ["render", "--plan", "other.yaml"], ["render", "other.yaml"],
                  ["status", "--plan", "other.yaml"], ["--plan", "other.yaml", "status"],
                  ["remind", "--plan", "other.yaml", "--today", "2026-01-01"]):
-        done = run_cli(*argv, cwd=sample)
+        done = call_cli(*argv, cwd=sample)
         assert done.returncode in (0, 1), (argv, done.stderr)
         assert "tracker init" not in done.stderr, argv  # the plan was found
     done = run_cli("check", "one.yaml", "--plan", "other.yaml", cwd=sample)

@@ -1,8 +1,8 @@
 """``tracker ingest``: JUnit XML and coverage.py data written by real runs, and bad input.
 
 The sample project of test_run.py is run once per module by its own pytest (JUnit XML under
-coverage.py, as a CI job would) and once by ``tracker run``; ingesting the first must give the
-second's node ids and outcomes.
+coverage.py, as a CI job would); ingesting that must give the node ids and outcomes that
+``tracker run`` records for the same project (the session's run of it, conftest.py ``ran``).
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ import pytest
 
 from tracker.evidence.results import RunRecord
 
-from .helpers import write
+from .helpers import call_cli, write
 from .test_run import (
     EXPECTED,
+    Ran,
     clean_env,
     items_by_id,
     make_project,
@@ -50,23 +51,21 @@ def coverage_cmd(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
+def artifacts(tmp_path_factory: pytest.TempPathFactory, ran: Ran) -> Artifacts:
     base = tmp_path_factory.mktemp("ingest")
     root = make_project(base / "shop")
     out = base / "artifacts"
     out.mkdir()
     junit, data, report = out / "junit.xml", out / ".coverage", out / "coverage.json"
-    ran = coverage_cmd(root, "run", "--branch", f"--data-file={data}", "-m", "pytest", "-q",
-                       "-p", "no:cacheprovider", f"--junitxml={junit}")
-    assert ran.returncode == 1, ran.stdout + ran.stderr
+    ran_cov = coverage_cmd(root, "run", "--branch", f"--data-file={data}", "-m", "pytest",
+                           "-q", "-p", "no:cacheprovider", f"--junitxml={junit}")
+    assert ran_cov.returncode == 1, ran_cov.stdout + ran_cov.stderr
     done = coverage_cmd(root, "json", f"--data-file={data}", "-o", str(report))
     assert done.returncode == 0, done.stderr
-    recorded = tracker(root, "run", "--", "-q")
-    assert recorded.returncode == 1, recorded.stderr
-    with open_store(root) as store:
+    assert ran.done.returncode == 1, ran.done.stderr
+    with open_store(ran.root) as store:
         run = store.latest_run()
-    shutil.rmtree(root / ".tracker")
-    return Artifacts(root, junit, data, report, ran.returncode, run)
+    return Artifacts(root, junit, data, report, ran_cov.returncode, run)
 
 
 @pytest.fixture
@@ -248,7 +247,7 @@ def small(tmp_path: Path) -> Path:
     """)
     write(tmp_path, "tests/test_a.py", "def test_ok():\n    pass\n")
     good = write(tmp_path, "good.xml", GOOD)
-    done = ingest(tmp_path, "--junit", str(good))
+    done = call_cli("ingest", "--junit", str(good), cwd=tmp_path)  # setup, in this process
     assert done.returncode == 0, done.stderr
     return tmp_path
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -136,8 +137,20 @@ def sample(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
+def _unrelated_plugins() -> tuple[str, ...]:
+    """``-p no:NAME`` for each plugin installed from an entry point that is neither ours nor
+    xdist (hypothesis, snapshots, asyncio...): the samples use none of them, and loading
+    them would cost a second per run. tracker and xdist still load as installed."""
+    ours = {"tracker", "xdist", "xdist.looponfail"}
+    names = sorted({ep.name for ep in entry_points(group="pytest11")} - ours)
+    return tuple(arg for name in names for arg in ("-p", f"no:{name}"))
+
+
+UNRELATED = _unrelated_plugins()
+
+
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess("-p", "no:randomly", *args, timeout=120)
+    return pytester.runpytest_subprocess("-p", "no:randomly", *UNRELATED, *args, timeout=120)
 
 
 def events_of(path: Path) -> list[dict]:
@@ -242,7 +255,7 @@ def test_strict_markers_accept_plan(pytester: pytest.Pytester):
 
 
 def test_the_plan_marker_is_documented(pytester: pytest.Pytester):
-    result = pytester.runpytest("--markers")
+    result = pytester.runpytest(*UNRELATED, "--markers")
     assert result.ret == 0
     result.stdout.fnmatch_lines(
         ["@pytest.mark.plan([*]item_ids): link this test to items of the testing plan*"]
@@ -465,7 +478,8 @@ def test_the_report_can_be_followed_while_pytest_runs(pytester: pytest.Pytester)
     tail = ReportTail(report)
     assert tail.poll() == []  # nothing there yet
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", f"--tracker-report={report}"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *UNRELATED,
+         f"--tracker-report={report}"],
         cwd=pytester.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:

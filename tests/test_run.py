@@ -1,7 +1,8 @@
 """``tracker run`` on a real sample project: real pytest, coverage.py, git and SQLite, no mocks.
 
-The sample project is built once per module (a git repository with a source package, tests of
-every outcome kind and a plan linking them every way) and run once; tests that change anything
+The sample project is built once per test process (a git repository with a source package,
+tests of every outcome kind and a plan linking them every way) and run once, by the session
+fixture ``ran`` of conftest.py; tests that only read it share it, tests that change anything
 work on a copy. test_ingest.py and test_status.py build the same project with
 :func:`make_project`.
 """
@@ -25,7 +26,7 @@ from tracker.metrics import measure_value
 from tracker.plan.measures import Measure
 from tracker.store import SCHEMA_VERSION, Store, default_store_path
 
-from .helpers import git, run_cli, write
+from .helpers import call_cli, clean_env, git, run_cli, write
 
 PYPROJECT = """
     [tool.pytest.ini_options]
@@ -233,20 +234,6 @@ def make_project(root: Path) -> Path:
     return root
 
 
-def clean_env(*, autoload: bool = False) -> dict[str, str]:
-    """This process's environment without what the outer pytest (and xdist) put in it.
-
-    Unless ``autoload``, the sample's pytest loads no plugins from entry points (tracker then
-    loads its own with ``-p``; xdist needs ``-p xdist``): the hypothesis and snapshot plugins
-    installed here would cost a second per run.
-    """
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST_", "COV_CORE"))}
-    if not autoload:
-        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    return env
-
-
 def tracker(root: Path, *args: str, autoload: bool = False) -> subprocess.CompletedProcess[str]:
     """``tracker ARGS`` run in ``root`` in a subprocess, as a user would."""
     return run_cli(*args, cwd=root, env=clean_env(autoload=autoload))
@@ -260,7 +247,8 @@ def pytest_in(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def status_json(root: Path) -> dict:
-    done = tracker(root, "status", "--json", "--today", TODAY)
+    """``tracker status --json``, read in this process (helpers.call_cli)."""
+    done = call_cli("status", "--json", "--today", TODAY, cwd=root)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -292,10 +280,10 @@ class Ran:
     done: subprocess.CompletedProcess[str]
 
 
-@pytest.fixture(scope="module")
-def ran(tmp_path_factory: pytest.TempPathFactory) -> Ran:
-    """The sample project after one ``tracker run -- -q``, its plugin loaded as installed."""
-    root = make_project(tmp_path_factory.mktemp("run") / "shop")
+def run_sample(root: Path) -> Ran:
+    """The sample project at ``root`` after one ``tracker run -- -q``, its plugin loaded as
+    installed: made once per test process by the ``ran`` fixture (tests/conftest.py)."""
+    make_project(root)
     return Ran(root, tracker(root, "run", "--", "-q", autoload=True))
 
 
@@ -458,7 +446,7 @@ def test_without_coverage_targets_are_not_measured(project):
 
 @pytest.mark.slow
 def test_render_shows_the_run_evidence(ran):
-    done = tracker(ran.root, "render", "--today", TODAY)
+    done = call_cli("render", "--today", TODAY, cwd=ran.root)
     assert done.returncode == 0, done.stderr
     text = done.stdout
     assert "✔ done: 4 tests, all passing; targets covered 84.4%" in text
@@ -579,7 +567,7 @@ def test_a_suite_that_cannot_be_collected_is_recorded_with_pytests_exit_code(pro
     assert run.exit_code == 2 and run.outcomes == ()
     assert [e.nodeid for e in run.collection_errors] == ["tests/sub/test_catalog.py"]
 
-    status = tracker(project, "status", "--today", TODAY)
+    status = call_cli("status", "--today", TODAY, cwd=project)
     assert status.returncode == 0, status.stderr
     assert "cannot be collected: tests/sub/test_catalog.py: SyntaxError" in status.stdout
     items = items_by_id(status_json(project))

@@ -3,6 +3,12 @@
 Each test builds a small git repository the way real suites are set up (``addopts`` filters,
 subset runs, conftest.py files in subfolders, xdist, unittest classes, crashes) and checks
 what ``tracker run`` records and what ``tracker status`` concludes.
+
+``tracker run`` runs as a user starts it, in a process, with real pytest and coverage.py; the
+sample's pytest loads no plugins from entry points (``clean_env``: the ones installed for this
+suite cost a second per run and the samples use none), except where the test says
+``autoload=True``. What the runs left is read in this process (``call_cli``), through the
+same ``tracker.cli.main`` the command runs.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import pytest
 
 from tracker.store import Store, default_store_path
 
-from .helpers import git, run_cli, write
+from .helpers import call_cli, clean_env, git, run_cli, write
 
 pytestmark = pytest.mark.slow
 
@@ -33,15 +39,15 @@ def project(tmp_path: Path, files: dict[str, str], items: str) -> Path:
     return root
 
 
-def run(root: Path, *pytest_args: str) -> tuple[int, str]:
+def run(root: Path, *pytest_args: str, autoload: bool = False) -> tuple[int, str]:
     done = run_cli("run", "--show-output", "--", "-p", "no:cacheprovider", *pytest_args,
-                   cwd=root)
+                   cwd=root, env=clean_env(autoload=autoload))
     assert "Traceback (most recent call last)" not in done.stderr, done.stderr
     return done.returncode, done.stderr
 
 
 def items(root: Path) -> dict[str, dict]:
-    done = run_cli("status", "--json", "--today", TODAY, cwd=root)
+    done = call_cli("status", "--json", "--today", TODAY, cwd=root)
     assert done.returncode in (0, 1), done.stderr
     return {i["id"]: i for i in json.loads(done.stdout)["items"]}
 
@@ -212,7 +218,7 @@ def test_workers_coverage_is_measured_under_xdist(tmp_path):
         "tests/test_ops.py": "def test_add():\n    from calc.ops import add\n"
                              "    assert add(1, 2) == 3\n",
     }, "      - {id: ops, text: Ops, tests: [tests/test_ops.py], targets: [src/calc/ops.py]}\n")
-    code, stderr = run(root, "-n", "2")
+    code, stderr = run(root, "-n", "2", autoload=True)  # xdist and tracker as installed
     assert code == 0, stderr
     with Store.open(default_store_path(root)) as store:
         coverage = {f.path: f for f in store.latest_run().coverage}
@@ -263,17 +269,17 @@ def test_a_marker_only_a_conftest_hook_adds_is_matched_by_the_run(tmp_path):
         "tests/test_unit.py": "def test_unit():\n    pass\n",
     }, "      - {id: flows, text: Flows, tests: [{marker: integration}]}\n"
        "      - {id: nothing, text: Nothing, tests: [{marker: nosuchmarker}]}\n")
-    before = run_cli("check", "--strict", cwd=root)
+    before = call_cli("check", "--strict", cwd=root)
     assert before.returncode == 1 and "'marker: integration' matches nothing" in before.stderr
     assert run(root)[0] == 0
-    after = run_cli("check", "--strict", cwd=root)
+    after = call_cli("check", "--strict", cwd=root)
     assert "integration" not in after.stderr, "the run shows the marker: no warning"
     assert "'marker: nosuchmarker' matches nothing" in after.stderr
     assert after.returncode == 1
     got = items(root)
     assert got["flows"]["status"] == "done" and got["flows"]["tests"]["linked"] == 1
     assert got["nothing"]["status"] != "done"
-    document = run_cli("render", "--today", TODAY, cwd=root)
+    document = call_cli("render", "--today", TODAY, cwd=root)
     assert "`marker: integration` (1 test seen in the run)" in document.stdout
     assert "`marker: nosuchmarker` (matches nothing)" in document.stdout
     assert "integration" not in document.stderr and "nosuchmarker" in document.stderr
@@ -352,7 +358,7 @@ def test_pytests_own_error_is_shown_when_nothing_ran(tmp_path):
     root = project(tmp_path, {"tests/test_a.py": "def test_a():\n    pass\n"},
                    "      - {id: a, text: A, tests: [tests/test_a.py]}\n")
     done = run_cli("run", "--progress", "--", "-p", "no:cacheprovider", "tests/test_nosuch.py",
-                   cwd=root)
+                   cwd=root, env=clean_env())
     assert done.returncode == 4, done.stderr
     assert "file or directory not found: tests/test_nosuch.py" in done.stderr
     assert "nothing recorded" in done.stderr and runs(root) == 0
@@ -372,12 +378,12 @@ def test_a_links_count_is_the_runs_when_the_source_cannot_count_cases(tmp_path):
     assert run(root)[0] == 0
     got = items(root)["sizes"]
     assert got["status"] == "done" and got["tests"]["linked"] == 3
-    document = run_cli("render", "--today", TODAY, cwd=root).stdout
+    document = call_cli("render", "--today", TODAY, cwd=root).stdout
     assert "done: 3 tests, all passing" in document
     assert "`tests/test_v.py` (3 tests)" in document, "the same count on one line"
 
 
-@pytest.mark.parametrize("workers", [(), ("-n", "2")])
+@pytest.mark.parametrize("workers", [(), ("-p", "xdist", "-n", "2")])
 def test_a_marker_link_names_the_deselected_cases_that_carry_it(tmp_path, workers):
     root = project(tmp_path, {
         "pytest.ini": "[pytest]\naddopts = -m \"not slow\"\nmarkers =\n    slow: slow\n",

@@ -20,8 +20,8 @@ from tracker.tui.screens.history import HistoryScreen
 from tracker.tui.screens.metrics import MetricsScreen
 from tracker.tui.widgets.plan_tree import PlanTree
 
-from ..helpers import git, run_cli, write
-from .conftest import TODAY
+from ..helpers import call_cli, git, run_cli, write
+from .conftest import TODAY, wait_until
 
 
 def labels(app) -> list[str]:
@@ -134,7 +134,7 @@ async def test_changed_test_file_is_picked_up(project):
         assert app.good.assessment.item("e2e").status is Status.IN_PROGRESS
 
 
-async def test_metrics_and_history_screens(project):
+async def test_metrics_and_history_screens(project, wait_for_workers):
     app = make_app(project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("m")
@@ -143,10 +143,7 @@ async def test_metrics_and_history_screens(project):
         assert [m.trend for m in app.screen.assessment.metrics][1] == (4.0, 4.0)
         await pilot.press("escape")
         await pilot.press("h")
-        for _ in range(400):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, HistoryScreen):
-                break
+        await wait_for_workers(app)  # git's answer, then the screen it shows
         assert isinstance(app.screen, HistoryScreen)
         assert app.screen.view.first_seen["payment-errors"][1].isoformat() == "2026-03-05"
 
@@ -161,24 +158,26 @@ async def test_reminders_view_matches_tracker_remind(project):
         assert isinstance(app.screen, RemindersScreen)
         table = app.screen.query_one("#reminders-table")
         texts = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
-    done = run_cli("remind", "--today", TODAY.isoformat(), cwd=project)
+    done = call_cli("remind", "--today", TODAY.isoformat(), cwd=project)
     assert texts == done.stdout.strip().splitlines()
 
 
-async def test_command_palette_lists_actions(project):
+async def test_command_palette_lists_actions(project, wait_for_workers):
     app = make_app(project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.press(*"view: metrics")
-        await pilot.pause(0.3)
+        await wait_for_workers(app)  # the palette's search
         await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert isinstance(app.screen, MetricsScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, MetricsScreen))
 
 
-SLOW_TESTS = """
+GATED_TESTS = """
+import pathlib
 import time
 import pytest
+
+GO = pathlib.Path(__file__).parents[2] / "go"  # beside the project: the UI test makes it
 
 @pytest.mark.plan("first")
 def test_quick():
@@ -187,7 +186,10 @@ def test_quick():
 @pytest.mark.plan("later")
 @pytest.mark.parametrize("n", range(8))
 def test_slow(n):
-    time.sleep(0.4)
+    deadline = time.monotonic() + 120
+    while not GO.exists():  # held until the UI test has seen what it waits for
+        assert time.monotonic() < deadline, "never told to go on"
+        time.sleep(0.02)
 """
 
 LIVE_PLAN = """
@@ -202,10 +204,15 @@ phases:
 
 
 @pytest.fixture
-def live_project(tmp_path: Path) -> Path:
+def live_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project run for real by the app (pytest under coverage.py) whose slow tests wait
+    for the file ``go`` beside it (see ``go``): a run goes on as long as the test needs.
+    Its pytest loads no plugins from entry points (the app's run then loads tracker's with
+    -p): the ones installed for this suite would cost a second per run."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     root = tmp_path / "live"
     write(root, "plan.yaml", LIVE_PLAN)
-    write(root, "tests/test_live.py", SLOW_TESTS)
+    write(root, "tests/test_live.py", GATED_TESTS)
     write(root, "pyproject.toml", textwrap.dedent("""
         [tool.pytest.ini_options]
         addopts = "-p no:randomly -p no:cacheprovider"
@@ -216,55 +223,47 @@ def live_project(tmp_path: Path) -> Path:
     return root
 
 
+def go(live_project: Path) -> Path:
+    """The file that lets the live project's slow tests finish."""
+    return live_project.parent / "go"
+
+
 @pytest.mark.slow
-async def test_live_run_changes_the_tree_before_it_ends(live_project):
+async def test_live_run_changes_the_tree_before_it_ends(live_project, wait_for_workers):
     app = make_app(live_project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.good.assessment.item("first").status is Status.IN_PROGRESS
         await pilot.press("r")
-        seen_done_while_running = False
-        for _ in range(2400):
-            await pilot.pause(0.05)
-            if app.live is None:
-                break
-            first = next(label for label in labels(app) if "first" in label)
-            if first.startswith(Status.DONE.icon):
-                seen_done_while_running = True
-        assert seen_done_while_running, "an item turned done while the run was still going"
-        for _ in range(600):
-            if app.live is None and app.good.assessment.run is not None:
-                break
-            await pilot.pause(0.1)
+        await wait_until(pilot, lambda: next(
+            label for label in labels(app) if "first" in label).startswith(Status.DONE.icon))
+        assert app.live is not None, "an item turned done while the run was still going"
+        later = next(label for label in labels(app) if "later" in label)
+        assert not later.startswith(Status.DONE.icon), "its tests are still running"
+        go(live_project).touch()  # the slow tests may end now
+        await wait_for_workers(app)  # the run's worker, then the reload it starts
+        assert app.live is None and app.good.assessment.run is not None
         assert app.good.assessment.item("later").status is Status.DONE
-        await app.workers.wait_for_complete()
     with Store.open(default_store_path(live_project)) as store:
         assert store.runs_count() == 1
 
 
 @pytest.mark.slow
-async def test_escape_cancels_a_run_and_keeps_earlier_runs(live_project):
+async def test_escape_cancels_a_run_and_keeps_earlier_runs(live_project, wait_for_workers):
     app = make_app(live_project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        go(live_project).touch()  # the first run goes straight through
         await pilot.press("r")
-        for _ in range(2400):  # a loaded machine may take a minute
-            await pilot.pause(0.05)
-            if app.live is None:
-                break
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)  # the whole run, recorded, and the reload after it
+        assert app.live is None
         with Store.open(default_store_path(live_project)) as store:
             assert store.runs_count() == 1
+        go(live_project).unlink()  # the second one is held at its slow tests
         await pilot.press("r")
-        for _ in range(2400):
-            await pilot.pause(0.05)
-            if app.live and app.live.outcomes:
-                break
+        await wait_until(pilot, lambda: app.live is not None and app.live.outcomes)
+        assert app.live.collected == 9 and len(app.live.outcomes) < 9  # still running
         await pilot.press("escape")
-        for _ in range(2400):
-            await pilot.pause(0.05)
-            if app.live is None:
-                break
+        await wait_for_workers(app)  # the cancelled run's worker, and the reload after it
         assert app.live is None
-        await app.workers.wait_for_complete()
     with Store.open(default_store_path(live_project)) as store:
         assert store.runs_count() == 1, "the cancelled run was not recorded"
         assert store.latest_run().counts()["passed"] == 9
@@ -316,7 +315,7 @@ def footer_keys(app) -> dict[str, tuple[int, int]]:
             for key in app.screen.query(FooterKey) if key.region.width}
 
 
-async def test_the_trees_keys_act_only_on_the_tree(project):
+async def test_the_trees_keys_act_only_on_the_tree(project, wait_for_workers):
     app = make_app(project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("m")
@@ -329,9 +328,9 @@ async def test_the_trees_keys_act_only_on_the_tree(project):
         assert isinstance(app.screen, MetricsScreen) and app.live is None
         assert app.filter_box() is None
         await pilot.press("ctrl+p", *"plan: filter")
-        await pilot.pause(0.3)
+        await wait_for_workers(app)  # the palette's search
         await pilot.press("enter")  # the palette goes back to the tree and opens the filter
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: (box := app.filter_box()) is not None and box.has_focus)
         assert not isinstance(app.screen, MetricsScreen)
         assert app.query_one("#filter", Input).has_focus
         assert "slash" not in footer_keys(app), "/ types a slash in the box"
@@ -354,16 +353,15 @@ async def test_every_key_of_the_tree_fits_in_the_footer(project, width):
         assert ("ctrl+p" in shown) == (width >= 90)
 
 
-async def test_a_store_that_cannot_be_read_is_not_called_a_plan_error(project):
+async def test_a_store_that_cannot_be_read_is_not_called_a_plan_error(project,
+                                                                      wait_for_workers):
     store = project / ".tracker" / "tracker.db"
     app = make_app(project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         store.write_bytes(b"SQLite format 3\x00" + b"garbage" * 300)
         await pilot.press("ctrl+r")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if app.query_one("#problems").has_class("-visible"):
-                break
+        await wait_for_workers(app)  # the reload
+        assert app.query_one("#problems").has_class("-visible")
         text = rendered(app.query_one("#problems", Static))
         assert "recorded runs cannot be read" in text and "tracker.db" in text
         assert "plan.yaml has errors" not in text

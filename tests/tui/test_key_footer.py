@@ -1,4 +1,8 @@
-"""The footer shows the focused widget's keys and is rebuilt only when they change."""
+"""The footer shows the focused widget's keys and is rebuilt only when they change.
+
+The footer composes its keys after a refresh: the tests wait until it shows what they expect
+(conftest.wait_until) rather than for one idle moment, which a loaded machine can end early.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from textual.widgets._footer import FooterKey
 from tracker.tui.launch import make_app
 from tracker.tui.widgets.key_footer import KeyFooter
 
-from .conftest import TODAY
+from .conftest import TODAY, wait_until
 
 
 def shown(app: App) -> list[tuple[str, str, bool]]:
@@ -44,30 +48,26 @@ class Toggle(App[None]):
 async def test_same_keys_keep_their_widgets_changed_keys_are_shown():
     app = Toggle()
     async with app.run_test(size=(80, 10)) as pilot:
-        await pilot.pause()
+        await pilot.pause()  # the start settled: later rebuilds would show in ``first``
+        await wait_until(pilot, lambda: ("g", "Go", False) in shown(app))
         first = list(app.query(FooterKey))
-        assert ("g", "Go", False) in shown(app)
         await pilot.press("tab")  # focus moves: the screen says bindings changed
         await pilot.pause()
         assert app.focused.id == "two"
         assert list(app.query(FooterKey)) == first, "same keys: nothing rebuilt"
         await pilot.press("x")  # "go" is now shown disabled
-        await pilot.pause()
-        assert ("g", "Go", True) in shown(app)
+        await wait_until(pilot, lambda: ("g", "Go", True) in shown(app))
         await pilot.press("x")
-        await pilot.pause()
-        assert ("g", "Go", False) in shown(app)
+        await wait_until(pilot, lambda: ("g", "Go", False) in shown(app))
 
 
 async def test_the_apps_footer_shows_its_keys_after_the_filter_box(project):
     app = make_app(project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: {"r", "t", "e", "slash", "m", "h", "q"} <= {
+            key for key, _, _ in shown(app)})
         keys = {key for key, _, _ in shown(app)}
-        assert {"r", "t", "e", "slash", "m", "h", "q"} <= keys
         await pilot.press("slash")
-        await pilot.pause()
-        assert app.query_one("#filter", Input).has_focus
+        await wait_until(pilot, lambda: app.query_one("#filter", Input).has_focus)
         await pilot.press("enter")
-        await pilot.pause()
-        assert {key for key, _, _ in shown(app)} == keys
+        await wait_until(pilot, lambda: {key for key, _, _ in shown(app)} == keys)
