@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import write
+from .helpers import git, write
 
 #: The reviewer of the brief: a window title, a screen clear and a clipboard write.
 REVIEWER = r"R \e]0;PWNED\a\e[2J\e]52;c;cm0gLXJmIH4=\a"
@@ -168,6 +168,10 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "data.txt").write_text("needle \x1b]0;PWNED\x07\n", encoding="utf-8")
     (root / "old-plan.md").write_text(MARKDOWN, encoding="utf-8")
     (root / "junit.xml").write_text(JUNIT, encoding="utf-8")
+    git(root, "init", "-q")
+    git(root, "add", "-A")  # a commit whose subject and author are hostile too (history)
+    git(root, "commit", "-qm", "fix \x1b]0;PWNED\x07 \u202eevil\x1b[2J",
+        "--author", "Eve \x1b]52;c;cm0=\x07 <eve@example.com>")
     code, output = in_pty(["run"], root)
     assert code == 1, output  # pytest's: tests failed
     (root / "run-output.bin").write_bytes(output)
@@ -184,6 +188,8 @@ COMMANDS = {
     "status --json": ["status", "--json", *TODAY],
     "import": ["import", "old-plan.md"],
     "ingest": ["ingest", "--junit", "junit.xml"],
+    "history": ["history"],
+    "history --json": ["history", "--json"],
 }
 
 

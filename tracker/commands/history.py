@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.commands.common import fail, loaded_plan, plan_option
-from tracker.text import one_line
+from tracker.text import json_safe, one_line
 
 if TYPE_CHECKING:
     from tracker.evidence.deltas import ItemDelta
@@ -58,7 +58,7 @@ def history_command(plan_path: Path, item_ids: tuple[str, ...], flaky: bool,
     except StoreError as exc:
         fail(f"tracker history: {exc}")
     if as_json:
-        click.echo(json.dumps(history_json(found), indent=2, ensure_ascii=False))
+        click.echo(json_safe(json.dumps(history_json(found), indent=2, ensure_ascii=False)))
     else:
         click.echo(history_text(found), nl=False)
 
