@@ -31,7 +31,7 @@ from tracker.evidence.hashes import conftests_above, file_hashes
 from tracker.evidence.pytest_args import is_partial
 from tracker.evidence.pytest_config import read_pytest_config
 from tracker.evidence.reportlog import ReportError, ReportLog, ReportTail
-from tracker.evidence.results import FileCoverage, RunRecord
+from tracker.evidence.results import SCRATCH_ENV, FileCoverage, RunRecord
 from tracker.evidence.worker_coverage import ENV as WORKER_COVERAGE_ENV
 from tracker.evidence.worker_coverage import settings_env
 from tracker.history.gitcli import head_state
@@ -130,7 +130,7 @@ def _run(root: Path, pytest_args: list[str], args: list[str],
     """The run itself, its scratch files in ``scratch``: see :func:`run_suite`."""
     report = scratch / "report.jsonl"
     data_file = scratch / ".coverage" if settings is not None else None
-    env = dict(os.environ)
+    env = {**os.environ, SCRATCH_ENV: "1"}  # the report is read, then removed: never named
     for name in ("COVERAGE_PROCESS_START", "COVERAGE_PROCESS_CONFIG"):  # a measured parent's:
         env.pop(name, None)  # pytest is measured by tracker's own settings, once
     if settings is not None and data_file is not None:

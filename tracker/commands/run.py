@@ -105,7 +105,10 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
         store.close()
     if not passthrough:
         print_log_tail(log_path)
-    click.echo(run_summary(run_id, outcome), err=True)
+    summary = run_summary(run_id, outcome)
+    if not passthrough and outcome.exit_code != 0:  # pytest's own account of the failures
+        summary += f"; pytest's output: {_shown(log_path)}"
+    click.echo(summary, err=True)
     if noted is not None:
         click.echo(noted[1], err=True)
         if not noted[0]:
@@ -148,6 +151,14 @@ def open_store(root: Path) -> Store:
         store.close()
         fail(str(exc))
     return store
+
+
+def _shown(path: Path) -> str:
+    """``path`` as the user would type it: relative to where they are when it is below."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def print_log_tail(log_path: Path) -> None:

@@ -37,7 +37,7 @@ from typing import IO, Any
 
 import pytest
 
-from tracker.evidence.results import OUTCOMES
+from tracker.evidence.results import OUTCOMES, SCRATCH_ENV
 
 MARKER_HELP = "plan(*item_ids): link this test to items of the testing plan (tracker)"
 
@@ -344,7 +344,7 @@ class ReportRecorder:
             terminalreporter.write_line(
                 f"tracker: could not write {self.shown_path}: {self.failure}; "
                 "the report is incomplete", red=True)
-        else:
+        elif not os.environ.get(SCRATCH_ENV):  # tracker run reads it, then deletes it
             terminalreporter.write_line(
                 f"tracker: recorded {self.tests} tests to {self.shown_path}"
             )
