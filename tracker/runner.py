@@ -31,7 +31,7 @@ from tracker.evidence.hashes import conftests_above, file_hashes
 from tracker.evidence.pytest_args import is_partial
 from tracker.evidence.pytest_config import read_pytest_config
 from tracker.evidence.reportlog import ReportError, ReportLog, ReportTail
-from tracker.evidence.results import SCRATCH_ENV, FileCoverage, RunRecord
+from tracker.evidence.results import FileCoverage, RunRecord
 from tracker.evidence.worker_coverage import ENV as WORKER_COVERAGE_ENV
 from tracker.evidence.worker_coverage import settings_env
 from tracker.history.gitcli import head_state
@@ -78,7 +78,8 @@ def build_command(root: Path, pytest_args: list[str], report: Path, data_file: P
     load = (["-p", "tracker.evidence.pytest_plugin"]
             if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") else [])  # else: entry point
     load += ["-p", "tracker.evidence.watchdog"]  # loaded before collection, which it watches
-    pytest_part = ["-m", "pytest", *load, f"--tracker-report={report}", *pytest_args]
+    pytest_part = ["-m", "pytest", *load, f"--tracker-report={report}", "--tracker-scratch",
+                   *pytest_args]  # --tracker-scratch: the report is read, then removed
     if data_file is None or settings is None:
         return [sys.executable, *pytest_part]
     cmd = [sys.executable, "-m", "coverage", "run", "--branch", "--parallel-mode",
@@ -130,7 +131,7 @@ def _run(root: Path, pytest_args: list[str], args: list[str],
     """The run itself, its scratch files in ``scratch``: see :func:`run_suite`."""
     report = scratch / "report.jsonl"
     data_file = scratch / ".coverage" if settings is not None else None
-    env = {**os.environ, SCRATCH_ENV: "1"}  # the report is read, then removed: never named
+    env = dict(os.environ)
     for name in ("COVERAGE_PROCESS_START", "COVERAGE_PROCESS_CONFIG"):  # a measured parent's:
         env.pop(name, None)  # pytest is measured by tracker's own settings, once
     if settings is not None and data_file is not None:

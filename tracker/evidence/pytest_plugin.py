@@ -37,7 +37,7 @@ from typing import IO, Any
 
 import pytest
 
-from tracker.evidence.results import OUTCOMES, SCRATCH_ENV
+from tracker.evidence.results import OUTCOMES
 
 MARKER_HELP = "plan(*item_ids): link this test to items of the testing plan (tracker)"
 
@@ -64,6 +64,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="write each test's outcome, markers, fixtures and plan items to PATH "
         "as JSON Lines, for tracker to read.",
+    )
+    group.addoption(
+        "--tracker-scratch",
+        action="store_true",
+        dest="tracker_scratch",
+        default=False,
+        help="the report is tracker run's scratch file, removed after the run: do not name "
+        "it in the closing line.",
     )
 
 
@@ -344,7 +352,7 @@ class ReportRecorder:
             terminalreporter.write_line(
                 f"tracker: could not write {self.shown_path}: {self.failure}; "
                 "the report is incomplete", red=True)
-        elif not os.environ.get(SCRATCH_ENV):  # tracker run reads it, then deletes it
+        elif not self.config.getoption("tracker_scratch"):  # tracker reads it, then deletes it
             terminalreporter.write_line(
                 f"tracker: recorded {self.tests} tests to {self.shown_path}"
             )

@@ -10,10 +10,6 @@ from tracker.pickling import pickled_by_fields
 
 #: Outcomes, worst first: a test's outcome is the worst of its setup, call and teardown.
 OUTCOMES = ("error", "failed", "xpassed", "passed", "xfailed", "skipped")
-#: Set by ``tracker run`` for its pytest: the plugin's report is a scratch file tracker reads
-#: and then deletes, so the plugin's closing line does not name it.
-SCRATCH_ENV = "TRACKER_SCRATCH_REPORT"
-
 PASSING = frozenset({"passed", "xfailed"})
 FAILING = frozenset({"failed", "error"})
 
