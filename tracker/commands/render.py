@@ -41,7 +41,6 @@ def render_command(plan_arg: Path | None, plan_path: Path, output: Path | None,
     """
     from tracker.render.markdown import Markdown
     from tracker.render.report import build_report
-    from tracker.text import clean
 
     plan_path = chosen_plan(plan_arg, plan_path)
     day = parse_today(today)
@@ -53,10 +52,7 @@ def render_command(plan_arg: Path | None, plan_path: Path, output: Path | None,
         no_runs = no_runs or _without_runs(old)
     assessment = assessment_or_exit(plan_path, day, quiet_warnings=check_file is not None,
                                     runs=not no_runs)
-    document = Markdown(plan_path.name, runs_included=not no_runs)
-    # every part of the document cleans its user text; this pass guarantees it for any part
-    # that forgets, whatever the document is written to
-    text = clean(document.render(build_report(assessment)))
+    text = Markdown(plan_path.name, runs_included=not no_runs).render(build_report(assessment))
     if check_file is not None:
         _compare(check_file, old or "", text, plan_path)
     elif output is not None:

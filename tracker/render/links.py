@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from tracker.plan.model import Related
-from tracker.text import md_code, md_inline
+from tracker.text import clean, md_code, md_inline
 
 #: Schemes a link may use; every other scheme is shown as text.
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -58,7 +58,7 @@ def _path_target(path: str) -> str:
 def _escape(target: str) -> str:
     """A link destination that stays one: no spaces, control characters, angle brackets or
     closing parentheses that would end it early."""
-    out = _IGNORED.sub(lambda m: "%20" if m.group() == " " else "", target)
+    out = _IGNORED.sub(lambda m: "%20" if m.group() == " " else "", clean(target))
     for char, code in ((")", "%29"), ("<", "%3C"), (">", "%3E")):
         out = out.replace(char, code)
     return out
