@@ -170,6 +170,7 @@ async def test_command_palette_lists_actions(project, wait_for_workers):
         await wait_for_workers(app)  # the palette's search
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, MetricsScreen))
+        assert isinstance(app.screen, MetricsScreen)
 
 
 GATED_TESTS = """

@@ -67,7 +67,10 @@ async def test_the_apps_footer_shows_its_keys_after_the_filter_box(project):
         await wait_until(pilot, lambda: {"r", "t", "e", "slash", "m", "h", "q"} <= {
             key for key, _, _ in shown(app)})
         keys = {key for key, _, _ in shown(app)}
+        assert {"r", "t", "e", "slash", "m", "h", "q"} <= keys
         await pilot.press("slash")
         await wait_until(pilot, lambda: app.query_one("#filter", Input).has_focus)
+        assert app.query_one("#filter", Input).has_focus
         await pilot.press("enter")
         await wait_until(pilot, lambda: {key for key, _, _ in shown(app)} == keys)
+        assert {key for key, _, _ in shown(app)} == keys
