@@ -41,6 +41,7 @@ from harness import (  # noqa: E402  (this file's folder)
     python_env,
     run_checked,
 )
+from plangen import GIT_ENV  # noqa: E402
 
 from tracker.evidence.results import FileCoverage, RunRecord, TestOutcome  # noqa: E402
 from tracker.paths import default_store_path  # noqa: E402
@@ -51,9 +52,6 @@ RUNS = 300
 MODULES = 300
 T0 = 1_767_225_600  # 2026-01-01, UTC
 
-_GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid"}
 
 
 def _fast_import(rng: random.Random) -> str:
@@ -129,7 +127,7 @@ def _fast_import(rng: random.Random) -> str:
 def _history_repo(root: Path) -> Path:
     repo = root / "history"
     repo.mkdir()
-    env = {**os.environ, **_GIT_ENV}
+    env = {**os.environ, **GIT_ENV}
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, env=env, check=True)
     subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, env=env, check=True,
                    input=_fast_import(random.Random(5)).encode())
@@ -190,7 +188,7 @@ def _backfill_repo(root: Path) -> tuple[Path, str]:
     (repo / "tests" / "test_calc.py").write_text(
         "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
         encoding="utf-8")
-    env = {**os.environ, **_GIT_ENV}
+    env = {**os.environ, **GIT_ENV}
 
     def commit(n: int) -> str:
         stamp = f"@{T0 + n * 600} +0000"

@@ -35,21 +35,18 @@ from harness import (  # noqa: E402  (this file's folder)
     python_env,
     run_checked,
 )
-from plangen import Shape, make_workspace  # noqa: E402
+from plangen import GIT_ENV, Shape, make_workspace  # noqa: E402
 
 NAME = "render-from-notes-5000"
 GOAL = 1.5
 COMMITS = 5000
 NOTED_RUNS = 200
 TODAY = "2026-03-20"
-_GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-            "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
 
 
 def _git(root: Path, *args: str, stdin: str | None = None) -> str:
     done = subprocess.run(["git", *args], cwd=root, input=stdin, text=True,
-                          capture_output=True, env={**os.environ, **_GIT_ENV}, check=False)
+                          capture_output=True, env={**os.environ, **GIT_ENV}, check=False)
     if done.returncode != 0:
         raise BenchError(f"git {args[0]} failed: {done.stderr.strip()[:200]}")
     return done.stdout

@@ -438,12 +438,16 @@ def make_workspace(root: Path, shape: Shape | None = None) -> Workspace:
                      plan_bytes=len(text.encode()))
 
 
+#: git's identity and configuration for every benchmark repository: no user's settings apply.
+GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+           "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid"}
+
+
 def git_commit(root: Path) -> None:
     """Commit everything under ``root`` into a new git repository, on COMMIT_DATE."""
-    env = {**os.environ, "GIT_AUTHOR_DATE": COMMIT_DATE, "GIT_COMMITTER_DATE": COMMIT_DATE,
-           "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-           "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    env = {**os.environ, **GIT_ENV, "GIT_AUTHOR_DATE": COMMIT_DATE,
+           "GIT_COMMITTER_DATE": COMMIT_DATE}
     for args in (["init", "-q", "-b", "main"], ["add", "-A"],
                  ["-c", "commit.gpgsign=false", "commit", "-q", "-m", "Sample application"]):
         subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
