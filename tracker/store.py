@@ -190,9 +190,9 @@ class Store:
             with self._read() as db:
                 if not db.execute(f"PRAGMA table_info({table})").fetchall():
                     raise StoreError(_damaged(self.path, f"the table {table} is missing"))
-        for summary in self.runs(limit=3):
-            if not summary.pruned:
-                self.run(summary.id)
+        newest = next((s for s in self.runs(limit=KEEP_WHOLE) if not s.pruned), None)
+        if newest is not None:  # the rows every judgement reads first
+            self.run(newest.id)
 
     def _prepare(self) -> None:
         db = self._db
