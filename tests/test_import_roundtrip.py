@@ -113,6 +113,10 @@ file_checks = st.sampled_from([
                                                             "min_files": 3},
     {"file": "pytest.ini", "contains": "asyncio_mode\\s*=\\s*auto", "regex": True},
     {"file": "setup.cfg", "lacks": "^addopts = .*-p no:(cov|x)", "regex": True},
+    {"glob": "tests/**/*.py", "contains": "_instance = None", "max": 1},
+    {"glob": "tests/*.py", "lacks": "MagicMock("},
+    {"file": "conftest.py", "contains": "fixture", "min": 2, "max": 9},
+    {"glob": "tests/*.py", "contains": "assert_called\\(\\)", "regex": True, "min": 0},
 ])
 
 

@@ -26,7 +26,9 @@ GENERATED_PREFIX = GENERATED.split("{", 1)[0]
 PROGRESS_HEADER = "| Phase | Done | Progress | Due | State |"
 _ICONS = {status.icon: status for status in Status}
 _CLAIMS = sorted(CLAIMS, key=len, reverse=True)
-_CHECK = re.compile(r"(.+) (contains|lacks) (regex )?('.*'|\".*\")")
+_CHECK = re.compile(r"(files matching |no file matching )?(.+) (contains|contain|lacks) (regex )?"
+                    r"('.*'|\".*\")((?:,? at (?:least|most) [0-9]{1,9} times?)*)")
+_TIMES = re.compile(r"at (least|most) ([0-9]+) time")
 _GLOB_CHECK = re.compile(r"at least ([0-9]+) files match (.+)")
 _EVERY = re.compile(r"(?i)(?:every\s+)?([0-9]{1,3})\s*(d|days?|w|wks?|weeks?)")
 _GLOB_CHARS = set("*?[")
@@ -215,13 +217,20 @@ def file_check(text: str) -> Link | None:
         return {"glob": match.group(2)} | ({"min_files": count} if count != 1 else {})
     match = _CHECK.fullmatch(text)
     if match:
+        many, path, verb, regex_word, quoted, times = match.groups()
         try:
-            pattern = ast.literal_eval(match.group(4))
+            pattern = ast.literal_eval(quoted)
         except (ValueError, SyntaxError):
             return None
-        if isinstance(pattern, str):
-            regex: dict[str, Any] = {"regex": True} if match.group(3) else {}
-            return {"file": match.group(1), match.group(2): pattern, **regex}
+        if not isinstance(pattern, str) or (verb == "contain") != (many == "files matching "):
+            return None
+        key = "lacks" if verb == "lacks" or many == "no file matching " else "contains"
+        check: dict[str, Any] = {"glob" if many else "file": path, key: pattern}
+        if regex_word:
+            check["regex"] = True
+        for word, count in _TIMES.findall(times):
+            check["min" if word == "least" else "max"] = int(count)
+        return check
     return None
 
 

@@ -118,11 +118,13 @@ FILECHECK: dict[str, Field] = {
     "path": ("str", "This file or directory exists."),
     "absent": ("str", "This file or directory does not exist."),
     "file": ("str", "A file whose content is checked with contains or lacks."),
-    "contains": ("str", "Text the file must contain."),
-    "lacks": ("str", "Text the file must no longer contain."),
+    "contains": ("str", "Text the file (or the glob's files) must contain."),
+    "lacks": ("str", "Text the file (or every file of the glob) must no longer contain."),
     "regex": ("bool", "Treat contains/lacks as a regular expression."),
     "glob": ("str", "Files matching this glob; at least min_files of them."),
     "min_files": ("int", "How many files the glob must match (default 1)."),
+    "min": ("int", "With contains: the text occurs at least this many times, files together."),
+    "max": ("int", "With contains: the text occurs at most this many times, files together."),
 }
 
 TABLES: dict[str, dict[str, Field]] = {
