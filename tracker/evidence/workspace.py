@@ -13,6 +13,8 @@ from tracker.evidence.fileindex import FileIndex
 from tracker.evidence.keyword import parse_keyword
 from tracker.evidence.patterns import BadPattern, PatternTooSlow, count, search
 from tracker.evidence.pytest_config import PytestConfig, read_pytest_config
+from tracker.evidence.quality_gather import gather_quality
+from tracker.evidence.quality_gather import wanted as quality_wanted
 from tracker.evidence.scancache import ScanCache
 from tracker.evidence.testscan import is_test_file
 from tracker.evidence.values import (
@@ -53,6 +55,11 @@ def _gather(plan: Plan, root: Path, config: PytestConfig) -> Workspace:
     for scanned in index.scanned():
         for test in scanned.tests:
             workspace.tests.setdefault(test.nodeid, test)
+    if quality_wanted(plan):  # read only for plans that ask: most never do
+        workspace.quality = gather_quality(plan, workspace, index)
+        for scanned in index.scanned():  # a plan-wide measure reads every test file
+            for test in scanned.tests:
+                workspace.tests.setdefault(test.nodeid, test)
     index.save_cache()
     return workspace
 

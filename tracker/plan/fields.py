@@ -70,6 +70,13 @@ EXPECT: dict[str, Field] = {
     "min_tests": ("int", "At least this many linked tests."),
     "min_files": ("int", "At least this many linked test files."),
     "target_coverage": ("number", "Coverage of the item's targets, in percent, at least."),
+    "min_assertions_per_test": ("number", "Assertions per linked test, on average, at least."),
+    "max_no_assertion": ("int", "Linked tests with no assertion at all, at most."),
+    "max_weak_assertions": ("int", "Weak assertions (assert x, is not None...) at most."),
+    "max_mocks_per_test": ("number", "Mocks and patches per linked test, on average, at most."),
+    "max_target_patches": ("int", "Patches of the targets' own functions, at most."),
+    "max_async_unmarked": ("int", "Async linked tests without the asyncio mark, at most."),
+    "max_complexity": ("int", "Cyclomatic complexity of any target function, at most."),
 }
 
 METRIC: dict[str, Field] = {

@@ -129,6 +129,27 @@ class Expect:
     min_tests: int | None = None
     min_files: int | None = None
     target_coverage: float | None = None
+    #: test quality of the linked tests, read from their source (docs/plan-format.md)
+    min_assertions_per_test: float | None = None
+    max_no_assertion: int | None = None  #: linked tests without any assertion
+    max_weak_assertions: int | None = None
+    max_mocks_per_test: float | None = None
+    max_target_patches: int | None = None  #: patches of the targets' own functions
+    max_async_unmarked: int | None = None  #: async tests pytest-asyncio would not run
+    max_complexity: int | None = None  #: of any function of the targets
+
+    @property
+    def quality(self) -> bool:
+        """Whether the linked tests' source must be read for their quality."""
+        return any(v is not None for v in (
+            self.min_assertions_per_test, self.max_no_assertion, self.max_weak_assertions,
+            self.max_mocks_per_test, self.max_target_patches, self.max_async_unmarked))
+
+    @property
+    def complexity(self) -> bool:
+        """Whether the targets' functions must be read (their complexity, or their names
+        for over-mocking)."""
+        return self.max_complexity is not None or self.max_target_patches is not None
 
 
 @pickled_by_fields
