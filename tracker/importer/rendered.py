@@ -20,7 +20,7 @@ from tracker.importer.draft import Link
 from tracker.importer.inline import iso_dates, parse_date, unescape_inline
 from tracker.importer.markdown import code_span
 from tracker.plan.fields import CLAIMS
-from tracker.render.markdown import GENERATED
+from tracker.render.markdown import EXPECT_WORDS, GENERATED
 
 GENERATED_PREFIX = GENERATED.split("{", 1)[0]
 PROGRESS_HEADER = "| Phase | Done | Progress | Due | State |"
@@ -32,6 +32,8 @@ _TIMES = re.compile(r"at (least|most) ([0-9]+) time")
 _GLOB_CHECK = re.compile(r"at least ([0-9]+) files match (.+)")
 _EVERY = re.compile(r"(?i)(?:every\s+)?([0-9]{1,3})\s*(d|days?|w|wks?|weeks?)")
 _GLOB_CHARS = set("*?[")
+#: "weak assertions" -> max_weak_assertions: the item line's words for the source keys
+_SOURCE_EXPECT = {label: key for key, (_, label) in EXPECT_WORDS.items()}
 _EXPECT = re.compile(r"([0-9][0-9.e+-]{0,30})(%?) (tests?|test files?|target coverage)")
 
 
@@ -95,6 +97,16 @@ def parse_expect(text: str) -> dict[str, int | float] | None:
     three, in that order); None when a part is not one of them."""
     found: dict[str, int | float] = {}
     for part in text.split(", "):
+        words = part.split(" ", 3)  # "at most 0 weak assertions"
+        key = _SOURCE_EXPECT.get(words[-1]) if len(words) == 4 and words[0] == "at" else None
+        if key is not None:
+            number = words[2]
+            try:
+                value = float(number)
+            except ValueError:
+                return None
+            found[key] = value if key.endswith("_per_test") else int(value)
+            continue
         part = part.removeprefix("at least ")
         match = _EXPECT.fullmatch(part)
         if match is None or (match.group(2) == "%") != (match.group(3) == "target coverage"):

@@ -177,8 +177,10 @@ class Item:
 
     @property
     def is_manual(self) -> bool:
-        """True when nothing in the workspace can prove the item: only a claim can."""
-        return not self.tests and not self.files
+        """True when nothing in the workspace can prove the item: only a claim can.
+        Targets whose complexity is expected are evidence of their own."""
+        return not self.tests and not self.files and not (
+            self.targets and self.expect.complexity)
 
 
 @pickled_by_fields
