@@ -48,9 +48,13 @@ def read_quality(source: str | bytes, tests: Sequence[StaticTest]) -> dict[str, 
     except (SyntaxError, ValueError, RecursionError):
         return {}
     defs: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, _DEFS):
-            defs[node.lineno] = node
+    bodies = [tree.body]  # tests live in the module and in (nested) classes: no deeper walk
+    while bodies:
+        for node in bodies.pop():
+            if isinstance(node, _DEFS):
+                defs[node.lineno] = node
+            elif isinstance(node, ast.ClassDef):
+                bodies.append(node.body)
     wanted = {t.line for t in tests}
     reader = _Reader(_imports(tree), _asserting_helpers(defs, wanted))
     found: dict[str, TestQuality] = {}
