@@ -147,6 +147,8 @@ def test_patching_the_targets_own_functions_is_over_mocking(status):
 def test_async_tests_without_the_mark(status):
     unmarked = finding(status, "async", "max_async_unmarked")
     assert unmarked["offenders"] == ["tests/test_patterns.py::test_async_unmarked"]
+    assert "1 async test without the asyncio mark (at most 0): tests/test_patterns.py::" \
+           "test_async_unmarked" in item(status, "async")["reason"]
 
 
 def test_auto_mode_needs_no_mark(project, tmp_path):

@@ -44,7 +44,8 @@ class Finding:
         if self.value is None:
             return f"{self.label}: no linked test to read"
         bound = "at most" if self.at_most else "at least"
-        return f"{_number(self.value)} {self.label} ({bound} {_number(self.limit)})"
+        label = _SINGULAR.get(self.label, self.label) if self.value == 1 else self.label
+        return f"{_number(self.value)} {label} ({bound} {_number(self.limit)})"
 
     def reason(self) -> str:
         """The shortfall as the item's reason says it, naming the first offenders."""
@@ -53,6 +54,17 @@ class Finding:
         shown = ", ".join(self.offenders[:3])
         more = f" and {self.total - 3} more" if self.total > 3 else ""
         return f"{self.words()}: {shown}{more}"
+
+
+#: labels as they read after "1"
+_SINGULAR = {
+    "assertions per test": "assertion per test",
+    "tests without an assertion": "test without an assertion",
+    "weak assertions": "weak assertion",
+    "mocks per test": "mock per test",
+    "patches of the targets' own functions": "patch of the targets' own functions",
+    "async tests without the asyncio mark": "async test without the asyncio mark",
+}
 
 
 def _number(value: float) -> str:
