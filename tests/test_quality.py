@@ -99,6 +99,7 @@ metrics:
   - {id: async-all, title: Unmarked async tests, measure: quality.async_unmarked}
   - {id: complex, title: Worst function, measure: "complexity.max(glob=src/**/*.py)",
      target: "<= 5"}
+  - {id: none, title: Nothing, measure: "complexity.max(glob=lib/**/*.py)"}
 """)
     return root
 
@@ -170,7 +171,11 @@ def test_complexity_names_the_worst_functions(status):
 def test_plan_wide_measures(status):
     values = {m["id"]: m["current"] for m in status["metrics"]}
     assert values == {"weak-all": 7, "per-test": pytest.approx(14 / 11), "bare": 1,
-                      "mocks": pytest.approx(5 / 11), "async-all": 1, "complex": 6}
+                      "mocks": pytest.approx(5 / 11), "async-all": 1, "complex": 6,
+                      "none": None}
+    shown = {m["id"]: m["display"] for m in status["metrics"]}
+    assert (shown["per-test"], shown["complex"], shown["none"]) == (
+        "1.27", "6", "no function in the files the glob matches")
     met = {m["id"]: m["met"] for m in status["metrics"]}
     assert (met["weak-all"], met["per-test"], met["complex"]) == (False, True, False)
 

@@ -25,7 +25,10 @@ def judge_metric(metric: Metric, run: RunRecord | None,
             measure, workspace.quality, workspace.tests)
         met = None if value is None or metric.target is None else \
             measures.meets(value, metric.target)
-        return MetricAssessment(metric, value, met, measures.display(measure, value))
+        shown = measures.display(measure, value) if value is not None else (
+            "no function in the files the glob matches" if measure.name == "complexity.max"
+            else "no test to read")
+        return MetricAssessment(metric, value, met, shown)
     trend = _trend(measure.name, measure.arg, history)
     machine = measure.name in MACHINE_DEPENDENT
     if run is None:
