@@ -204,3 +204,52 @@ def test_a_damaged_cache_is_read_again(project, tmp_path):
     again = json.loads(call_cli("status", "--json", cwd=tmp_path).stdout)
     assert finding(again, "weak", "max_weak_assertions")["value"] == 7
     assert item(again, "simple")["reason"].startswith("6 complexity")
+
+
+@pytest.mark.parametrize(("expect", "message"), [
+    ("{max_weak_assertions: -1}", "'max_weak_assertions' of expect of item 'a' must be at least 0"),
+    ("{max_complexity: 0}", "'max_complexity' of expect of item 'a' must be at least 1"),
+    ("{min_assertions_per_test: many}", "'min_assertions_per_test' of expect of item 'a' must "
+                                        "be a number, not text 'many'"),
+    ("{max_mocks: 1}", "unknown key 'max_mocks' in expect of item 'a': did you mean "
+                       "'max_mocks_per_test'?"),
+])
+def test_thresholds_that_cannot_hold_are_refused_at_their_line(expect, message):
+    from tracker.plan.load import load_plan_text
+
+    text = ("title: T\nphases:\n  - id: '1'\n    title: P\n    items:\n"
+            f"      - id: a\n        text: A\n        expect: {expect}\n")
+    result = load_plan_text(text, "plan.yaml")
+    assert [str(p).split(": ", 1)[1] for p in result.errors] == [message]
+    assert result.errors[0].location.line == 8
+
+
+@pytest.mark.parametrize(("config", "auto"), [
+    ("[tool.pytest.ini_options]\nasyncio_mode = 'auto'\n", True),
+    ("[tool.pytest.ini_options]\naddopts = '-q --asyncio-mode=auto'\n", True),
+    ("[tool.pytest.ini_options]\nasyncio_mode = 'auto'\naddopts = '--asyncio-mode strict'\n",
+     False),
+    ("[tool.pytest.ini_options]\naddopts = '-q'\n", False),
+])
+def test_the_asyncio_mode_is_read_from_the_pytest_config(tmp_path, config, auto):
+    from tracker.evidence.pytest_config import read_pytest_config
+
+    write(tmp_path, "pyproject.toml", config)
+    assert read_pytest_config(tmp_path).asyncio_auto is auto
+
+
+def test_the_cache_answers_for_an_unchanged_file(project, tmp_path):
+    """A cached entry is what is read while the file keeps its size and mtime: forging one
+    (which no real run does) shows up in the answer; touching the file drops it."""
+    shutil.copytree(project, tmp_path, dirs_exist_ok=True)
+    cache = tmp_path / ".tracker" / "cache" / "quality.json"
+    data = json.loads(cache.read_text())
+    entry = data["tests"][PATTERNS][2]
+    entry[f"{PATTERNS}::test_bare_truthiness"][1] = []  # its weak assertion, forgotten
+    cache.write_text(json.dumps(data))
+    forged = json.loads(call_cli("status", "--json", cwd=tmp_path).stdout)
+    assert finding(forged, "weak", "max_weak_assertions")["value"] == 6
+    path = tmp_path / PATTERNS
+    path.write_text(path.read_text() + "\n")
+    fresh = json.loads(call_cli("status", "--json", cwd=tmp_path).stdout)
+    assert finding(fresh, "weak", "max_weak_assertions")["value"] == 7
