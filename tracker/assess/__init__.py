@@ -70,7 +70,8 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     if plan.review and plan.review.next:
         review = ReviewAssessment(plan.review.next, (plan.review.next - today).days,
                                   plan.review.reviewers, plan.review.every_days)
-    metrics = tuple(judge_metric(m, evidence.run, evidence.history) for m in plan.metrics)
+    metrics = tuple(judge_metric(m, evidence.run, evidence.history, evidence.workspace)
+                    for m in plan.metrics)
     return Assessment(plan=plan, today=today, items=tuple(items), phases=tuple(phases),
                       metrics=metrics, review=review, updated=evidence.plan_updated,
                       warnings=tuple(warnings), run=evidence.run,

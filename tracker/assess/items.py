@@ -10,6 +10,7 @@ import datetime as dt
 from operator import attrgetter
 
 from tracker import metrics as measures
+from tracker.assess.quality import Finding, findings
 from tracker.assess.run_view import RunView, source_cases
 from tracker.assess.verdicts import CLOSED, ItemAssessment, Status, Tally
 from tracker.evidence.bundle import Evidence, LiveProgress
@@ -47,8 +48,9 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
         static = evidence.workspace.tests
         count = sum(source_cases(static, t) for t in test_ids)
         files = len({t.split("::", 1)[0] for t in test_ids})
+    found = findings(item, ev, evidence.workspace.quality, evidence.workspace.tests)
     status, reason = _judge(item, ev, count, files, tally, stale, coverage, link_cases,
-                            unmeasured)
+                            unmeasured, found)
     if evidence.live is not None and tally is not None:
         status, reason = _while_running(status, reason, tally, evidence.live)
     if item.claim is Claim.DONE and status is not Status.DONE and status is not Status.CLAIMED:
@@ -67,7 +69,7 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
                           evidence=ev, test_ids=test_ids, test_count=count, test_files=files,
                           due=due, days_late=days_late, tally=tally, target_coverage=coverage,
                           target_counts=counts, coverage_delta=delta, stale_files=stale,
-                          link_cases=link_cases, days_left=days_left)
+                          link_cases=link_cases, days_left=days_left, quality=found)
 
 
 _NO_EVIDENCE = ItemEvidence()
@@ -104,16 +106,18 @@ def _link_cases(ev: ItemEvidence, view: RunView | None) -> tuple[int, ...]:
 
 def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | None,
            stale: tuple[str, ...], coverage: float | None,
-           link_cases: tuple[int, ...], unmeasured: str | None = None) -> tuple[Status, str]:
+           link_cases: tuple[int, ...], unmeasured: str | None = None,
+           found: tuple[Finding, ...] = ()) -> tuple[Status, str]:
     """Status and the reason in words, from workspace evidence and the latest run;
-    ``unmeasured`` says why the targets' coverage is unknown when a run cannot tell."""
+    ``unmeasured`` says why the targets' coverage is unknown when a run cannot tell;
+    ``found``: the quality and complexity thresholds, measured."""
     if item.claim is Claim.SKIPPED:  # the status says it: the reason is the note's
         return Status.SKIPPED, item.note or "no reason given"
     if item.claim is Claim.BLOCKED:
         return Status.BLOCKED, item.note or "no reason given"
     ran = tally.outcomes if tally else ()
     has_links = bool(item.tests or ev.marked or ran)
-    if not has_links and not item.files:
+    if not has_links and not item.files and not found:
         if item.claim is Claim.DONE:
             return Status.CLAIMED, "unverified: nothing links it to evidence"
         if item.claim is Claim.IN_PROGRESS:
@@ -156,12 +160,18 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
                                           "coverage of targets not yet measured"))
         elif coverage + 1e-9 < target:
             missing.append(f"targets covered {measures.percent(coverage)} of {target:g}%")
-    found_any = bool(ran) or bool(count) or any(c.ok for c in ev.checks)
+    missing.extend(f.reason() for f in found if not f.met)
+    found_any = (bool(ran) or bool(count) or any(c.ok for c in ev.checks)
+                 or any(f.value is not None for f in found))
     if not found_any:
         return Status.TODO, "; ".join(missing) or "no evidence yet"
     if missing:
         return Status.IN_PROGRESS, "; ".join(missing)
-    return Status.DONE, _done_reason(ev, tally, coverage, unmeasured)
+    done = _done_reason(ev, tally, coverage, unmeasured)
+    if found:
+        done = "; ".join([*([done] if done != "evidence complete" else []),
+                          *(f.words() for f in found)])
+    return Status.DONE, done
 
 
 def _not_run_reason(tally: Tally) -> str:

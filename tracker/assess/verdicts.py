@@ -15,6 +15,7 @@ from itertools import compress
 from operator import attrgetter
 
 from tracker import metrics as measures
+from tracker.assess.quality import Finding
 from tracker.evidence.results import (
     FAILING,
     RunRecord,
@@ -125,6 +126,8 @@ class ItemAssessment:
     #: hook adds, a unittest class, a doctest); without one, the source's count
     link_cases: tuple[int, ...] = ()
     days_left: int | None = None  #: days until ``due`` (negative when past); None without one
+    #: the item's test-quality and complexity thresholds, measured (see assess/quality.py)
+    quality: tuple[Finding, ...] = ()
 
     @property
     def done(self) -> bool:

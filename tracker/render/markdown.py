@@ -207,7 +207,24 @@ def _expect(expect: Expect) -> str:
         parts.append(f"{expect.min_files} test file{'s' if expect.min_files != 1 else ''}")
     if expect.target_coverage is not None:
         parts.append(f"{expect.target_coverage:.15g}% target coverage")
-    return "expect: at least " + ", ".join(parts) if parts else ""
+    text = "at least " + ", ".join(parts) if parts else ""
+    source = [f"{bound} {value:.15g} {label}" for key, (bound, label) in EXPECT_WORDS.items()
+              if (value := getattr(expect, key)) is not None]
+    text = ", ".join([*([text] if text else []), *source])
+    return "expect: " + text if text else ""
+
+
+#: the test-quality and complexity keys of ``expect`` as the item line says them (and
+#: ``tracker import`` reads them back): key -> (bound, what)
+EXPECT_WORDS = {
+    "min_assertions_per_test": ("at least", "assertions per test"),
+    "max_no_assertion": ("at most", "tests without an assertion"),
+    "max_weak_assertions": ("at most", "weak assertions"),
+    "max_mocks_per_test": ("at most", "mocks per test"),
+    "max_target_patches": ("at most", "patches of the targets' own functions"),
+    "max_async_unmarked": ("at most", "async tests without the asyncio mark"),
+    "max_complexity": ("at most", "complexity"),
+}
 
 
 def _status_words(ia: ItemAssessment) -> str:

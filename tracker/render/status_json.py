@@ -16,7 +16,7 @@ from tracker.render.report import Report
 from tracker.render.words import terminal_safe_json
 
 #: 1: first version (items, phases, metrics, review, run, warnings; later added:
-#: run.collection_errors, items[].targets.counts).
+#: run.collection_errors, items[].targets.counts, items[].quality).
 FORMAT_VERSION = 1
 
 
@@ -53,6 +53,9 @@ def _item_json(ia: ItemAssessment) -> dict[str, Any]:
         "targets": {"paths": list(ia.item.targets), "coverage": ia.target_coverage,
                     "counts": _counts(ia)},
         "stale_files": list(ia.stale_files),
+        "quality": [{"measure": f.key, "label": f.label, "value": f.value, "limit": f.limit,
+                     "met": f.met, "offenders": list(f.offenders), "offenders_total": f.total}
+                    for f in ia.quality],
         "line": ia.item.location.line,
     }
 

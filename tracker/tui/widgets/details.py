@@ -136,11 +136,28 @@ def item_view(ia: ItemAssessment) -> RenderableType:
             if item.expect.target_coverage is not None:
                 cov.append(f" (expected {item.expect.target_coverage:g}%)", style="dim")
             parts.append(cov)
+    parts.extend(_quality_view(ia))
     parts.extend(_tests_view(ia))
     if ia.stale_files:
         parts += [Text(""), Text("Changed since the run: " + ", ".join(ia.stale_files),
                                  style="magenta")]
     return Group(*parts)
+
+
+def _quality_view(ia: ItemAssessment) -> list[RenderableType]:
+    """The item's test-quality and complexity thresholds, each with its offenders."""
+    if not ia.quality:
+        return []
+    lines: list[RenderableType] = [Text(""), Text("Quality", style="bold underline")]
+    for finding in ia.quality:
+        line = Text("✔ " if finding.met else "✘ ", style="green" if finding.met else "red")
+        line.append(finding.words())
+        lines.append(line)
+        lines.extend(user(f"    {name}", "dim") for name in finding.offenders[:MAX_TESTS_SHOWN])
+        if finding.total > min(len(finding.offenders), MAX_TESTS_SHOWN):
+            shown = min(len(finding.offenders), MAX_TESTS_SHOWN)
+            lines.append(Text(f"    and {finding.total - shown} more", style="dim"))
+    return lines
 
 
 def _tests_view(ia: ItemAssessment) -> list[RenderableType]:
