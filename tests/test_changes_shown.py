@@ -140,3 +140,23 @@ def test_without_runs_or_git_the_document_has_no_changes(project, tmp_path):
     assert outside.returncode == 0, outside.stderr
     assert "changed:" not in outside.stdout and "## Trend" not in outside.stdout
     assert "failing: 1 flaky test failed" in outside.stdout  # the runs still tell that
+
+
+async def test_the_detail_pane_shows_what_the_item_changed_and_its_flaky_test(project):
+    from tracker.tui.launch import make_app
+    from tracker.tui.widgets.plan_tree import PlanTree
+
+    from .tui.conftest import wait_until
+    from .tui.test_app import detail_text
+
+    app = make_app(project.root / "plan.yaml", dt.date(2026, 3, 20), watch=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_until(pilot, lambda: app.query_one(PlanTree).root.children)
+        await pilot.press("down")
+        await wait_until(pilot, lambda: "Changed" in detail_text(app))
+        text = detail_text(app)
+        s = project.shas
+        assert f"tests arrived in {s[1][:10]} on 2026-03-03 (Bob)" in text
+        assert f"tracker backfill {s[0][:12]}^!" in text
+        assert "since the first recorded run" not in text
+        assert "tests/test_api.py::test_retry  failed 2 of 4 runs of unchanged code" in text
