@@ -160,3 +160,43 @@ async def test_the_detail_pane_shows_what_the_item_changed_and_its_flaky_test(pr
         assert f"tracker backfill {s[0][:12]}^!" in text
         assert "since the first recorded run" not in text
         assert "tests/test_api.py::test_retry  failed 2 of 4 runs of unchanged code" in text
+
+
+def test_a_new_run_renews_the_cached_flaky_record(project, tmp_path):
+    copy = tmp_path / "proj"
+    shutil.copytree(project.root, copy, symlinks=True)
+    first = json.loads(tracker(copy, "status", "--json").stdout)
+    assert first["flaky"][0]["runs"] == 4
+    assert (copy / ".tracker" / "cache" / "flaky.pickle").is_file()
+    with Store.open(default_store_path(copy)) as store:
+        latest = store.latest_run()
+        assert latest is not None
+        store.add_run(dataclasses.replace(latest, id=None))  # failed once more
+    second = json.loads(tracker(copy, "status", "--json").stdout)
+    assert second["flaky"][0]["runs"] == 5 and second["flaky"][0]["failed"] == 3
+
+
+def test_the_trend_keeps_like_with_like_oldest_first():
+    from tracker.assess.changes import TREND_POINTS, trend
+    from tracker.evidence.bundle import ChangeEvidence
+    from tracker.evidence.commits import Commit, GitLog
+    from tracker.evidence.layering import INTERRUPTED
+    from tracker.evidence.timeline import CommitRow, Timeline
+
+    def row(n: int, args: tuple[str, ...] = (), partial: bool = False,
+            code: int = 0) -> CommitRow:
+        c = Commit(f"{n:040x}", (), "Ann", T0, T0, f"c{n}")
+        return CommitRow(c, n, (n,), "pytest", partial, args, code, 50.0 + n, n, n, 0, 100.0)
+
+    rows = (row(9, ("-k", "fast"), partial=True), row(8), row(7, code=INTERRUPTED),
+            row(6, ("--deselect", "tests/test_a.py::test_x")), row(5, ("-k", "fast"), True),
+            row(4))
+    changes = ChangeEvidence(GitLog(), Timeline(rows), frozenset())
+    # the newest whole run's selection (the whole suite), oldest first: not the -k runs,
+    # not the run cut short, not the run that deselected a test
+    assert [p.tests for p in trend(changes)] == [4, 8]
+    assert trend(ChangeEvidence(GitLog(), Timeline(rows[:1]), frozenset()))[0].tests == 9
+    many = tuple(row(n) for n in range(100, 0, -1))
+    points = trend(ChangeEvidence(GitLog(), Timeline(many), frozenset()))
+    assert len(points) == TREND_POINTS and points[-1].tests == 100
+    assert points[0].short == f"{100 - TREND_POINTS + 1:040x}"[:7]

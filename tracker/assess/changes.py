@@ -6,9 +6,10 @@ in the evidence (:class:`tracker.evidence.bundle.ChangeEvidence`, ``Evidence.fla
   first linked test arrived, its targets' coverage and linked test count in the nearest run
   before that commit and now.
 * The **trend** is one point per commit of the first-parent line with a run, oldest first,
-  like with like: the commits whose run selected what the newest whole run selected (the
-  whole suite; a ``--deselect`` of a few tests keeps it whole), or, for a project that never
-  runs its whole suite, what its newest run selected; runs cut short never count. At most
+  like with like, as ``tracker history`` compares rows: the commits whose run selected what
+  the newest whole run selected (the same paths, ``-k``, ``-m``, ``--deselect``), or, for a
+  project that never runs its whole suite, what its newest run selected; runs cut short
+  never count. At most
   :data:`TREND_POINTS`, the newest.
 * A **flaky failure**: an item whose failing linked tests are all known to be flaky (their
   outcome varied over runs of unchanged code) is still failing, and says so: the failure may

@@ -100,7 +100,7 @@ def gather_changes(root: Path, store: Store, workspace: Workspace
                             for f in (*test_files(ev), *target_files(ev))})
     summaries = store.runs()
     return (changes_in_store(store, summaries, log, items),
-            flaky_in_store(store, summaries, items))
+            flaky_in_store(store, summaries, items, cache=root))
 
 
 def on_history(summaries: list[RunSummary],

@@ -50,31 +50,35 @@ def cached_log(root: Path, paths: Iterable[str]) -> GitLog:
         return pending.result(wanted)  # nothing to walk: the problem says why
     key = _key(pending, wanted)
     path = cache_file(root)
-    found = _read(path, key)
+    found = read_entry(path, key)
     if isinstance(found, GitLog):
         return found
     log = pending.result(wanted)
     if log.problem is None or pending.shallow:  # a failed git log is not kept
-        _write(path, key, log)
+        write_entry(path, key, log)
     return log
 
 
 def _key(pending: PendingLog, paths: list[str]) -> bytes:
+    return entry_key(_CODE, str(FORMAT), pending.head or "", pending.prefix,
+                     *sorted(pending.shallow), "\0paths", *paths)
+
+
+def entry_key(code: Iterable[str], *parts: str) -> bytes:
+    """The key of a cache entry: ``parts``, tracker's version, the interpreter and the size and
+    mtime of the modules ``code`` names (relative to the tracker package), which decide the
+    value, so an edited checkout never reads what its older self wrote."""
     digest = hashlib.sha256()
-    parts = (str(FORMAT), __version__, sys.version, _code_stamp(), pending.head or "",
-             pending.prefix, *sorted(pending.shallow), "\0paths", *paths)
-    for part in parts:
+    for part in (__version__, sys.version, _code_stamp(code), *parts):
         digest.update(part.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
     return digest.digest()
 
 
-def _code_stamp() -> str:
-    """Size and mtime of the code that parses the log: an edited checkout never reads what
-    its older self wrote."""
+def _code_stamp(code: Iterable[str]) -> str:
     package = Path(__file__).resolve().parent.parent
     stamps = []
-    for name in _CODE:
+    for name in code:
         try:
             info = os.stat(package / name)
         except OSError:
@@ -83,7 +87,7 @@ def _code_stamp() -> str:
     return ",".join(stamps)
 
 
-def _read(path: Path, key: bytes) -> object | None:
+def read_entry(path: Path, key: bytes) -> object | None:
     """The stored value when the file is ours and was written for ``key``; else None."""
     try:
         with open(path, "rb") as handle:
@@ -105,10 +109,10 @@ def _read(path: Path, key: bytes) -> object | None:
         return None
 
 
-def _write(path: Path, key: bytes, log: GitLog) -> None:
-    """Keep ``log`` for ``key``, replacing the file in one step; never raises."""
+def write_entry(path: Path, key: bytes, value: object) -> None:
+    """Keep ``value`` for ``key``, replacing the file in one step; never raises."""
     try:
-        data = pickle.dumps(log, protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # something in it does not pickle: simply do not cache
         return
     replace_quietly(path, key + data, mode=0o600)

@@ -32,7 +32,8 @@ from tracker.evidence.timeline import Timeline, timeline
 from tracker.evidence.values import ItemEvidence
 from tracker.history.backfill_index import BackfillIndex
 from tracker.history.log import PendingLog
-from tracker.paths import default_store_path
+from tracker.history.log_cache import entry_key, read_entry, write_entry
+from tracker.paths import data_dir, default_store_path
 from tracker.plan.model import Plan
 from tracker.store import RunSummary, Store
 
@@ -131,16 +132,38 @@ def _deltas(plan: Plan | None, items: dict[str, ItemEvidence], only: Sequence[st
 
 
 def flaky_in_store(store: Store, summaries: list[RunSummary],
-                   items: Mapping[str, ItemEvidence]) -> tuple[Flaky, ...]:
-    """Flaky tests over the runs the store keeps whole."""
-    runs: list[RunRecord] = []
-    for s in summaries[:store.keep_whole]:
-        try:
-            runs.append(store.run(s.id))
-        except StoreError:
-            break  # pruned: so are all older ones
+                   items: Mapping[str, ItemEvidence], *, cache: Path | None = None
+                   ) -> tuple[Flaky, ...]:
+    """Flaky tests over the runs the store keeps whole.
+
+    ``cache``: the project whose ``.tracker/cache`` keeps the answer, keyed by those runs
+    (id, start, commit, counts) and the targets of each linked test file: reading tens of
+    whole runs costs more than the rest of a render, and they only change with a new run.
+    """
     targets: dict[str, set[str]] = {}
     for ev in items.values():
         for file in test_files(ev):
             targets.setdefault(file, set()).update(target_files(ev))
-    return flaky_tests(runs, targets)
+    kept = summaries[:store.keep_whole]
+    key = entry_key(_FLAKY_CODE, "flaky", str(default_store_path(cache or Path())),
+                    *(f"{s.id}:{s.started.isoformat()}:{s.commit}:{s.dirty}:{s.pruned}:"
+                      f"{sorted(s.counts.items())}" for s in kept),
+                    "\0targets", *(f"{f}:{sorted(t)}" for f, t in sorted(targets.items())))
+    path = data_dir(cache) / "cache" / "flaky.pickle" if cache is not None else None
+    found = read_entry(path, key) if path is not None else None
+    if isinstance(found, tuple):
+        return found
+    runs: list[RunRecord] = []
+    for s in kept:
+        try:
+            runs.append(store.run(s.id))
+        except StoreError:
+            break  # pruned: so are all older ones
+    flaky = flaky_tests(runs, targets)
+    if path is not None:
+        write_entry(path, key, flaky)
+    return flaky
+
+
+#: The modules whose code decides the flaky record (see :func:`entry_key`).
+_FLAKY_CODE = ("evidence/flaky.py", "evidence/hashes.py", "history/runs_history.py")
