@@ -75,11 +75,13 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
         outcomes=(TestOutcome("tests/test_other.py::test_other", "passed"),
                   TestOutcome("tests/test_api.py::test_get", "passed"),
                   TestOutcome("tests/test_api.py::test_retry", "passed")),
-        coverage=(FileCoverage("src/api.py", 10, (1, 2)),))
-    failed = dataclasses.replace(passed, commit=shas[2], exit_code=1, outcomes=(
+        coverage=(FileCoverage("src/api.py", 10, (1, 2, 3)),))
+    again = dataclasses.replace(passed, commit=shas[2],
+                                coverage=(FileCoverage("src/api.py", 10, (1, 2)),))
+    failed = dataclasses.replace(again, exit_code=1, outcomes=(
         *passed.outcomes[:2], TestOutcome("tests/test_api.py::test_retry", "failed")))
     with Store.open(default_store_path(root)) as store:
-        for record in (passed, failed, dataclasses.replace(passed, commit=shas[2]), failed):
+        for record in (passed, failed, again, failed):
             store.add_run(record)
     return Project(root, shas)
 
@@ -98,7 +100,7 @@ def test_status_json_has_the_delta_the_trend_and_the_flaky_tests(project):
     assert delta["arrived"]["commit"] == s[1] and delta["arrived"]["author"] == "Bob"
     assert delta["missing"] == s[0] and delta["backfill"] == f"tracker backfill {s[0][:12]}^!"
     assert [p["commit"] for p in data["trend"]] == [s[1], s[2]]
-    assert data["trend"][0] == {"commit": s[1], "coverage": 80.0, "tests": 3}
+    assert data["trend"][0] == {"commit": s[1], "coverage": 70.0, "tests": 3}
     (flaky,) = data["flaky"]
     assert flaky["test"] == "tests/test_api.py::test_retry"
     assert flaky["failed"] == 2 and flaky["runs"] == 4
@@ -124,7 +126,7 @@ def test_the_document_shows_the_missing_baseline_the_trend_and_the_flaky_tests(p
     assert "✘ failing: 1 flaky test failed: test_retry" in doc
     assert doc.index("## Success metrics") < doc.index("## Trend") < doc.index("## Flaky")
     assert f'    x-axis ["{s[1][:7]}", "{s[2][:7]}"]\n' in doc
-    assert "    line [80.0, 80.0]\n" in doc and "    bar [3, 3]\n" in doc
+    assert "    line [70.0, 80.0]\n" in doc and "    bar [3, 3]\n" in doc
     assert ("- `tests/test_api.py::test_retry`: failed 2 of 4 runs of unchanged code"
             in doc)
     assert tracker(project.root, "render", "--today", "2026-03-20").stdout == doc
@@ -199,4 +201,9 @@ def test_the_trend_keeps_like_with_like_oldest_first():
     many = tuple(row(n) for n in range(100, 0, -1))
     points = trend(ChangeEvidence(GitLog(), Timeline(many), frozenset()))
     assert len(points) == TREND_POINTS and points[-1].tests == 100
-    assert points[0].short == f"{100 - TREND_POINTS + 1:040x}"[:7]
+    assert points[0].commit == f"{100 - TREND_POINTS + 1:040x}"
+    # a commit whose figures did not move (a docs-only commit, the document's own update)
+    # adds no point: the streak keeps its first commit
+    same = (dataclasses.replace(row(3), coverage=52.0, tests=2), row(2), row(1))
+    points = trend(ChangeEvidence(GitLog(), Timeline(same), frozenset()))
+    assert [(p.commit, p.tests) for p in points] == [(f"{1:040x}", 1), (f"{2:040x}", 2)]

@@ -9,8 +9,9 @@ in the evidence (:class:`tracker.evidence.bundle.ChangeEvidence`, ``Evidence.fla
   like with like, as ``tracker history`` compares rows: the commits whose run selected what
   the newest whole run selected (the same paths, ``-k``, ``-m``, ``--deselect``), or, for a
   project that never runs its whole suite, what its newest run selected; runs cut short
-  never count. At most
-  :data:`TREND_POINTS`, the newest.
+  never count. A commit whose figures equal the previous point's adds none: the streak keeps
+  its first commit, so the commit that only updates the document (and CI's run on it) leaves
+  the document as it was. At most :data:`TREND_POINTS`, the newest.
 * A **flaky failure**: an item whose failing linked tests are all known to be flaky (their
   outcome varied over runs of unchanged code) is still failing, and says so: the failure may
   not be the code's fault, but nothing proves the code works either.
@@ -52,8 +53,12 @@ def trend(changes: ChangeEvidence | None) -> tuple[TrendPoint, ...]:
     if reference is None:
         return ()
     key = selection(reference.args)
-    kept = [r for r in rows if selection(r.args) == key][:TREND_POINTS]
-    return tuple(_point(r) for r in reversed(kept))
+    points: list[TrendPoint] = []
+    for row in reversed([r for r in rows if selection(r.args) == key]):  # oldest first
+        if points and (points[-1].coverage, points[-1].tests) == (row.coverage, row.tests):
+            continue  # nothing moved: the streak keeps its first commit
+        points.append(_point(row))
+    return tuple(points[-TREND_POINTS:])
 
 
 def _point(row: CommitRow) -> TrendPoint:
