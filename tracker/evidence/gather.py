@@ -42,7 +42,9 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
     UI, ``status`` and ``remind`` leave them out and start without running git at all.
     ``workspace``: the plan's workspace evidence when the caller has gathered it already.
     ``changes``: with runs, also what each item changed since its tests arrived, the trend
-    over commits and the flaky tests (git's history, cached by HEAD, and past runs).
+    over commits and the flaky tests (git's history, cached by HEAD, and past runs): the
+    document, ``status`` and the terminal UI ask for it; once cached, git is asked for HEAD
+    only.
     """
     root = plan_path.resolve().parent
     if workspace is None:
