@@ -7,13 +7,16 @@ nothing linked, stale, failing, what is missing, done.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from operator import attrgetter
 
 from tracker import metrics as measures
+from tracker.assess.changes import flaky_failure, flaky_of, item_change
 from tracker.assess.quality import Finding, findings
 from tracker.assess.run_view import RunView, source_cases
 from tracker.assess.verdicts import CLOSED, ItemAssessment, Status, Tally
 from tracker.evidence.bundle import Evidence, LiveProgress
+from tracker.evidence.flaky import Flaky
 from tracker.evidence.results import (
     FAILING,
 )
@@ -24,7 +27,8 @@ from tracker.problems import Problem, Severity
 
 def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | None,
           today: dt.date, phase_due: dt.date | None, warnings: list[Problem],
-          unmatched: list[Problem]) -> ItemAssessment:
+          unmatched: list[Problem], flaky: Mapping[str, Flaky] | None = None
+          ) -> ItemAssessment:
     ev = evidence.workspace.items.get(item.id, _NO_EVIDENCE)
     test_ids = ev.test_ids()
     link_cases = _link_cases(ev, view)
@@ -51,6 +55,12 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
     found = findings(item, ev, evidence.workspace.quality, evidence.workspace.tests)
     status, reason = _judge(item, ev, count, files, tally, stale, coverage, link_cases,
                             unmeasured, found)
+    known_flaky: tuple[Flaky, ...] = ()
+    if flaky and tally is not None:
+        known_flaky = flaky_of(tuple(o.nodeid for o in tally.outcomes), flaky)
+        if status is Status.FAILING:
+            reason = flaky_failure(tuple(o.nodeid for o in tally.failed),
+                                   tally.collection_errors, flaky) or reason
     if evidence.live is not None and tally is not None:
         status, reason = _while_running(status, reason, tally, evidence.live)
     if item.claim is Claim.DONE and status is not Status.DONE and status is not Status.CLAIMED:
@@ -69,7 +79,8 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
                           evidence=ev, test_ids=test_ids, test_count=count, test_files=files,
                           due=due, days_late=days_late, tally=tally, target_coverage=coverage,
                           target_counts=counts, coverage_delta=delta, stale_files=stale,
-                          link_cases=link_cases, days_left=days_left, quality=found)
+                          link_cases=link_cases, days_left=days_left, quality=found,
+                          delta=item_change(item.id, ev, evidence.changes), flaky=known_flaky)
 
 
 _NO_EVIDENCE = ItemEvidence()

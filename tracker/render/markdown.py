@@ -14,6 +14,7 @@ from tracker.assess import Assessment, ItemAssessment, PhaseAssessment, Status
 from tracker.evidence.values import CheckResult, LinkResult
 from tracker.metrics import percent
 from tracker.plan.model import Expect, Phase, Section
+from tracker.render.changes import delta_part, flaky_section, trend_section
 from tracker.render.links import related_line
 from tracker.render.report import Report, build_report
 from tracker.render.signoff_table import approvals_section, past_reviews_line
@@ -78,6 +79,8 @@ def _document(a: Assessment, plan_name: str, runs_included: bool) -> str:
     for section in plan.appendix:
         out.extend(_section(section, level=2))
     out.extend(_metrics(a))
+    out.extend(trend_section(a.trend))
+    out.extend(flaky_section(a.flaky))
     out.extend(_risks(a))
     out.extend(_approvals(a))
     out.extend(_related(a))
@@ -194,6 +197,9 @@ def _item(ia: ItemAssessment) -> list[str]:
         detail.append(f"due {item.due.isoformat()}")
     if ia.days_late:
         detail.append(f"**late by {_days(ia.days_late)}**")
+    changed = delta_part(ia)
+    if changed:
+        detail.append(changed)
     return [head + "\\", "  " + " · ".join(detail)]
 
 
