@@ -193,6 +193,7 @@ def test_the_document_and_the_cache(project):
 
 def test_a_damaged_cache_is_read_again(project, tmp_path):
     shutil.copytree(project, tmp_path, dirs_exist_ok=True)
+    call_cli("status", "--json", cwd=tmp_path)  # fills the cache, whichever test ran before
     cache = tmp_path / ".tracker" / "cache" / "quality.json"
     data = json.loads(cache.read_text())
     for entry in data["tests"].values():
@@ -242,6 +243,7 @@ def test_the_cache_answers_for_an_unchanged_file(project, tmp_path):
     """A cached entry is what is read while the file keeps its size and mtime: forging one
     (which no real run does) shows up in the answer; touching the file drops it."""
     shutil.copytree(project, tmp_path, dirs_exist_ok=True)
+    call_cli("status", "--json", cwd=tmp_path)  # fills the cache, whichever test ran before
     cache = tmp_path / ".tracker" / "cache" / "quality.json"
     data = json.loads(cache.read_text())
     entry = data["tests"][PATTERNS][2]
