@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from tracker import store_sets
 from tracker.evidence.results import CollectionError, FileCoverage, RunRecord, TestOutcome
 from tracker.pickling import pickled_by_fields
 
@@ -114,15 +115,9 @@ def _outcome_rows(run_id: int, outcomes: Iterable[TestOutcome]) -> Iterator[tupl
 
 
 def _not_run_rows(run_id: int, run: RunRecord) -> Iterator[tuple[object, ...]]:
-    seq = 0
-    encode = _json_list_cache()
-    marks = run.deselected_markers
-    for nodeid in run.deselected:  # a deselected test's markers: a JSON list as the message
-        yield run_id, seq, _text(nodeid), "deselected", encode(marks.get(nodeid, ()))
-        seq += 1
-    for skip in run.collection_skips:
+    """The collection skips; the deselected tests are a shared set (tracker.store_sets)."""
+    for seq, skip in enumerate(run.collection_skips):
         yield run_id, seq, _text(skip.nodeid), "skipped", _text(skip.message)
-        seq += 1
 
 
 def _coverage_rows(run_id: int, files: Iterable[FileCoverage]) -> Iterator[tuple[object, ...]]:
@@ -225,20 +220,13 @@ def _load_run(db: sqlite3.Connection, row: tuple[Any, ...]) -> RunRecord:
             (run_id,)))
     hashes = {_str(path): _str(sha1) for path, sha1 in db.execute(
         "SELECT path, sha1 FROM run_files WHERE run_id = ? ORDER BY path", (run_id,))}
-    deselected: list[str] = []
-    deselected_markers: dict[str, tuple[str, ...]] = {}
-    skips: list[CollectionError] = []
-    for nodeid, kind, message in db.execute(
-            "SELECT nodeid, kind, message FROM not_run WHERE run_id = ? ORDER BY seq", (run_id,)):
-        if kind == "deselected":
-            deselected.append(_str(nodeid))
-            if message:
-                deselected_markers[deselected[-1]] = names(message)
-        else:
-            skips.append(CollectionError(_str(nodeid), _str(message) or ""))
+    deselected, deselected_markers = store_sets.load_set(db, run_id)
+    skips = [CollectionError(_str(nodeid), _str(message) or "") for nodeid, message in db.execute(
+        "SELECT nodeid, message FROM not_run WHERE run_id = ? AND kind = 'skipped'"
+        " ORDER BY seq", (run_id,))]
     return RunRecord(started=_parse_time(started), finished=_parse_time(finished),
                      commit=_str(commit), dirty=bool(dirty), args=tuple(json.loads(args)),
                      exit_code=exit_code, source=_str(source), outcomes=outcomes, coverage=coverage,
                      collection_errors=errors, file_hashes=hashes, id=run_id,
-                     deselected=tuple(deselected), deselected_markers=deselected_markers,
+                     deselected=deselected, deselected_markers=deselected_markers,
                      collection_skips=tuple(skips))
