@@ -46,6 +46,7 @@ from tracker.store_rows import (
     _COUNTED,
     RunSummary,
     _coverage_rows,
+    _encode_test_file_lines,
     _format_time,
     _load_coverage,
     _load_run,
@@ -293,10 +294,11 @@ class Store:
     def _insert(self, db: sqlite3.Connection, run: RunRecord, note_key: str | None) -> int:
         run_id = db.execute(
             "INSERT INTO runs (started, finished, git_commit, dirty, args, exit_code, source,"
-            " note_key, deselected_set) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " note_key, deselected_set, test_file_lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (_format_time(run.started), _format_time(run.finished), _text(run.commit),
              int(run.dirty), json.dumps(list(run.args)), run.exit_code, _text(run.source),
-             note_key, store_sets.store_set(db, run.deselected, run.deselected_markers)),
+             note_key, store_sets.store_set(db, run.deselected, run.deselected_markers),
+             _encode_test_file_lines(run.test_file_lines)),
         ).lastrowid
         assert run_id is not None
         db.executemany("INSERT INTO outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -342,6 +344,9 @@ class Store:
                 db.execute(f"DELETE FROM {table} WHERE run_id < ?", (oldest_kept,))
             pruned += db.execute("UPDATE runs SET pruned = ? WHERE id < ? AND pruned < ?",
                                  (level, oldest_kept, level)).rowcount
+            if level == 2:  # which test file ran which lines: part of the coverage
+                db.execute("UPDATE runs SET test_file_lines = NULL WHERE id < ?"
+                           " AND test_file_lines IS NOT NULL", (oldest_kept,))
             if level == 1 and db.execute(
                     "UPDATE runs SET deselected_set = NULL WHERE id < ?"
                     " AND deselected_set IS NOT NULL", (oldest_kept,)).rowcount:

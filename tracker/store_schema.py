@@ -163,9 +163,16 @@ _V7_DESELECTED_SETS: tuple[Step, ...] = (
     store_sets.migrate_rows,
 )
 
+# Version 8: which lines each test file ran (RunRecord.test_file_lines), for the items' own
+# coverage: zlib of JSON {test file: {source file: "1-4,7"}}, NULL when the run recorded no
+# contexts (every run stored before). Pruned with the run's coverage.
+_V8_TEST_FILE_LINES = (
+    "ALTER TABLE runs ADD COLUMN test_file_lines BLOB",
+)
+
 _MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     _V1_CREATE_TABLES, _V2_ADD_TOTALS, _V3_NOT_RUN, _V4_PRUNED, _V5_NOTES, _V6_NOTE_BLOBS,
-    _V7_DESELECTED_SETS)
+    _V7_DESELECTED_SETS, _V8_TEST_FILE_LINES)
 
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = len(_MIGRATIONS)

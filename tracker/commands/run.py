@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from tracker.store import Store
 
 #: pytest options tracker sets itself: passing them would break the run's own report.
-OWNED_OPTIONS = ("--tracker-report", "--tracker-scratch")
+OWNED_OPTIONS = ("--tracker-report", "--tracker-scratch", "--tracker-contexts")
 
 
 @click.command("run", context_settings={"ignore_unknown_options": True,

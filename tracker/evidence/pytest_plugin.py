@@ -66,6 +66,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "as JSON Lines, for tracker to read.",
     )
     group.addoption(
+        "--tracker-contexts",
+        action="store_true",
+        dest="tracker_contexts",
+        default=False,
+        help="record which test file ran which lines (a coverage.py dynamic context per "
+        "test file), under coverage.",
+    )
+    group.addoption(
         "--tracker-scratch",
         action="store_true",
         dest="tracker_scratch",
@@ -91,10 +99,22 @@ def pytest_configure(config: pytest.Config) -> None:
             cov = worker_coverage.start()
             if cov is not None:
                 config.stash[_worker_cov_key] = cov
+        _switch_contexts(config)
         return
+    _switch_contexts(config)
     recorder = ReportRecorder.open(config, value)
     config.stash[_recorder_key] = recorder
     config.pluginmanager.register(recorder, "tracker-recorder")
+
+
+def _switch_contexts(config: pytest.Config) -> None:
+    """Record a coverage context per test file in this process, when asked to and measured."""
+    if config.getoption("tracker_contexts", False):
+        from tracker.evidence.test_contexts import ContextSwitcher
+
+        switcher = ContextSwitcher.running()
+        if switcher is not None:
+            config.pluginmanager.register(switcher, "tracker-contexts")
 
 
 @pytest.hookimpl(trylast=True)
