@@ -37,7 +37,7 @@ from tracker.evidence.worker_coverage import ENV as WORKER_COVERAGE_ENV
 from tracker.evidence.worker_coverage import settings_env
 from tracker.history.gitcli import head_state
 from tracker.lifeline import PROCESS_GROUP, Lifeline, stop
-from tracker.plan.model import CoverageConfig
+from tracker.plan.model import CoverageConfig, Plan
 from tracker.scratch import run_folder, runs_dir
 
 #: The plugin's option to record a coverage context per test file (test_contexts.OPTION, not
@@ -75,6 +75,13 @@ class RunOutcome:
     exit_code: int
     settings: CoverageSettings | None
     log: Path | None  #: pytest's captured output, when it was captured
+
+
+def wants_contexts(plan: Plan) -> bool:
+    """Whether a run for ``plan`` records which test file ran which lines: when some item
+    has targets, whose coverage by its own tests the document shows (and ``own_coverage``
+    may require). A plan without targets does not pay for contexts."""
+    return any(item.targets for _, item in plan.items())
 
 
 def build_command(root: Path, pytest_args: list[str], report: Path, data_file: Path | None,

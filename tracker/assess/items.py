@@ -32,7 +32,7 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
             unmatched.append(Problem(link.link.location, f"test link {str(link.link)!r} "
                                      f"matches nothing: {link.problem or 'no test'}",
                                      Severity.WARNING))
-    tally = coverage = delta = counts = unmeasured = None
+    tally = coverage = delta = counts = unmeasured = own = None
     stale: tuple[str, ...] = ()
     if view is not None:
         tally = view.tally(item.id, ev)
@@ -41,6 +41,9 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
         unmeasured = view.coverage_unknown(ev)
         if unmeasured:
             coverage = delta = counts = None
+        else:
+            figure = view.own_coverage(ev, tally)
+            own = figure.percent if figure is not None else None
         count = len(tally.outcomes) + tally.not_run_cases
         files = len(tally.files)
     else:
@@ -48,7 +51,7 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
         count = sum(source_cases(static, t) for t in test_ids)
         files = len({t.split("::", 1)[0] for t in test_ids})
     status, reason = _judge(item, ev, count, files, tally, stale, coverage, link_cases,
-                            unmeasured)
+                            unmeasured, own)
     if evidence.live is not None and tally is not None:
         status, reason = _while_running(status, reason, tally, evidence.live)
     if item.claim is Claim.DONE and status is not Status.DONE and status is not Status.CLAIMED:
@@ -67,6 +70,7 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
                           evidence=ev, test_ids=test_ids, test_count=count, test_files=files,
                           due=due, days_late=days_late, tally=tally, target_coverage=coverage,
                           target_counts=counts, coverage_delta=delta, stale_files=stale,
+                          own_coverage=own,
                           link_cases=link_cases, days_left=days_left)
 
 
@@ -104,9 +108,11 @@ def _link_cases(ev: ItemEvidence, view: RunView | None) -> tuple[int, ...]:
 
 def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | None,
            stale: tuple[str, ...], coverage: float | None,
-           link_cases: tuple[int, ...], unmeasured: str | None = None) -> tuple[Status, str]:
+           link_cases: tuple[int, ...], unmeasured: str | None = None,
+           own: float | None = None) -> tuple[Status, str]:
     """Status and the reason in words, from workspace evidence and the latest run;
-    ``unmeasured`` says why the targets' coverage is unknown when a run cannot tell."""
+    ``unmeasured`` says why the targets' coverage is unknown when a run cannot tell;
+    ``own`` is what the item's own tests cover of its targets, when the run knows."""
     if item.claim is Claim.SKIPPED:  # the status says it: the reason is the note's
         return Status.SKIPPED, item.note or "no reason given"
     if item.claim is Claim.BLOCKED:
@@ -156,12 +162,22 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
                                           "coverage of targets not yet measured"))
         elif coverage + 1e-9 < target:
             missing.append(f"targets covered {measures.percent(coverage)} of {target:g}%")
+    wanted = item.expect.own_coverage
+    if wanted is not None:
+        if own is None:
+            missing.append(unmeasured or ("coverage of targets by its own tests not measured: "
+                                          "needs a `tracker run` of its tests" if tally else
+                                          "coverage of targets by its own tests not yet "
+                                          "measured"))
+        elif own + 1e-9 < wanted:
+            missing.append(f"its own tests cover {measures.percent(own)} of the targets, "
+                           f"{wanted:g}% expected")
     found_any = bool(ran) or bool(count) or any(c.ok for c in ev.checks)
     if not found_any:
         return Status.TODO, "; ".join(missing) or "no evidence yet"
     if missing:
         return Status.IN_PROGRESS, "; ".join(missing)
-    return Status.DONE, _done_reason(ev, tally, coverage, unmeasured)
+    return Status.DONE, _done_reason(ev, tally, coverage, unmeasured, own)
 
 
 def _not_run_reason(tally: Tally) -> str:
@@ -189,7 +205,7 @@ def _failing_reason(tally: Tally) -> str:
 
 
 def _done_reason(ev: ItemEvidence, tally: Tally | None, coverage: float | None,
-                 unmeasured: str | None) -> str:
+                 unmeasured: str | None, own: float | None = None) -> str:
     parts = []
     if tally is not None and tally.outcomes:
         n = len(tally.outcomes)
@@ -198,7 +214,10 @@ def _done_reason(ev: ItemEvidence, tally: Tally | None, coverage: float | None,
         parts.append("the file check holds" if len(ev.checks) == 1
                      else f"all {len(ev.checks)} file checks hold")
     if coverage is not None:
-        parts.append(f"targets covered {measures.percent(coverage)}")
+        text = f"targets covered {measures.percent(coverage)}"
+        if own is not None:
+            text += f", by its own tests {measures.percent(own)}"
+        parts.append(text)
     elif unmeasured:
         parts.append(unmeasured)
     return "; ".join(parts) or "evidence complete"

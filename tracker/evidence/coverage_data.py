@@ -295,8 +295,9 @@ def read_test_file_lines(data_file: Path, root: Path, measured: tuple[FileCovera
     """Which lines each test file ran, from the contexts of a combined data file that
     ``tracker run`` recorded (:mod:`tracker.evidence.test_contexts`): by test file, then by
     measured source file (only those in ``measured``, the files the run reports), sorted line
-    numbers. Empty when the data holds no test file's context. Lines no test file ran (run
-    while modules were imported, the empty context) are nobody's.
+    numbers. Empty when the data holds no test file's context. The key ``""`` holds the
+    lines run outside any test: while pytest collected (imported) the test modules, which
+    run every module's top level (``def``, ``class``, imports) before any test starts.
     """
     import coverage
     from coverage.exceptions import CoverageException
@@ -314,8 +315,7 @@ def read_test_file_lines(data_file: Path, root: Path, measured: tuple[FileCovera
                 continue
             for line, contexts in data.contexts_by_lineno(name).items():
                 for context in contexts:
-                    if context:
-                        found.setdefault(context, {}).setdefault(path, set()).add(line)
+                    found.setdefault(context, {}).setdefault(path, set()).add(line)
     except CoverageException as exc:
         raise CoverageError(str(exc)) from exc
     except Exception as exc:  # sqlite3 errors for a damaged file

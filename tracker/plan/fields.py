@@ -69,7 +69,10 @@ ITEM: dict[str, Field] = {
 EXPECT: dict[str, Field] = {
     "min_tests": ("int", "At least this many linked tests."),
     "min_files": ("int", "At least this many linked test files."),
-    "target_coverage": ("number", "Coverage of the item's targets, in percent, at least."),
+    "target_coverage": ("number", "Coverage of the item's targets by the whole run, in "
+                                  "percent, at least."),
+    "own_coverage": ("number", "Coverage of the item's targets by its own linked tests "
+                               "(the lines their test files ran), in percent, at least."),
 }
 
 METRIC: dict[str, Field] = {

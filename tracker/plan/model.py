@@ -102,7 +102,8 @@ class Expect:
 
     min_tests: int | None = None
     min_files: int | None = None
-    target_coverage: float | None = None
+    target_coverage: float | None = None  #: by the whole run
+    own_coverage: float | None = None  #: by the item's own linked tests (their test files)
 
 
 @pickled_by_fields

@@ -94,6 +94,7 @@ def _expect(r: Reader, m: YMap, what: str) -> Expect:
         min_tests=r.int_(em, "min_tests", f"expect of {what}", minimum=1),
         min_files=r.int_(em, "min_files", f"expect of {what}", minimum=1),
         target_coverage=r.number(em, "target_coverage", f"expect of {what}", 0, 100),
+        own_coverage=r.number(em, "own_coverage", f"expect of {what}", 0, 100),
     )
 
 

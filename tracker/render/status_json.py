@@ -51,7 +51,7 @@ def _item_json(ia: ItemAssessment) -> dict[str, Any]:
         "files": {"checks": len(ia.evidence.checks),
                   "failing": [str(c.check) for c in ia.evidence.checks if not c.ok]},
         "targets": {"paths": list(ia.item.targets), "coverage": ia.target_coverage,
-                    "counts": _counts(ia)},
+                    "counts": _counts(ia), "own_coverage": ia.own_coverage},
         "stale_files": list(ia.stale_files),
         "line": ia.item.location.line,
     }
