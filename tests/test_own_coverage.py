@@ -204,3 +204,14 @@ def test_own_coverage_leaves_out_what_ran_at_import_and_what_the_run_missed():
     assert own_coverage(run, ["tests/t.py"], ["src/other.py"]) is None
     assert own_coverage(RunRecord(t0, t0, coverage=run.coverage), ["tests/t.py"],
                         ["src/m.py"]) is None, "no contexts recorded: unknown, not 0%"
+
+
+def test_shards_combine_the_lines_of_their_test_files_only_when_every_shard_has_them():
+    from tracker.evidence.shards import combine_test_file_lines
+
+    t0 = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    one = RunRecord(t0, t0, test_file_lines={"": {"m.py": (1,)}, "t.py": {"m.py": (2, 3)}})
+    two = RunRecord(t0, t0, test_file_lines={"": {"m.py": (1, 9)}, "u.py": {"m.py": (3, 4)}})
+    assert combine_test_file_lines([one, two]) == {
+        "": {"m.py": (1, 9)}, "t.py": {"m.py": (2, 3)}, "u.py": {"m.py": (3, 4)}}
+    assert combine_test_file_lines([one, RunRecord(t0, t0)]) == {}
