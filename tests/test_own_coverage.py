@@ -215,3 +215,16 @@ def test_shards_combine_the_lines_of_their_test_files_only_when_every_shard_has_
     assert combine_test_file_lines([one, two]) == {
         "": {"m.py": (1, 9)}, "t.py": {"m.py": (2, 3)}, "u.py": {"m.py": (3, 4)}}
     assert combine_test_file_lines([one, RunRecord(t0, t0)]) == {}
+
+
+@pytest.mark.slow
+def test_a_projects_own_dynamic_context_gives_no_figure_rather_than_a_wrong_one(ran, tmp_path):
+    project = Path(shutil.copytree(ran, tmp_path / "calc", symlinks=True))
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[tool.coverage.run]\ndynamic_context = "test_function"\n')
+    done = run_cli("run", "--", "-q", cwd=project, env=clean_env())
+    assert done.returncode == 0, done.stderr
+    assert latest(project).test_file_lines == {}
+    found = items(project)
+    assert found["calc-own"]["targets"]["own_coverage"] is None
+    assert "coverage of targets by its own tests not measured" in found["calc-own"]["reason"]

@@ -179,7 +179,8 @@ def _run(root: Path, pytest_args: list[str], args: list[str],
             coverage = read_data_file(data_file, root, settings, own=True,
                                       measured_only=is_partial(pytest_args))
             if contexts and data_file.is_file():
-                lines = read_test_file_lines(data_file, root, coverage)
+                lines = read_test_file_lines(data_file, root, coverage,
+                                             {o.file for o in log.outcomes})
         except CoverageError as exc:
             raise RunError(f"coverage data could not be read: {exc}") from exc
     hashes = follower.hashes

@@ -291,13 +291,15 @@ def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | Non
 
 
 def read_test_file_lines(data_file: Path, root: Path, measured: tuple[FileCoverage, ...],
-                         ) -> dict[str, dict[str, tuple[int, ...]]]:
+                         test_files: set[str]) -> dict[str, dict[str, tuple[int, ...]]]:
     """Which lines each test file ran, from the contexts of a combined data file that
     ``tracker run`` recorded (:mod:`tracker.evidence.test_contexts`): by test file, then by
     measured source file (only those in ``measured``, the files the run reports), sorted line
     numbers. Empty when the data holds no test file's context. The key ``""`` holds the
     lines run outside any test: while pytest collected (imported) the test modules, which
     run every module's top level (``def``, ``class``, imports) before any test starts.
+    Only the contexts of ``test_files`` (the files whose tests ran) are read: contexts of
+    another origin (a project's own ``dynamic_context``) leave the result empty.
     """
     import coverage
     from coverage.exceptions import CoverageException
@@ -305,7 +307,7 @@ def read_test_file_lines(data_file: Path, root: Path, measured: tuple[FileCovera
     try:
         data = coverage.CoverageData(basename=str(data_file))
         data.read()
-        if not (data.measured_contexts() - {""}):
+        if not (data.measured_contexts() & test_files):
             return {}
         kept = {f.path for f in measured}
         found: dict[str, dict[str, set[int]]] = {}
@@ -315,7 +317,8 @@ def read_test_file_lines(data_file: Path, root: Path, measured: tuple[FileCovera
                 continue
             for line, contexts in data.contexts_by_lineno(name).items():
                 for context in contexts:
-                    found.setdefault(context, {}).setdefault(path, set()).add(line)
+                    if context in test_files or not context:
+                        found.setdefault(context, {}).setdefault(path, set()).add(line)
     except CoverageException as exc:
         raise CoverageError(str(exc)) from exc
     except Exception as exc:  # sqlite3 errors for a damaged file

@@ -34,13 +34,18 @@ class ContextSwitcher:
 
     @classmethod
     def running(cls) -> ContextSwitcher | None:
-        """A switcher for the Coverage measuring this process; None when none is."""
+        """A switcher for the Coverage measuring this process; None when none is, or when
+        the project's own configuration sets ``dynamic_context`` (coverage.py would mix its
+        contexts with ours: the run then records no test file's lines, and no item shows an
+        own figure rather than a wrong one)."""
         try:
             import coverage
         except ImportError:
             return None
         cov = coverage.Coverage.current()
-        return None if cov is None else cls(cov)
+        if cov is None or cov.get_option("run:dynamic_context"):
+            return None
+        return cls(cov)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
