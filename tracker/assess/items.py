@@ -37,7 +37,7 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
             unmatched.append(Problem(link.link.location, f"test link {str(link.link)!r} "
                                      f"matches nothing: {link.problem or 'no test'}",
                                      Severity.WARNING))
-    tally = coverage = delta = counts = unmeasured = None
+    tally = coverage = delta = counts = unmeasured = own = None
     stale: tuple[str, ...] = ()
     if view is not None:
         tally = view.tally(item.id, ev)
@@ -46,6 +46,9 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
         unmeasured = view.coverage_unknown(ev)
         if unmeasured:
             coverage = delta = counts = None
+        else:
+            figure = view.own_coverage(ev, tally)
+            own = figure.percent if figure is not None else None
         count = len(tally.outcomes) + tally.not_run_cases
         files = len(tally.files)
     else:
@@ -54,7 +57,7 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
         files = len({t.split("::", 1)[0] for t in test_ids})
     found = findings(item, ev, evidence.workspace.quality, evidence.workspace.tests)
     status, reason = _judge(item, ev, count, files, tally, stale, coverage, link_cases,
-                            unmeasured, found)
+                            unmeasured, found, own)
     known_flaky: tuple[Flaky, ...] = ()
     if flaky and tally is not None:
         known_flaky = flaky_of(tuple(o.nodeid for o in tally.outcomes), flaky)
@@ -79,6 +82,7 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
                           evidence=ev, test_ids=test_ids, test_count=count, test_files=files,
                           due=due, days_late=days_late, tally=tally, target_coverage=coverage,
                           target_counts=counts, coverage_delta=delta, stale_files=stale,
+                          own_coverage=own,
                           link_cases=link_cases, days_left=days_left, quality=found,
                           delta=item_change(item.id, ev, evidence.changes), flaky=known_flaky)
 
@@ -118,10 +122,11 @@ def _link_cases(ev: ItemEvidence, view: RunView | None) -> tuple[int, ...]:
 def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | None,
            stale: tuple[str, ...], coverage: float | None,
            link_cases: tuple[int, ...], unmeasured: str | None = None,
-           found: tuple[Finding, ...] = ()) -> tuple[Status, str]:
+           found: tuple[Finding, ...] = (), own: float | None = None) -> tuple[Status, str]:
     """Status and the reason in words, from workspace evidence and the latest run;
     ``unmeasured`` says why the targets' coverage is unknown when a run cannot tell;
-    ``found``: the quality and complexity thresholds, measured."""
+    ``found``: the quality and complexity thresholds, measured; ``own`` is what the item's
+    own tests cover of its targets, when the run knows."""
     if item.claim is Claim.SKIPPED:  # the status says it: the reason is the note's
         return Status.SKIPPED, item.note or "no reason given"
     if item.claim is Claim.BLOCKED:
@@ -172,13 +177,23 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
         elif coverage + 1e-9 < target:
             missing.append(f"targets covered {measures.percent(coverage)} of {target:g}%")
     missing.extend(f.reason() for f in found if not f.met)
+    wanted = item.expect.own_coverage
+    if wanted is not None:
+        if own is None:
+            missing.append(unmeasured or ("coverage of targets by its own tests not measured: "
+                                          "needs a `tracker run` of its tests" if tally else
+                                          "coverage of targets by its own tests not yet "
+                                          "measured"))
+        elif own + 1e-9 < wanted:
+            missing.append(f"its own tests cover {measures.percent(own)} of the targets, "
+                           f"{wanted:g}% expected")
     found_any = (bool(ran) or bool(count) or any(c.ok for c in ev.checks)
                  or any(f.value is not None for f in found))
     if not found_any:
         return Status.TODO, "; ".join(missing) or "no evidence yet"
     if missing:
         return Status.IN_PROGRESS, "; ".join(missing)
-    done = _done_reason(ev, tally, coverage, unmeasured)
+    done = _done_reason(ev, tally, coverage, unmeasured, own)
     if found:
         done = "; ".join([*([done] if done != "evidence complete" else []),
                           *(f.words() for f in found)])
@@ -210,7 +225,7 @@ def _failing_reason(tally: Tally) -> str:
 
 
 def _done_reason(ev: ItemEvidence, tally: Tally | None, coverage: float | None,
-                 unmeasured: str | None) -> str:
+                 unmeasured: str | None, own: float | None = None) -> str:
     parts = []
     if tally is not None and tally.outcomes:
         n = len(tally.outcomes)
@@ -219,7 +234,10 @@ def _done_reason(ev: ItemEvidence, tally: Tally | None, coverage: float | None,
         parts.append("the file check holds" if len(ev.checks) == 1
                      else f"all {len(ev.checks)} file checks hold")
     if coverage is not None:
-        parts.append(f"targets covered {measures.percent(coverage)}")
+        text = f"targets covered {measures.percent(coverage)}"
+        if own is not None:
+            text += f", by its own tests {measures.percent(own)}"
+        parts.append(text)
     elif unmeasured:
         parts.append(unmeasured)
     return "; ".join(parts) or "evidence complete"

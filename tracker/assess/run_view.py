@@ -13,6 +13,7 @@ from tracker.assess.verdicts import Tally
 from tracker.evidence.hashes import conftest_candidates
 from tracker.evidence.keyword import haystack, parse_keyword
 from tracker.evidence.layering import is_partial_run
+from tracker.evidence.own_coverage import OwnCoverage, own_coverage
 from tracker.evidence.results import (
     CollectionError,
     FileCoverage,
@@ -47,6 +48,7 @@ class RunView:
         self.first: dict[str, FileCoverage] = {f.path: f for f in first}
         self._tallies: dict[tuple[object, ...], Tally] = {}
         self._coverage: dict[tuple[str, ...], _TargetCoverage] = {}
+        self._own: dict[tuple[tuple[str, ...], tuple[str, ...]], OwnCoverage | None] = {}
         self.by_base: dict[str, list[TestOutcome]] = {}
         self.by_id: dict[str, TestOutcome] = {}
         self.by_file: dict[str, list[TestOutcome]] = {}
@@ -161,6 +163,18 @@ class RunView:
         before = [self.first[f] for f in unique if f in self.first]
         was = measures.coverage_of(before) if before else None
         return now, (now - was if was is not None else None), counts
+
+    def own_coverage(self, ev: ItemEvidence, tally: Tally) -> OwnCoverage | None:
+        """What the item's own tests (the files of its linked tests that ran) ran of its
+        targets; None when the run recorded no contexts or measured no target."""
+        files = tuple([f for target in ev.targets for f in target.files])
+        if not files or not self.run.test_file_lines or not tally.outcomes:
+            return None
+        tests = tuple(sorted({o.file for o in tally.outcomes}))
+        key = (files, tests)
+        if key not in self._own:
+            self._own[key] = own_coverage(self.run, tests, files)
+        return self._own[key]
 
     def coverage_unknown(self, ev: ItemEvidence) -> str | None:
         """Why the run cannot tell the coverage of the item's targets as they are now, when

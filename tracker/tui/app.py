@@ -352,7 +352,7 @@ class TrackerApp(App[int]):
     def run_worker_thread(self, args: list[str]) -> None:
         from tracker.errors import StoreError
         from tracker.paths import default_store_path
-        from tracker.runner import RunCancelled, RunError, run_suite
+        from tracker.runner import RunCancelled, RunError, run_suite, wants_contexts
         from tracker.store import Store
 
         snapshot = self.good
@@ -362,7 +362,8 @@ class TrackerApp(App[int]):
         try:
             with open(os.devnull, "w") as sink:
                 outcome = run_suite(root, args, plan_coverage=snapshot.plan.coverage,
-                                    output=sink, listener=self.events.put, cancel=self.cancel)
+                                    output=sink, listener=self.events.put, cancel=self.cancel,
+                                    contexts=wants_contexts(snapshot.plan))
             from tracker.pending import record_run
 
             def say(line: str) -> None:  # waiting for a locked store, from the worker thread
