@@ -22,16 +22,12 @@ from tracker.problems import Problem, Severity
 
 
 def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | None,
-          today: dt.date, phase_due: dt.date | None, warnings: list[Problem],
-          unmatched: list[Problem]) -> ItemAssessment:
+               today: dt.date, phase_due: dt.date | None) -> ItemAssessment:
+    """One item judged; its warnings follow from the result (:func:`claim_warnings`,
+    :func:`unmatched_links`), so judging an item again replaces them too."""
     ev = evidence.workspace.items.get(item.id, _NO_EVIDENCE)
     test_ids = ev.test_ids()
     link_cases = _link_cases(ev, view)
-    for link, cases in zip(ev.links, link_cases, strict=True):
-        if not cases:
-            unmatched.append(Problem(link.link.location, f"test link {str(link.link)!r} "
-                                     f"matches nothing: {link.problem or 'no test'}",
-                                     Severity.WARNING))
     tally = coverage = delta = counts = unmeasured = None
     stale: tuple[str, ...] = ()
     if view is not None:
@@ -51,14 +47,6 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
                             unmeasured)
     if evidence.live is not None and tally is not None:
         status, reason = _while_running(status, reason, tally, evidence.live)
-    if item.claim is Claim.DONE and status is not Status.DONE and status is not Status.CLAIMED:
-        warnings.append(Problem(item.location, f"item {item.id!r} is claimed done but the "
-                                               f"evidence says {status.value}: {reason}",
-                                Severity.WARNING))
-    elif status is Status.CLAIMED:
-        warnings.append(Problem(item.location, f"item {item.id!r} is claimed done with no "
-                                               "evidence: link tests or files to prove it",
-                                Severity.WARNING))
     due = item.due or phase_due
     days_left = (due - today).days if due else None
     days_late = -days_left if days_left is not None and days_left < 0 and status not in CLOSED \
@@ -68,6 +56,27 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
                           due=due, days_late=days_late, tally=tally, target_coverage=coverage,
                           target_counts=counts, coverage_delta=delta, stale_files=stale,
                           link_cases=link_cases, days_left=days_left)
+
+
+def claim_warnings(ia: ItemAssessment) -> list[Problem]:
+    """What a document warns of an item: a claim of done the evidence does not back."""
+    item, status = ia.item, ia.status
+    if item.claim is Claim.DONE and status is not Status.DONE and status is not Status.CLAIMED:
+        return [Problem(item.location, f"item {item.id!r} is claimed done but the evidence "
+                                       f"says {status.value}: {ia.reason}", Severity.WARNING)]
+    if status is Status.CLAIMED:
+        return [Problem(item.location, f"item {item.id!r} is claimed done with no evidence: "
+                                       "link tests or files to prove it", Severity.WARNING)]
+    return []
+
+
+def unmatched_links(ia: ItemAssessment) -> list[Problem]:
+    """The item's test links that match nothing in the source nor in the run."""
+    if not ia.evidence.links or all(ia.link_cases):
+        return []
+    return [Problem(link.link.location, f"test link {str(link.link)!r} matches nothing: "
+                                        f"{link.problem or 'no test'}", Severity.WARNING)
+            for link, cases in zip(ia.evidence.links, ia.link_cases, strict=True) if not cases]
 
 
 _NO_EVIDENCE = ItemEvidence()

@@ -180,7 +180,7 @@ class RunView:
     def named(self) -> list[tuple[TestOutcome, str]]:
         """Every result with the names a ``-k`` expression is matched against, built once."""
         if self._named is None:
-            self._named = [(o, haystack(_names(o))) for o in self.run.outcomes]
+            self._named = [(o, haystack(names_of(o))) for o in self.run.outcomes]
         return self._named
 
     def static(self, nodeid: str) -> list[TestOutcome]:
@@ -309,7 +309,8 @@ def _in_scopes(files: set[str], scopes: dict[str, str]) -> tuple[str, ...]:
                  if any(f == scope or f.startswith(scope + "/") or not scope for f in files))
 
 
-def _names(outcome: TestOutcome) -> list[str]:
+def names_of(outcome: TestOutcome) -> list[str]:
+    """The names a ``-k`` expression is matched against: path parts, test names, markers."""
     parts = outcome.nodeid.split("::")
     return [*parts[0].split("/"), *parts[1:], *outcome.markers]
 
