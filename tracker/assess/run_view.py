@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from tracker import metrics as measures
 from tracker.assess.verdicts import Tally
 from tracker.evidence.hashes import conftest_candidates
-from tracker.evidence.keyword import haystack, parse_keyword
+from tracker.evidence.keyword import haystack, keyword_filter
 from tracker.evidence.layering import is_partial_run
 from tracker.evidence.results import (
     CollectionError,
@@ -274,8 +274,9 @@ class RunView:
             case LinkKind.FIXTURE:
                 return [o for o in self.run.outcomes if value in o.fixtures]
             case LinkKind.KEYWORD:
-                matcher = parse_keyword(value)
-                return [o for o, names in self.named() if matcher(names)]
+                named = self.named()
+                hits = keyword_filter(value)([names for _, names in named])
+                return [o for (o, _), hit in zip(named, hits, strict=True) if hit]
             case LinkKind.GLOB:
                 return [o for f in link.files for o in self.by_file.get(f, [])]
             case LinkKind.PATH:  # what ran under it, also what the source could not show

@@ -38,7 +38,9 @@ if TYPE_CHECKING:  # imported when a run starts: most sessions never run tests
     from tracker.tui.live import LiveJudge, LiveRun
 
 WATCH_SECONDS = 0.5
-LIVE_SECONDS = 0.1
+#: how often a live run's report is read and its news shown: a finished test shows within
+#: about twice this (the report is read, then drained), plus the time to judge it
+LIVE_SECONDS = 0.04
 
 
 class TrackerApp(App[int]):
@@ -365,7 +367,8 @@ class TrackerApp(App[int]):
         try:
             with open(os.devnull, "w") as sink:
                 outcome = run_suite(root, args, plan_coverage=snapshot.plan.coverage,
-                                    output=sink, listener=self.events.put, cancel=self.cancel)
+                                    output=sink, listener=self.events.put, cancel=self.cancel,
+                                    poll_seconds=LIVE_SECONDS)
             from tracker.pending import record_run
 
             def say(line: str) -> None:  # waiting for a locked store, from the worker thread
