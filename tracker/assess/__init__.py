@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from tracker.assess.items import claim_warnings, judge_item, unmatched_links
+from tracker.assess.items import SourceTests, claim_warnings, judge_item, unmatched_links
 from tracker.assess.metric_values import judge_metric
 from tracker.assess.run_view import RunView, escaped_id
 from tracker.assess.verdicts import (
@@ -51,9 +51,11 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     phases: list[PhaseAssessment] = []
     view = (RunView(evidence.run, evidence.current_hashes, evidence.first_coverage,
                      evidence.workspace.tests) if evidence.run is not None else None)
+    sources = SourceTests(evidence.workspace.tests)
     for index, phase in enumerate(plan.phases, start=1):
         due = phase_window(plan, phase)[1]
-        judged = [judge_item(phase, item, evidence, view, today, due) for item in phase.items]
+        judged = [judge_item(phase, item, evidence, view, today, due, sources)
+                  for item in phase.items]
         items.extend(judged)
         phases.append(judge_phase(plan, phase, index, judged, today))
     review = None

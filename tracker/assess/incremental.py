@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 
 from tracker.assess import assess, judge_phase, phase_window
-from tracker.assess.items import claim_warnings, judge_item, unmatched_links
+from tracker.assess.items import SourceTests, claim_warnings, judge_item, unmatched_links
 from tracker.assess.metric_values import judge_metric
 from tracker.assess.run_view import RunView, names_of
 from tracker.assess.verdicts import Assessment, ItemAssessment
@@ -53,6 +53,7 @@ class LinkIndex:
     def __init__(self, plan: Plan, workspace: Workspace) -> None:
         self.plan = plan
         self.workspace = workspace
+        self.sources = SourceTests(workspace.tests)  #: what the source shows, kept
         self.slots: list[_Slot] = []
         self.phase_ranges: list[range] = []  #: positions of each phase's items
         self._by_id: dict[str, int] = {}  #: item id → position (for @pytest.mark.plan)
@@ -167,7 +168,7 @@ def reassess(previous: Assessment, evidence: Evidence, changed: Collection[str],
             windows[slot.phase] = phase_window(plan, phase)
         item = items[position].item
         items[position] = judge_item(phase, item, evidence, view, today,
-                                     windows[slot.phase][1])
+                                     windows[slot.phase][1], index.sources)
         phases_touched.add(slot.phase)
     phases = list(previous.phases)
     for phase_index in phases_touched:

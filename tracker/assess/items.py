@@ -16,17 +16,51 @@ from tracker.evidence.bundle import Evidence, LiveProgress
 from tracker.evidence.results import (
     FAILING,
 )
-from tracker.evidence.values import ItemEvidence
+from tracker.evidence.values import ItemEvidence, StaticTest
 from tracker.plan.model import Claim, Item, Phase
 from tracker.problems import Problem, Severity
 
 
+class SourceTests:
+    """The tests the source shows for an item's links, and how many cases and files they
+    are, worked out once per distinct link (big plans link many items alike)."""
+
+    def __init__(self, static: dict[str, StaticTest]) -> None:
+        self.static = static
+        self._known: dict[tuple[str, ...], tuple[int, frozenset[str]]] = {}
+
+    def of(self, ev: ItemEvidence) -> tuple[tuple[str, ...], int, int]:
+        """The linked tests (:meth:`ItemEvidence.test_ids`), their cases and their files."""
+        test_ids = ev.test_ids()
+        parts = [self._part(link.tests) for link in ev.links]
+        if ev.marked:
+            parts.append(self._part(ev.marked))
+        if sum([len(link.tests) for link in ev.links]) + len(ev.marked) != len(test_ids):
+            part = self._part(test_ids)  # links overlap: each test counts once
+            return test_ids, part[0], len(part[1])
+        if len(parts) == 1:
+            return test_ids, parts[0][0], len(parts[0][1])
+        return (test_ids, sum([cases for cases, _ in parts]),
+                len(frozenset().union(*[files for _, files in parts])))
+
+    def _part(self, tests: tuple[str, ...]) -> tuple[int, frozenset[str]]:
+        known = self._known.get(tests)
+        if known is None:
+            static = self.static
+            known = self._known[tests] = (sum([source_cases(static, t) for t in tests]),
+                                          frozenset([t.partition("::")[0] for t in tests]))
+        return known
+
+
 def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | None,
-               today: dt.date, phase_due: dt.date | None) -> ItemAssessment:
+               today: dt.date, phase_due: dt.date | None,
+               sources: SourceTests | None = None) -> ItemAssessment:
     """One item judged; its warnings follow from the result (:func:`claim_warnings`,
-    :func:`unmatched_links`), so judging an item again replaces them too."""
+    :func:`unmatched_links`), so judging an item again replaces them too. ``sources``:
+    shared by the items of one judgement (made here when not given)."""
     ev = evidence.workspace.items.get(item.id, _NO_EVIDENCE)
-    test_ids = ev.test_ids()
+    sources = sources or SourceTests(evidence.workspace.tests)
+    test_ids, source_count, source_files = sources.of(ev)
     link_cases = _link_cases(ev, view)
     tally = coverage = delta = counts = unmeasured = None
     stale: tuple[str, ...] = ()
@@ -40,9 +74,7 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
         count = len(tally.outcomes) + tally.not_run_cases
         files = len(tally.files)
     else:
-        static = evidence.workspace.tests
-        count = sum(source_cases(static, t) for t in test_ids)
-        files = len({t.split("::", 1)[0] for t in test_ids})
+        count, files = source_count, source_files
     status, reason = _judge(item, ev, count, files, tally, stale, coverage, link_cases,
                             unmeasured)
     if evidence.live is not None and tally is not None:
