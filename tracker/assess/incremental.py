@@ -62,7 +62,8 @@ class LinkIndex:
         self._by_marker: dict[str, set[int]] = {}
         self._by_fixture: dict[str, set[int]] = {}
         self._by_prefix: dict[str, set[int]] = {}  #: node id prefixes (paths, node links)
-        self._keywords: list[tuple[Matcher | None, int]] = []  #: None: cannot parse, any
+        #: by expression: its matcher (None: cannot parse, so any result) and its items
+        self._keywords: dict[str, tuple[Matcher | None, set[int]]] = {}
         position = 0
         for phase_index, phase in enumerate(plan.phases):
             self.phase_ranges.append(range(position, position + len(phase.items)))
@@ -73,6 +74,7 @@ class LinkIndex:
                 if ev is not None:
                     self._add_links(ev.links, ev.marked, position)
                 position += 1
+        self._prefix_lengths = sorted({len(prefix) for prefix in self._by_prefix})
 
     def _add_links(self, links: tuple[LinkResult, ...], marked: tuple[str, ...],
                    position: int) -> None:
@@ -95,10 +97,13 @@ class LinkIndex:
             elif kind is LinkKind.FIXTURE:
                 add(self._by_fixture, value)
             elif kind is LinkKind.KEYWORD:
-                try:
-                    self._keywords.append((parse_keyword(value), position))
-                except KeywordError:
-                    self._keywords.append((None, position))
+                if value not in self._keywords:
+                    try:
+                        matcher: Matcher | None = parse_keyword(value)
+                    except KeywordError:
+                        matcher = None
+                    self._keywords[value] = (matcher, set())
+                self._keywords[value][1].add(position)
             elif kind in (LinkKind.PATH, LinkKind.NODE):
                 # everything these select has a node id that starts with the link's text
                 # up to its parameters (see RunView.scope and RunView.static)
@@ -117,14 +122,14 @@ class LinkIndex:
             for item_id in o.plan_items:
                 if item_id in self._by_id:
                     found.add(self._by_id[item_id])
-            nodeid = o.nodeid
-            for prefix, positions in self._by_prefix.items():
-                if nodeid.startswith(prefix):
-                    found.update(positions)
+            nodeid = o.nodeid  # the prefixes it starts with: one lookup per prefix length
+            for length in self._prefix_lengths:
+                found.update(self._by_prefix.get(nodeid[:length], ()))
             if self._keywords:
                 names = haystack(names_of(o))
-                found.update(position for matcher, position in self._keywords
-                             if matcher is None or matcher(names))
+                for matcher, positions in self._keywords.values():
+                    if matcher is None or matcher(names):
+                        found.update(positions)
         return found
 
 
