@@ -190,7 +190,7 @@ BIG_DELAY_CODE = textwrap.dedent(f"""
     original = PlanTree.relabel
 
     def relabel(self, assessment, items=None):
-        original(self, assessment, items)
+        original(self, assessment, *([] if items is None else [items]))
         now, live = time.time(), app.live
         if live is None:
             return
@@ -209,7 +209,8 @@ BIG_DELAY_CODE = textwrap.dedent(f"""
         show_live(self, live)
         spent.append(time.perf_counter() - start)
 
-    TrackerApp.show_live = timed_show_live
+    if hasattr(TrackerApp, "show_live"):  # (older versions judged in drain_events)
+        TrackerApp.show_live = timed_show_live
 
     async def drive(pilot):
         await pilot.pause()
@@ -255,7 +256,7 @@ def live_delay_big(options: Options) -> Result:
             raise BenchError(f"only {len(delays)} linked tests reached the tree")
         median = delays[len(delays) // 2]
         p90 = delays[int(len(delays) * 0.9)]
-        spent = sorted(json.loads((root / "update-times.json").read_text()))
+        spent = sorted(json.loads((root / "update-times.json").read_text())) or [0.0]
         detail = (f"90th percentile {p90 * 1000:.0f} ms, median {median * 1000:.0f} ms, "
                   f"over {len(delays)} linked tests of {ws.tests}; {ws.items} items")
         extra = (f"{len(spent)} updates of the screen while the run went: median "
