@@ -202,12 +202,13 @@ BIG_DELAY_CODE = textwrap.dedent(f"""
 
     PlanTree.relabel = relabel
     spent = []  # seconds each live update took: judging, relabelling, the details
-    show_live = TrackerApp.show_live
+    show_live = getattr(TrackerApp, "show_live", None)
 
     def timed_show_live(self, live):
         start = time.perf_counter()
-        show_live(self, live)
+        judged = show_live(self, live)
         spent.append(time.perf_counter() - start)
+        return judged
 
     if hasattr(TrackerApp, "show_live"):  # (older versions judged in drain_events)
         TrackerApp.show_live = timed_show_live

@@ -402,14 +402,14 @@ class TrackerApp(App[int]):
             self._live_dirty = True
         if self._live_dirty and now >= self._assess_after:
             self._live_dirty = False
-            self.show_live(live)
-            # judging the whole plan (when a run starts or ends) takes a while on a big plan:
-            # keep the UI free at least half of the time; a few items take no time at all
-            self._assess_after = time.monotonic() + (time.monotonic() - now)
+            if self.show_live(live) is None:  # the whole plan judged: a while on a big plan,
+                # so the UI stays free at least half of the time; the items a few results
+                # change take little, and waiting would only delay the next results
+                self._assess_after = time.monotonic() + (time.monotonic() - now)
 
-    def show_live(self, live: LiveRun) -> None:
+    def show_live(self, live: LiveRun) -> frozenset[str] | None:
         """Judge the results received so far (after the first time, only the items they can
-        change) and relabel what was judged again."""
+        change) and relabel what was judged again; the ids of those items (None: all)."""
         assert self._live_judge is not None, "a live run has its judge"
         previous = self._live_assessment
         self._live_assessment, judged = self._live_judge.judge(live)
@@ -418,6 +418,7 @@ class TrackerApp(App[int]):
                 self._live_assessment.done, self._live_assessment.headline):
             self.query_one(PlanHeader).show(self._live_assessment)
         self.show_details()
+        return judged
 
     def finish_run(self, message: str, severity: str) -> None:
         self.drain_events()
