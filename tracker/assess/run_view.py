@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from tracker import metrics as measures
 from tracker.assess.verdicts import Tally
 from tracker.evidence.hashes import conftest_candidates
-from tracker.evidence.keyword import haystack, parse_keyword
+from tracker.evidence.keyword import haystack, keyword_filter
 from tracker.evidence.layering import is_partial_run
 from tracker.evidence.own_coverage import OwnCoverage, own_coverage
 from tracker.evidence.results import (
@@ -194,7 +194,7 @@ class RunView:
     def named(self) -> list[tuple[TestOutcome, str]]:
         """Every result with the names a ``-k`` expression is matched against, built once."""
         if self._named is None:
-            self._named = [(o, haystack(_names(o))) for o in self.run.outcomes]
+            self._named = [(o, haystack(names_of(o))) for o in self.run.outcomes]
         return self._named
 
     def static(self, nodeid: str) -> list[TestOutcome]:
@@ -288,8 +288,9 @@ class RunView:
             case LinkKind.FIXTURE:
                 return [o for o in self.run.outcomes if value in o.fixtures]
             case LinkKind.KEYWORD:
-                matcher = parse_keyword(value)
-                return [o for o, names in self.named() if matcher(names)]
+                named = self.named()
+                hits = keyword_filter(value)([names for _, names in named])
+                return [o for (o, _), hit in zip(named, hits, strict=True) if hit]
             case LinkKind.GLOB:
                 return [o for f in link.files for o in self.by_file.get(f, [])]
             case LinkKind.PATH:  # what ran under it, also what the source could not show
@@ -323,7 +324,8 @@ def _in_scopes(files: set[str], scopes: dict[str, str]) -> tuple[str, ...]:
                  if any(f == scope or f.startswith(scope + "/") or not scope for f in files))
 
 
-def _names(outcome: TestOutcome) -> list[str]:
+def names_of(outcome: TestOutcome) -> list[str]:
+    """The names a ``-k`` expression is matched against: path parts, test names, markers."""
     parts = outcome.nodeid.split("::")
     return [*parts[0].split("/"), *parts[1:], *outcome.markers]
 
