@@ -9,7 +9,7 @@ imported from it, so the two cannot drift apart.
 
 from __future__ import annotations
 
-import ast
+import json
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -26,7 +26,9 @@ GENERATED_PREFIX = GENERATED.split("{", 1)[0]
 PROGRESS_HEADER = "| Phase | Done | Progress | Due | State |"
 _ICONS = {status.icon: status for status in Status}
 _CLAIMS = sorted(CLAIMS, key=len, reverse=True)
-_CHECK = re.compile(r"(.+) (contains|lacks) (regex )?('.*'|\".*\")")
+#: ``PATH contains [regex ]'PATTERN'`` (the pattern as written) or ``"JSON string"``; the
+#: path ends at the first " contains " (a pattern may hold the words, a path hardly)
+_CHECK = re.compile(r"(.+?) (contains|lacks) (regex )?('.*'|\".*\")")
 _GLOB_CHECK = re.compile(r"at least ([0-9]+) files match (.+)")
 _EVERY = re.compile(r"(?i)(?:every\s+)?([0-9]{1,3})\s*(d|days?|w|wks?|weeks?)")
 _GLOB_CHARS = set("*?[")
@@ -215,14 +217,22 @@ def file_check(text: str) -> Link | None:
         return {"glob": match.group(2)} | ({"min_files": count} if count != 1 else {})
     match = _CHECK.fullmatch(text)
     if match:
-        try:
-            pattern = ast.literal_eval(match.group(4))
-        except (ValueError, SyntaxError):
-            return None
-        if isinstance(pattern, str):
+        pattern = _pattern(match.group(4))
+        if pattern is not None:
             regex: dict[str, Any] = {"regex": True} if match.group(3) else {}
             return {"file": match.group(1), match.group(2): pattern, **regex}
     return None
+
+
+def _pattern(quoted: str) -> str | None:
+    """The pattern of a file check from :func:`tracker.plan.model.quoted_pattern`'s form."""
+    if quoted.startswith("'"):
+        return quoted[1:-1]
+    try:
+        pattern = json.loads(quoted)
+    except ValueError:
+        return None
+    return pattern if isinstance(pattern, str) else None
 
 
 def facts_line(text: str) -> tuple[dt.date | None, dt.date | None] | None:

@@ -8,6 +8,7 @@ Status, progress and dates are *not* here: they are judged by :mod:`tracker.asse
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -88,11 +89,21 @@ class FileCheck:
             case CheckKind.ABSENT:
                 return f"{self.path} is absent"
             case CheckKind.CONTAINS:
-                return f"{self.path} contains {regex}{self.pattern!r}"
+                return f"{self.path} contains {regex}{quoted_pattern(self.pattern or '')}"
             case CheckKind.LACKS:
-                return f"{self.path} lacks {regex}{self.pattern!r}"
+                return f"{self.path} lacks {regex}{quoted_pattern(self.pattern or '')}"
             case _:
                 return f"at least {self.min_files} files match {self.path}"
+
+
+def quoted_pattern(pattern: str) -> str:
+    """``'a\\s+b'`` for the pattern ``a\\s+b``: written as the plan holds it between single
+    quotes, since a reader compares it with plan.yaml and a doubled backslash (``repr``) would
+    be a different regex. A pattern a line cannot show as it is (a newline, a tab) is written
+    as a JSON string in double quotes instead. ``tracker import`` reads both forms back."""
+    if pattern.isprintable():
+        return f"'{pattern}'"
+    return json.dumps(pattern)
 
 
 @pickled_by_fields
