@@ -9,8 +9,8 @@ imported from it, so the two cannot drift apart.
 
 from __future__ import annotations
 
-import json
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
