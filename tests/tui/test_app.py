@@ -145,7 +145,7 @@ async def test_metrics_and_history_screens(project, wait_for_workers):
         await pilot.press("h")
         await wait_for_workers(app)  # git's answer, then the screen it shows
         assert isinstance(app.screen, HistoryScreen)
-        assert app.screen.view.first_seen["payment-errors"][1].isoformat() == "2026-03-05"
+        assert app.screen.view.first_seen["payment-errors"][1].date().isoformat() == "2026-03-05"
 
 
 async def test_reminders_view_matches_tracker_remind(project):
@@ -383,7 +383,7 @@ async def test_history_lists_an_items_first_appearance_once_per_commit(project):
     start = dt.datetime(2026, 3, 18, 9, tzinfo=dt.UTC)
     runs = tuple(RunPoint(n, start + dt.timedelta(hours=n), sha, {"passed": 3}, 80.0, 3, 1.0)
                  for n in (1, 2))
-    view = history_view(runs, {"payment-errors": (sha, start.date())})
+    view = history_view(runs, {"payment-errors": (sha, start)})
     app = make_app(project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.push_screen(HistoryScreen(view))
