@@ -234,6 +234,7 @@ async def test_live_run_changes_the_tree_before_it_ends(live_project, wait_for_w
     app = make_app(live_project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.good.assessment.item("first").status is Status.IN_PROGRESS
+        await pilot.press("down", "down")  # on "later": the run's reload keeps it there
         await pilot.press("r")
         await wait_until(pilot, lambda: next(
             label for label in labels(app) if "first" in label).startswith(Status.DONE.icon))
@@ -244,6 +245,7 @@ async def test_live_run_changes_the_tree_before_it_ends(live_project, wait_for_w
         await wait_for_workers(app)  # the run's worker, then the reload it starts
         assert app.live is None and app.good.assessment.run is not None
         assert app.good.assessment.item("later").status is Status.DONE
+        assert app.query_one(PlanTree).cursor_node.data.id == "later"
     with Store.open(default_store_path(live_project)) as store:
         assert store.runs_count() == 1
 
