@@ -55,8 +55,8 @@ class DetailPane(VerticalScroll):
         if ref.kind == "item":
             ia = assessment.item(ref.id)
             # the scrollbar's room kept: it comes with the content, and resizes nothing
-            width = self.content_region.width - self.styles.scrollbar_size_vertical
-            width = width if width > 0 else None  # None: not laid out yet
+            room = self.content_region.width - self.styles.scrollbar_size_vertical
+            width = room if room > 0 else None  # None: not laid out yet
             body.update(item_view(ia, width) if ia else Text(""))
         elif ref.kind == "phase":
             pa = next((p for p in assessment.phases if p.phase.id == ref.phase_id), None)
