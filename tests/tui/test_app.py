@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Sparkline, Static
+from textual.widgets import Input, Static
 
 from tracker.assess import Status
 from tracker.paths import default_store_path
@@ -19,6 +19,7 @@ from tracker.tui.launch import make_app
 from tracker.tui.screens.history import HistoryScreen
 from tracker.tui.screens.metrics import MetricsScreen
 from tracker.tui.widgets.plan_tree import PlanTree
+from tracker.tui.widgets.trend_plot import TrendPlot
 
 from ..helpers import call_cli, git, run_cli, write
 from .conftest import TODAY, wait_until
@@ -139,7 +140,7 @@ async def test_metrics_and_history_screens(project, wait_for_workers):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("m")
         assert isinstance(app.screen, MetricsScreen)
-        assert app.screen.query_one(Sparkline).data == [100.0, 100.0]  # coverage, 2 runs
+        assert app.screen.query_one(TrendPlot).values == (100.0, 100.0)  # coverage, 2 runs
         assert [m.trend for m in app.screen.assessment.metrics][1] == (4.0, 4.0)
         await pilot.press("escape")
         await pilot.press("h")

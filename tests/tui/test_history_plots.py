@@ -80,3 +80,22 @@ async def test_rows_show_the_time_in_utc_in_time_order(project):
         assert [(r[0], r[4]) for r in rows] == [
             ("2026-03-18 07:00", "★ b-early"), ("2026-03-18 09:00", ""),
             ("2026-03-18 19:00", "★ a-late")]
+
+
+async def test_the_metrics_screen_gives_its_trends_a_scale(project):
+    """The table's sparkline says its range; the selected metric's trend is a plot."""
+    from tracker.tui.screens.metrics import MetricsScreen
+
+    app = make_app(project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("m")
+        assert isinstance(app.screen, MetricsScreen)
+        table = app.screen.query_one("#metrics-table")
+        assert str(table.get_row_at(0)[5]) == "▄▄ 100"  # coverage: 100% in both runs
+        trend = app.screen.query_one("#metric-trend", TrendPlot)
+        caption, plot = _plot_text(app.screen, "metric-trend")
+        assert caption == "Code coverage: 100.0%  (+0.0% over 2 runs)"
+        assert "100.0┤" in plot and "recorded runs" in plot
+        await pilot.press("down", "down")  # a qualitative metric: no plot, and why
+        assert not trend.display
+        assert "qualitative" in str(app.screen.query_one("#metric-title").render())

@@ -47,11 +47,13 @@ class HistoryScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        points = self.view.points
+        measured = [p for p in self.view.points if p.coverage is not None]
         self.query_one("#coverage-trend", TrendPlot).show(
-            [(p.when, p.coverage) for p in points if p.coverage is not None])
-        self.query_one("#count-trend", TrendPlot).show([(p.when, float(p.tests))
-                                                        for p in points])
+            [p.coverage for p in measured if p.coverage is not None],
+            [p.when.astimezone(dt.UTC).date() for p in measured])
+        self.query_one("#count-trend", TrendPlot).show(
+            [float(p.tests) for p in self.view.points],
+            [p.when.astimezone(dt.UTC).date() for p in self.view.points])
         table: DataTable[str | Text] = self.query_one(DataTable)
         table.add_columns("When (UTC)", "Commit", "Tests", "Coverage",
                           "Tests first appeared for")

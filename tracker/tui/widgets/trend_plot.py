@@ -18,6 +18,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tracker.metrics import percent
+from tracker.tui.format import user
 
 #: at most this many day labels under the x axis: more would run into each other
 MAX_X_LABELS = 5
@@ -33,40 +34,51 @@ class TrendPlot(Vertical):
     TrendPlot > PlotextPlot { height: 1fr; min-height: 5; }
     """
 
-    def __init__(self, title: str, unit: str, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, title: str, unit: str | None, *,
+                 id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self.title = title
-        self.unit = unit  #: "%" for coverage; "" for a count
+        self.unit = unit  #: "%" for coverage; "" for a count; None for any measure
         self.values: tuple[float, ...] = ()
-        self.days: tuple[dt.date, ...] = ()
+        self.days: tuple[dt.date, ...] | None = ()
 
     def compose(self) -> ComposeResult:
         yield Static(classes="caption")
         yield PlotextPlot()
 
-    def show(self, points: Sequence[tuple[dt.datetime, float]]) -> None:
-        """Plot ``(when, value)`` pairs, oldest first."""
-        self.values = tuple(v for _, v in points)
-        self.days = tuple(when.date() for when, _ in points)
+    def show(self, values: Sequence[float], days: Sequence[dt.date] | None = None,
+             title: str | None = None) -> None:
+        """Plot ``values`` over runs, oldest first; ``days`` (one per value) label the x axis,
+        else the runs' numbers do."""
+        self.values = tuple(values)
+        self.days = tuple(days) if days is not None else None
+        self.title = title or self.title
         self.query_one(".caption", Static).update(self.caption())
         plot = self.query_one(PlotextPlot)
         plt = plot.plt
         plt.clear_figure()
         if self.values:
-            plt.xlabel("runs, by day (UTC)")
-            plt.ylabel(self.unit or "tests")
+            plt.xlabel("runs, by day (UTC)" if self.days is not None else "recorded runs")
+            plt.ylabel(self.unit if self.unit is not None else "")
+            if self.unit == "":
+                plt.ylabel("tests")
             xs = list(range(1, len(self.values) + 1))
             plt.plot(xs, list(self.values), marker="braille")
             plt.scatter(xs, list(self.values), marker="●")
             ticks = _tick_positions(len(xs))
-            plt.xticks([float(t) for t in ticks], _day_labels([self.days[t - 1] for t in ticks]))
+            days = self.days
+            plt.xticks([float(t) for t in ticks],
+                       _day_labels([days[t - 1] for t in ticks]) if days is not None
+                       else [str(t) for t in ticks])
             low, high = min(self.values), max(self.values)
             if low == high:  # a flat line: give the axis a span, so it shows the value
-                pad = 1.0 if self.unit else max(1.0, abs(high) * 0.1)
-                low, high = low - pad, high + pad
+                low, high = low - 1.0, high + 1.0
+                if self.unit == "%":  # a percentage's axis stays within 0..100
+                    low, high = max(0.0, low), min(100.0, high)
             plt.ylim(low, high)
             # our own labels: plotext rounds 99.97 to "100.0", a threshold it never reached
-            yticks = _value_ticks(low, high, whole=not self.unit)
+            whole = self.unit == "" or all(v.is_integer() for v in self.values)
+            yticks = _value_ticks(low, high, whole=whole)
             plt.yticks(yticks, [_value(v, self.unit).rstrip("%") for v in yticks])
         plot.display = bool(self.values)  # no empty frame under "no runs yet"
         plot.refresh()
@@ -74,20 +86,24 @@ class TrendPlot(Vertical):
     def caption(self) -> Text:
         """The newest value and the change since the first run."""
         if not self.values:
-            return Text(f"{self.title}: no runs yet", style="dim")
-        text = Text(f"{self.title}: ", style="bold")
+            return user(f"{self.title}: no runs yet", "dim")
+        text = user(self.title, "bold")  # a metric's title comes from plan.yaml
+        text.append(": ")
         text.append(_value(self.values[-1], self.unit))
         if len(self.values) > 1:
             delta = self.values[-1] - self.values[0]
-            change = f"{delta:+.1f}{self.unit}" if self.unit else f"{delta:+.0f}"
+            change = ("+" if delta >= 0 else "") + _value(delta, self.unit)
             text.append(f"  ({change} over {len(self.values)} runs)",
                         style="green" if delta >= 0 else "red")
         return text
 
 
-def _value(value: float, unit: str) -> str:
-    """A percentage as coverage.py shows it (never 100.0% unless it is); a count whole."""
-    return percent(value) if unit == "%" else f"{value:.0f}{unit}"
+def _value(value: float, unit: str | None) -> str:
+    """A percentage as coverage.py shows it (never 100.0% unless it is); a count whole; any
+    other measure with four significant digits."""
+    if unit == "%":
+        return percent(value) if 0 <= value <= 100 else f"{value:.1f}%"
+    return f"{value:.0f}" if unit == "" else f"{value:.4g}"
 
 
 def _value_ticks(low: float, high: float, *, whole: bool) -> list[float]:
