@@ -75,3 +75,22 @@ def short_nodeid(nodeid: str, width: int | None) -> str:
     if bracket and len(base) + 4 <= width:  # the name whole, the parameters' end: "[…red]"
         return base + "[…" + last[-(width - len(base) - 2):]
     return "…" + nodeid[-(width - 1):]
+
+
+def phrases(parts: list[Text], width: int | None, sep: str = "  ") -> Text:
+    """``parts`` on one line, ``sep`` between them, broken only between parts when the line
+    is wider than ``width`` (None: unknown, one line): "(d: all reminders)" is never split
+    across two lines. A part wider than the line wraps on its own, as any text does."""
+    out = Text()
+    used = 0
+    for n, part in enumerate(parts):
+        size = part.cell_len
+        if n and width is not None and used + len(sep) + size > width:
+            out.append("\n")
+            used = 0
+        elif n:
+            out.append(sep)
+            used += len(sep)
+        out.append_text(part)
+        used += size
+    return out
