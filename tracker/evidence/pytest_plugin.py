@@ -92,6 +92,10 @@ def pytest_configure(config: pytest.Config) -> None:
             if cov is not None:
                 config.stash[_worker_cov_key] = cov
         return
+    if os.environ.get("TRACKER_COVERAGE") and config.getoption("numprocesses", None):
+        from tracker.evidence import worker_coverage
+
+        worker_coverage.quiet_controller()  # its tests run in the workers, measured there
     recorder = ReportRecorder.open(config, value)
     config.stash[_recorder_key] = recorder
     config.pluginmanager.register(recorder, "tracker-recorder")
