@@ -166,7 +166,7 @@ def _spans(text: str) -> list[str]:
         if span is None:
             index += 1
             continue
-        out.append(span[0].replace("\\|", "|"))
+        out.append(span[0])  # a list item's code: no pipe is escaped (see md_code)
         index = span[1]
     return out
 
@@ -185,7 +185,7 @@ def parse_evidence(text: str) -> tuple[list[Link], list[Link], list[str]]:
         span = code_span(segment, 0)
         if span is None:
             continue  # "2 marked `plan(id)`": tests link themselves, nothing to keep
-        content = span[0].replace("\\|", "|")
+        content = span[0]
         tail = segment[span[1]:].strip()
         if tail.startswith(("✔", "✘")):
             check = file_check(content)
