@@ -1,7 +1,7 @@
 """A trend over recorded runs as a plot with labelled axes (textual-plotext).
 
 Block sparklines had no scale: "▂▅█" could be 60→61% or 10→90%. A plot says it on its axes:
-values on the y axis, run days on the x axis, and the newest value in its title. Only the
+values on the y axis, run days on the x axis, and the newest value in a caption. Only the
 terminal UI imports plotext (import-linter keeps it out of the core, which the pytest plugin
 loads into every test run).
 """
@@ -59,9 +59,7 @@ class TrendPlot(Vertical):
         plt.clear_figure()
         if self.values:
             plt.xlabel("runs, by day (UTC)" if self.days is not None else "recorded runs")
-            plt.ylabel(self.unit if self.unit is not None else "")
-            if self.unit == "":
-                plt.ylabel("tests")
+            plt.ylabel("tests" if self.unit == "" else self.unit or "")
             xs = list(range(1, len(self.values) + 1))
             plt.plot(xs, list(self.values), marker="braille")
             plt.scatter(xs, list(self.values), marker="●")
