@@ -249,7 +249,7 @@ def test_command_prints_yaml_on_stdout_and_the_report_on_stderr():
     assert result.exit_code == 0, result.output
     gold = (FIXTURES / "seed_style" / "plan.yaml").read_text(encoding="utf-8")
     assert result.stdout == gold
-    assert "linked 3 items, 7 items need links: add-broker-timeout-tests," in result.stderr
+    assert "linked 4 items, 6 items need links: add-broker-timeout-tests," in result.stderr
     assert "create-test-retry-policy-py: tests **/test_retry_policy.py" in result.stderr
 
 
@@ -458,7 +458,9 @@ def test_repo_checks_tests_fixtures_and_markers(tmp_path):
     "Async tests missing @pytest.mark.asyncio get it",
 ])
 def test_a_marker_the_item_asks_to_add_is_not_evidence(tmp_path, line):
-    """Tests carrying the marker exist whether or not it was added where the item means."""
+    """Tests carrying the marker exist whether or not it was added where the item means.
+    Where the sentence names the async tests, what it asks is measured instead: no async
+    test without the mark, over every test."""
     repo = tmp_path / "repo"
     (repo / "tests").mkdir(parents=True)
     (repo / "tests" / "test_api.py").write_text(
@@ -467,7 +469,10 @@ def test_a_marker_the_item_asks_to_add_is_not_evidence(tmp_path, line):
     for where in (repo, None):
         plan, report = imported(f"# P\n\n## Phase 1: A\n\n- [ ] {line}\n", where)
         item = plan.phases[0].items[0]
-        assert item.tests == () and item.is_manual
+        measured = "async tests" in line.lower()
+        assert [str(link) for link in item.tests] == (["**/test_*.py"] if measured else [])
+        assert item.is_manual is not measured
+        assert item.expect.max_async_unmarked == (0 if measured else None)
         assert f"{item.id}: not linked: marker asyncio: the item asks to add it" in \
             "\n".join(report)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from tracker.assess.changes import trend
 from tracker.assess.items import judge_item
 from tracker.assess.metric_values import judge_metric
 from tracker.assess.run_view import RunView, escaped_id
@@ -29,6 +30,7 @@ from tracker.assess.verdicts import (
     ReviewAssessment,
     Status,
     Tally,
+    TrendPoint,
 )
 from tracker.evidence.bundle import Evidence
 from tracker.evidence.layering import is_partial_run
@@ -54,10 +56,11 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     phases: list[PhaseAssessment] = []
     view = (RunView(evidence.run, evidence.current_hashes, evidence.first_coverage,
                      evidence.workspace.tests) if evidence.run is not None else None)
+    flaky = {f.nodeid: f for f in evidence.flaky}
     for index, phase in enumerate(plan.phases, start=1):
         start, due = phase_window(plan, phase)
-        judged = [judge_item(phase, item, evidence, view, today, due, warnings, unmatched)
-                  for item in phase.items]
+        judged = [judge_item(phase, item, evidence, view, today, due, warnings, unmatched,
+                             flaky) for item in phase.items]
         items.extend(judged)
         done = sum(1 for i in judged if i.done)
         skipped = sum(1 for i in judged if i.status is Status.SKIPPED)
@@ -70,18 +73,21 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     if plan.review and plan.review.next:
         review = ReviewAssessment(plan.review.next, (plan.review.next - today).days,
                                   plan.review.reviewers, plan.review.every_days)
-    metrics = tuple(judge_metric(m, evidence.run, evidence.history) for m in plan.metrics)
+    metrics = tuple(judge_metric(m, evidence.run, evidence.history, evidence.workspace)
+                    for m in plan.metrics)
     return Assessment(plan=plan, today=today, items=tuple(items), phases=tuple(phases),
                       metrics=metrics, review=review, updated=evidence.plan_updated,
                       warnings=tuple(warnings), run=evidence.run,
                       run_partial=evidence.run is not None and is_partial_run(evidence.run),
                       signoffs=judge_signoffs(plan.approvals, evidence.signoffs),
-                      unmatched=tuple(unmatched))
+                      unmatched=tuple(unmatched), trend=trend(evidence.changes),
+                      flaky=evidence.flaky)
 
 
 
 __all__ = [
     "CLOSED", "DUE_SOON_DAYS", "MACHINE_DEPENDENT", "Assessment", "ItemAssessment",
     "MetricAssessment", "PhaseAssessment", "ReviewAssessment", "RunView", "Status", "Tally",
+    "TrendPoint",
     "assess", "escaped_id", "phase_window",
 ]

@@ -7,12 +7,16 @@ nothing linked, stale, failing, what is missing, done.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from operator import attrgetter
 
 from tracker import metrics as measures
+from tracker.assess.changes import flaky_failure, flaky_of, item_change
+from tracker.assess.quality import Finding, findings
 from tracker.assess.run_view import RunView, source_cases
 from tracker.assess.verdicts import CLOSED, ItemAssessment, Status, Tally
 from tracker.evidence.bundle import Evidence, LiveProgress
+from tracker.evidence.flaky import Flaky
 from tracker.evidence.results import (
     FAILING,
 )
@@ -23,7 +27,8 @@ from tracker.problems import Problem, Severity
 
 def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | None,
           today: dt.date, phase_due: dt.date | None, warnings: list[Problem],
-          unmatched: list[Problem]) -> ItemAssessment:
+          unmatched: list[Problem], flaky: Mapping[str, Flaky] | None = None
+          ) -> ItemAssessment:
     ev = evidence.workspace.items.get(item.id, _NO_EVIDENCE)
     test_ids = ev.test_ids()
     link_cases = _link_cases(ev, view)
@@ -47,8 +52,15 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
         static = evidence.workspace.tests
         count = sum(source_cases(static, t) for t in test_ids)
         files = len({t.split("::", 1)[0] for t in test_ids})
+    found = findings(item, ev, evidence.workspace.quality, evidence.workspace.tests)
     status, reason = _judge(item, ev, count, files, tally, stale, coverage, link_cases,
-                            unmeasured)
+                            unmeasured, found)
+    known_flaky: tuple[Flaky, ...] = ()
+    if flaky and tally is not None:
+        known_flaky = flaky_of(tuple(o.nodeid for o in tally.outcomes), flaky)
+        if status is Status.FAILING:
+            reason = flaky_failure(tuple(o.nodeid for o in tally.failed),
+                                   tally.collection_errors, flaky) or reason
     if evidence.live is not None and tally is not None:
         status, reason = _while_running(status, reason, tally, evidence.live)
     if item.claim is Claim.DONE and status is not Status.DONE and status is not Status.CLAIMED:
@@ -67,7 +79,8 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
                           evidence=ev, test_ids=test_ids, test_count=count, test_files=files,
                           due=due, days_late=days_late, tally=tally, target_coverage=coverage,
                           target_counts=counts, coverage_delta=delta, stale_files=stale,
-                          link_cases=link_cases, days_left=days_left)
+                          link_cases=link_cases, days_left=days_left, quality=found,
+                          delta=item_change(item.id, ev, evidence.changes), flaky=known_flaky)
 
 
 _NO_EVIDENCE = ItemEvidence()
@@ -104,16 +117,18 @@ def _link_cases(ev: ItemEvidence, view: RunView | None) -> tuple[int, ...]:
 
 def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | None,
            stale: tuple[str, ...], coverage: float | None,
-           link_cases: tuple[int, ...], unmeasured: str | None = None) -> tuple[Status, str]:
+           link_cases: tuple[int, ...], unmeasured: str | None = None,
+           found: tuple[Finding, ...] = ()) -> tuple[Status, str]:
     """Status and the reason in words, from workspace evidence and the latest run;
-    ``unmeasured`` says why the targets' coverage is unknown when a run cannot tell."""
+    ``unmeasured`` says why the targets' coverage is unknown when a run cannot tell;
+    ``found``: the quality and complexity thresholds, measured."""
     if item.claim is Claim.SKIPPED:  # the status says it: the reason is the note's
         return Status.SKIPPED, item.note or "no reason given"
     if item.claim is Claim.BLOCKED:
         return Status.BLOCKED, item.note or "no reason given"
     ran = tally.outcomes if tally else ()
     has_links = bool(item.tests or ev.marked or ran)
-    if not has_links and not item.files:
+    if not has_links and not item.files and not found:
         if item.claim is Claim.DONE:
             return Status.CLAIMED, "unverified: nothing links it to evidence"
         if item.claim is Claim.IN_PROGRESS:
@@ -156,12 +171,18 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
                                           "coverage of targets not yet measured"))
         elif coverage + 1e-9 < target:
             missing.append(f"targets covered {measures.percent(coverage)} of {target:g}%")
-    found_any = bool(ran) or bool(count) or any(c.ok for c in ev.checks)
+    missing.extend(f.reason() for f in found if not f.met)
+    found_any = (bool(ran) or bool(count) or any(c.ok for c in ev.checks)
+                 or any(f.value is not None for f in found))
     if not found_any:
         return Status.TODO, "; ".join(missing) or "no evidence yet"
     if missing:
         return Status.IN_PROGRESS, "; ".join(missing)
-    return Status.DONE, _done_reason(ev, tally, coverage, unmeasured)
+    done = _done_reason(ev, tally, coverage, unmeasured)
+    if found:
+        done = "; ".join([*([done] if done != "evidence complete" else []),
+                          *(f.words() for f in found)])
+    return Status.DONE, done
 
 
 def _not_run_reason(tally: Tally) -> str:

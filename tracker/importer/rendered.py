@@ -20,18 +20,23 @@ from tracker.importer.draft import Link
 from tracker.importer.inline import iso_dates, parse_date, unescape_inline
 from tracker.importer.markdown import code_span
 from tracker.plan.fields import CLAIMS
-from tracker.render.markdown import GENERATED
+from tracker.render.markdown import EXPECT_WORDS, GENERATED
 
 GENERATED_PREFIX = GENERATED.split("{", 1)[0]
 PROGRESS_HEADER = "| Phase | Done | Progress | Due | State |"
 _ICONS = {status.icon: status for status in Status}
 _CLAIMS = sorted(CLAIMS, key=len, reverse=True)
-#: ``PATH contains [regex ]'PATTERN'`` (the pattern as written) or ``"JSON string"``; the
-#: path ends at the first " contains " (a pattern may hold the words, a path hardly)
-_CHECK = re.compile(r"(.+?) (contains|lacks) (regex )?('.*'|\".*\")")
+#: ``PATH contains [regex ]'PATTERN'`` (the pattern as written, or a ``"JSON string"``),
+#: maybe ``files matching GLOB contain …`` and ``, at least N times``; the path ends at the
+#: first " contains " (a pattern may hold the words, a path hardly)
+_CHECK = re.compile(r"(files matching |no file matching )?(.+?) (contains|contain|lacks) "
+                    r"(regex )?('.*'|\".*\")((?:,? at (?:least|most) [0-9]{1,9} times?)*)")
+_TIMES = re.compile(r"at (least|most) ([0-9]+) time")
 _GLOB_CHECK = re.compile(r"at least ([0-9]+) files match (.+)")
 _EVERY = re.compile(r"(?i)(?:every\s+)?([0-9]{1,3})\s*(d|days?|w|wks?|weeks?)")
 _GLOB_CHARS = set("*?[")
+#: "weak assertions" -> max_weak_assertions: the item line's words for the source keys
+_SOURCE_EXPECT = {label: key for key, (_, label) in EXPECT_WORDS.items()}
 _EXPECT = re.compile(r"([0-9][0-9.e+-]{0,30})(%?) (tests?|test files?|target coverage)")
 
 
@@ -95,6 +100,16 @@ def parse_expect(text: str) -> dict[str, int | float] | None:
     three, in that order); None when a part is not one of them."""
     found: dict[str, int | float] = {}
     for part in text.split(", "):
+        words = part.split(" ", 3)  # "at most 0 weak assertions"
+        key = _SOURCE_EXPECT.get(words[-1]) if len(words) == 4 and words[0] == "at" else None
+        if key is not None:
+            number = words[2]
+            try:
+                value = float(number)
+            except ValueError:
+                return None
+            found[key] = value if key.endswith("_per_test") else int(value)
+            continue
         part = part.removeprefix("at least ")
         match = _EXPECT.fullmatch(part)
         if match is None or (match.group(2) == "%") != (match.group(3) == "target coverage"):
@@ -217,10 +232,17 @@ def file_check(text: str) -> Link | None:
         return {"glob": match.group(2)} | ({"min_files": count} if count != 1 else {})
     match = _CHECK.fullmatch(text)
     if match:
-        pattern = _pattern(match.group(4))
-        if pattern is not None:
-            regex: dict[str, Any] = {"regex": True} if match.group(3) else {}
-            return {"file": match.group(1), match.group(2): pattern, **regex}
+        many, path, verb, regex_word, quoted, times = match.groups()
+        pattern = _pattern(quoted)
+        if pattern is None or (verb == "contain") != (many == "files matching "):
+            return None
+        key = "lacks" if verb == "lacks" or many == "no file matching " else "contains"
+        check: dict[str, Any] = {"glob" if many else "file": path, key: pattern}
+        if regex_word:
+            check["regex"] = True
+        for word, count in _TIMES.findall(times):
+            check["min" if word == "least" else "max"] = int(count)
+        return check
     return None
 
 

@@ -141,17 +141,50 @@ def item_view(ia: ItemAssessment, width: int | None = None) -> RenderableType:
             cov = Text(f"coverage now {percent(ia.target_coverage)}")
             if ia.target_counts is not None:
                 cov.append(f": {ia.target_counts.words()}", style="dim")
-            if ia.coverage_delta is not None:
-                cov.append(f" ({ia.coverage_delta:+.1f} since the first recorded run)",
-                           style="green" if ia.coverage_delta >= 0 else "red")
             if item.expect.target_coverage is not None:
                 cov.append(f" (expected {item.expect.target_coverage:g}%)", style="dim")
             parts.append(cov)
+    parts.extend(_quality_view(ia))
+    parts.extend(_changes_view(ia))
     parts.extend(_tests_view(ia, width))
     if ia.stale_files:
         parts += [Text(""), Text("Changed since the run: " + ", ".join(ia.stale_files),
                                  style="magenta")]
     return Group(*parts)
+
+
+def _quality_view(ia: ItemAssessment) -> list[RenderableType]:
+    """The item's test-quality and complexity thresholds, each with its offenders."""
+    if not ia.quality:
+        return []
+    lines: list[RenderableType] = [Text(""), Text("Quality", style="bold underline")]
+    for finding in ia.quality:
+        line = Text("✔ " if finding.met else "✘ ", style="green" if finding.met else "red")
+        line.append(finding.words())
+        lines.append(line)
+        lines.extend(user(f"    {name}", "dim") for name in finding.offenders[:MAX_TESTS_SHOWN])
+        if finding.total > min(len(finding.offenders), MAX_TESTS_SHOWN):
+            shown = min(len(finding.offenders), MAX_TESTS_SHOWN)
+            lines.append(Text(f"    and {finding.total - shown} more", style="dim"))
+    return lines
+
+
+def _changes_view(ia: ItemAssessment) -> list[RenderableType]:
+    """What the item changed since its tests arrived, and its linked tests known to be
+    flaky."""
+    lines: list[RenderableType] = []
+    if ia.delta is not None and ia.delta.arrival is not None:
+        change = ia.delta.coverage_change
+        style = "" if change is None else "green" if change >= 0 else "red"
+        lines += [Text(""), Text("Changed", style="bold underline"),
+                  user(ia.delta.describe(), style)]
+    if ia.flaky:
+        lines += [Text(""), Text("Flaky tests", style="bold underline")]
+        for f in ia.flaky[:MAX_TESTS_SHOWN]:
+            line = user(f.nodeid, "yellow")
+            line.append(f"  {f.describe()}", style="dim")
+            lines.append(line)
+    return lines
 
 
 def _tests_view(ia: ItemAssessment, width: int | None) -> list[RenderableType]:
