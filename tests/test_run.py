@@ -386,7 +386,8 @@ def test_statuses_are_earned_from_the_run(ran):
         "config": "done",
     }
     basics = items["cart-basics"]
-    assert basics["reason"] == "4 tests, all passing; targets covered 84.4%"
+    assert basics["reason"] == ("4 tests, all passing; targets covered 84.4%, by its own tests "
+                                "86.7%")  # statements only tests run, of test_cart.py's tests
     assert basics["tests"] == {"linked": 4, "passed": 4, "failed": 0, "skipped": 0,
                                "not_run": 0, "failing": []}
     assert basics["targets"]["coverage"] == pytest.approx(84.375)
@@ -449,7 +450,8 @@ def test_render_shows_the_run_evidence(ran):
     done = call_cli("render", "--today", TODAY, cwd=ran.root)
     assert done.returncode == 0, done.stderr
     text = done.stdout
-    assert "✔ done: 4 tests, all passing; targets covered 84.4%" in text
+    assert ("✔ done: 4 tests, all passing; targets covered 84.4%, by its own tests 86.7%"
+            in text)
     assert "✘ failing: 1 of 1 failing: test_discount_bug" in text
     assert "- [x] `cart-rules`" in text and "- [ ] `cart-discount`" in text
     assert "**Evidence:** repository files and a test run of this code" in text

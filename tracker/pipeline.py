@@ -18,6 +18,7 @@ from tracker.evidence.bundle import Evidence
 from tracker.evidence.gather import gather
 from tracker.evidence.values import Workspace
 from tracker.gcpause import paused_gc
+from tracker.history.gitcli import forget_prefetched, prefetch_last_change
 from tracker.plan.load import LoadResult, load_plan
 from tracker.plan.model import Plan
 from tracker.problems import Location, Problem, Severity, sort_problems
@@ -71,11 +72,20 @@ def judge(plan_path: Path, today: dt.date, *, runs: bool = True, git: bool = Tru
     also what items changed since their tests arrived, the trend and the flaky tests (see
     :func:`tracker.evidence.gather.gather`).
     """
-    loaded = load_plan(plan_path, display=display)
-    if loaded.errors or loaded.plan is None:
-        return Judgement(plan_path, loaded)
-    return judge_loaded(plan_path, loaded, today, runs=runs, git=git,
-                        store_fallback=store_fallback, changes=changes)
+    if git:  # git answers while the plan is read and the workspace gathered
+        prefetch_last_change(plan_path)
+    try:
+        loaded = load_plan(plan_path, display=display)
+        if loaded.errors or loaded.plan is None:
+            return Judgement(plan_path, loaded)
+        if git:
+            from tracker.history.signoff_log import prefetch_signoffs
+
+            prefetch_signoffs(plan_path, loaded.plan.created)
+        return judge_loaded(plan_path, loaded, today, runs=runs, git=git,
+                            store_fallback=store_fallback, changes=changes)
+    finally:
+        forget_prefetched()
 
 
 def judge_loaded(plan_path: Path, loaded: LoadResult, today: dt.date, *, runs: bool = True,

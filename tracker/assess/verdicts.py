@@ -122,6 +122,9 @@ class ItemAssessment:
     #: the statement and branch counts behind ``target_coverage``
     target_counts: measures.CoverageCounts | None = None
     coverage_delta: float | None = None  #: change since the oldest recorded run
+    #: the targets' statements the item's own tests ran (their test files), in percent;
+    #: None when the run recorded no contexts (see tracker.evidence.own_coverage)
+    own_coverage: float | None = None
     stale_files: tuple[str, ...] = ()  #: linked files changed since the run
     #: per link of ``evidence.links``: the test cases it stands for. With a run, those the
     #: run ran or should have run for it (also tests only a run shows: a marker a conftest

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracker.evidence.fileindex import FileIndex
-from tracker.evidence.keyword import parse_keyword
+from tracker.evidence.keyword import keyword_filter
 from tracker.evidence.patterns import BadPattern, PatternTooSlow, count, search
 from tracker.evidence.pytest_config import PytestConfig, read_pytest_config
 from tracker.evidence.quality_gather import gather_quality
@@ -166,8 +166,9 @@ class _Resolver:
                          if link.value in t.fixtures]
                 return self._from_tests(link, tests, f"no test uses fixture {link.value!r}")
             case _:
-                matcher = parse_keyword(link.value)
-                tests = [t for t, names in self.index.named_tests() if matcher(names)]
+                named = self.index.named_tests()
+                hits = keyword_filter(link.value)([names for _, names in named])
+                tests = [t for (t, _), hit in zip(named, hits, strict=True) if hit]
                 return self._from_tests(link, tests, "no test name matches the expression")
 
     def _from_files(self, link: TestLink, files: list[str]) -> LinkResult:

@@ -37,7 +37,8 @@ _EVERY = re.compile(r"(?i)(?:every\s+)?([0-9]{1,3})\s*(d|days?|w|wks?|weeks?)")
 _GLOB_CHARS = set("*?[")
 #: "weak assertions" -> max_weak_assertions: the item line's words for the source keys
 _SOURCE_EXPECT = {label: key for key, (_, label) in EXPECT_WORDS.items()}
-_EXPECT = re.compile(r"([0-9][0-9.e+-]{0,30})(%?) (tests?|test files?|target coverage)")
+_EXPECT = re.compile(r"([0-9][0-9.e+-]{0,30})(%?) (tests?|test files?|target coverage"
+                     r"(?: by its own tests)?)")
 
 
 @dataclass
@@ -96,8 +97,9 @@ def parse_detail(text: str) -> Detail:
 
 
 def parse_expect(text: str) -> dict[str, int | float] | None:
-    """``expect`` from "at least 3 tests, 2 test files, 80% target coverage" (any of the
-    three, in that order); None when a part is not one of them."""
+    """``expect`` from "at least 3 tests, 2 test files, 80% target coverage, 50% target
+    coverage by its own tests" (any of them, in that order); None when a part is not one of
+    them."""
     found: dict[str, int | float] = {}
     for part in text.split(", "):
         words = part.split(" ", 3)  # "at most 0 weak assertions"
@@ -112,12 +114,14 @@ def parse_expect(text: str) -> dict[str, int | float] | None:
             continue
         part = part.removeprefix("at least ")
         match = _EXPECT.fullmatch(part)
-        if match is None or (match.group(2) == "%") != (match.group(3) == "target coverage"):
+        coverage = match is not None and match.group(3).startswith("target coverage")
+        if match is None or (match.group(2) == "%") != coverage:
             return None
         number, what = match.group(1), match.group(3)
         try:
-            if what == "target coverage":
-                found["target_coverage"] = float(number)
+            if coverage:
+                key = "own_coverage" if what.endswith("own tests") else "target_coverage"
+                found[key] = float(number)
             else:
                 found["min_files" if what.startswith("test file") else "min_tests"] = \
                     int(number)

@@ -69,7 +69,10 @@ ITEM: dict[str, Field] = {
 EXPECT: dict[str, Field] = {
     "min_tests": ("int", "At least this many linked tests."),
     "min_files": ("int", "At least this many linked test files."),
-    "target_coverage": ("number", "Coverage of the item's targets, in percent, at least."),
+    "target_coverage": ("number", "Coverage of the item's targets by the whole run, in "
+                                  "percent, at least."),
+    "own_coverage": ("number", "Coverage of the item's targets by its own linked tests "
+                               "(the lines their test files ran), in percent, at least."),
     "min_assertions_per_test": ("number", "Assertions per linked test, on average, at least."),
     "max_no_assertion": ("int", "Linked tests with no assertion at all, at most."),
     "max_weak_assertions": ("int", "Weak assertions (assert x, is not None...) at most."),

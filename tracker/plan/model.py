@@ -140,7 +140,8 @@ class Expect:
 
     min_tests: int | None = None
     min_files: int | None = None
-    target_coverage: float | None = None
+    target_coverage: float | None = None  #: by the whole run
+    own_coverage: float | None = None  #: by the item's own linked tests (their test files)
     #: test quality of the linked tests, read from their source (docs/plan-format.md)
     min_assertions_per_test: float | None = None
     max_no_assertion: int | None = None  #: linked tests without any assertion

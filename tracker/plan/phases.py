@@ -95,6 +95,7 @@ def _expect(r: Reader, m: YMap, what: str) -> Expect:
         min_tests=r.int_(em, "min_tests", label, minimum=1),
         min_files=r.int_(em, "min_files", label, minimum=1),
         target_coverage=r.number(em, "target_coverage", label, 0, 100),
+        own_coverage=r.number(em, "own_coverage", label, 0, 100),
         min_assertions_per_test=r.number(em, "min_assertions_per_test", label, 0, 1e6),
         max_no_assertion=r.int_(em, "max_no_assertion", label),
         max_weak_assertions=r.int_(em, "max_weak_assertions", label),

@@ -213,6 +213,8 @@ def _expect(expect: Expect) -> str:
         parts.append(f"{expect.min_files} test file{'s' if expect.min_files != 1 else ''}")
     if expect.target_coverage is not None:
         parts.append(f"{expect.target_coverage:.15g}% target coverage")
+    if expect.own_coverage is not None:
+        parts.append(f"{expect.own_coverage:.15g}% target coverage by its own tests")
     text = "at least " + ", ".join(parts) if parts else ""
     source = [f"{bound} {value:.15g} {label}" for key, (bound, label) in EXPECT_WORDS.items()
               if (value := getattr(expect, key)) is not None]
@@ -262,7 +264,10 @@ def _evidence(ia: ItemAssessment) -> str:
         targets = "targets " + ", ".join(md_code(t) for t in ia.item.targets)
         if ia.target_coverage is not None:
             targets += f" ({percent(ia.target_coverage)} covered"
-            targets += f": {ia.target_counts.words()})" if ia.target_counts else ")"
+            targets += f": {ia.target_counts.words()}" if ia.target_counts else ""
+            if ia.own_coverage is not None:
+                targets += f"; by its own tests {percent(ia.own_coverage)}"
+            targets += ")"
         elif ia.tally is not None:
             targets += " (not measured)"
         parts.append(targets)

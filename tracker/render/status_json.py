@@ -54,7 +54,7 @@ def _item_json(ia: ItemAssessment) -> dict[str, Any]:
         "files": {"checks": len(ia.evidence.checks),
                   "failing": [str(c.check) for c in ia.evidence.checks if not c.ok]},
         "targets": {"paths": list(ia.item.targets), "coverage": ia.target_coverage,
-                    "counts": _counts(ia)},
+                    "counts": _counts(ia), "own_coverage": ia.own_coverage},
         "stale_files": list(ia.stale_files),
         "quality": [{"measure": f.key, "label": f.label, "value": f.value, "limit": f.limit,
                      "met": f.met, "offenders": list(f.offenders), "offenders_total": f.total}

@@ -144,6 +144,11 @@ def item_view(ia: ItemAssessment, width: int | None = None) -> RenderableType:
             if item.expect.target_coverage is not None:
                 cov.append(f" (expected {item.expect.target_coverage:g}%)", style="dim")
             parts.append(cov)
+        if ia.own_coverage is not None:
+            own = Text(f"by its own tests {percent(ia.own_coverage)}")
+            if item.expect.own_coverage is not None:
+                own.append(f" (expected {item.expect.own_coverage:g}%)", style="dim")
+            parts.append(own)
     parts.extend(_quality_view(ia))
     parts.extend(_changes_view(ia))
     parts.extend(_tests_view(ia, width))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -129,14 +130,21 @@ class PlanTree(Tree[NodeRef]):
             _ = self.last_line  # lays the rebuilt tree out: a new node has no line before
             self.move_cursor(node)
 
-    def relabel(self, assessment: Assessment) -> None:
-        """Update icons and bars in place (live runs): no rebuild, no cursor jump."""
+    def relabel(self, assessment: Assessment, items: Collection[str] | None = None) -> None:
+        """Update icons and bars in place (live runs): no rebuild, no cursor jump.
+
+        ``items``: the ids of the items judged again (None: all); only those, and the
+        phases, are relabelled.
+        """
         self._assessment = assessment
         for phase_id in self._pending:
             self._pending[phase_id] = next(p for p in assessment.phases
                                            if p.phase.id == phase_id)
+        shown = self._items
         for ia in assessment.items:
-            node = self._items.get(ia.item.id)
+            if items is not None and ia.item.id not in items:
+                continue
+            node = shown.get(ia.item.id)
             if node is not None:
                 node.set_label(self.item_label(ia))
         for pa in assessment.phases:
