@@ -80,7 +80,7 @@ def test_render_to_stdout_file_and_check(sample):
     write(sample, "tests/integration/test_flow.py", "def test_flow():\n    pass\n")
     stale = run_cli("render", "--check", "docs/plan.md", cwd=sample)
     assert stale.returncode == 1
-    assert "-  ○ todo: 1 of 1 test links match nothing" in stale.stdout
+    assert "-  ○ todo: the test link matches nothing" in stale.stdout
     assert "docs/plan.md is stale" in stale.stderr
 
 

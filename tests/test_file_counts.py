@@ -104,5 +104,5 @@ def test_counts_that_cannot_hold_are_refused_at_their_line(tmp_path, entry, mess
 def test_the_failing_count_is_the_reason_status_gives(repo):
     plan(repo, '          - {glob: "tests/**/*.py", contains: "_instance = None", max: 1}\n')
     done = call_cli("status", "--all", cwd=repo)
-    assert "1 of 1 file checks fail (files matching tests/**/*.py contain '_instance = None' " \
+    assert "the file check fails (files matching tests/**/*.py contain '_instance = None' " \
            "at most 1 time: 12 occurrences in 3 files: tests/a.py (9)" in done.stdout, done

@@ -35,11 +35,12 @@ def test_first_added_follows_renames_and_names_as_the_plan_sees_them(tmp_path):
     commit(repo, "2024-06-01", "move")
     found = first_added(svc, ["tests/unit/test_new.py", "tests/test_café.py",
                               "tests/test_later.py", "tests/test_never.py"])
-    assert {path: day for path, (_, day) in found.items()} == {
+    assert {path: when.date() for path, (_, when) in found.items()} == {
         "tests/unit/test_new.py": dt.date(2024, 1, 10),  # written then, moved later
         "tests/test_café.py": dt.date(2024, 1, 10),
         "tests/test_later.py": dt.date(2024, 6, 1),
     }
+    assert found["tests/test_later.py"][1] == dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
 
 
 def test_first_added_outside_a_repository_is_empty(tmp_path):

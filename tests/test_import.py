@@ -163,7 +163,7 @@ _2026-03-02 → 2026-03-15 · 0 of 2 done · late by 5 days_
 
 - [ ] `rounding` Add rounding tests\\
   ◐ in progress: 0 of 3 tests · evidence: `tests/test_round.py` (2 tests), \
-`pytest.ini contains regex 'asyncio_mode\\\\s*='` ✔, targets `ledger/round.py` · \
+`pytest.ini contains regex 'asyncio_mode\\s*='` ✔, targets `ledger/round.py` · \
 expect: at least 3 tests, 2 test files, 92.5% target coverage · owner: Kim
 - [ ] `close` Close the month\\
   ○ todo: no evidence linked yet · expect: at least 1 test
@@ -210,6 +210,20 @@ def test_a_regex_file_check_says_so_and_reads_back():
     assert file_check(str(check)) == {"file": "setup.cfg", "lacks": "x+", "regex": True}
     plain = FileCheck(CheckKind.CONTAINS, "a b.txt", Location("p", 1), pattern="it's")
     assert file_check(str(plain)) == {"file": "a b.txt", "contains": "it's"}
+
+
+@pytest.mark.parametrize(("pattern", "shown"), [
+    ("asyncio_mode\\s*=\\s*auto", "pytest.ini contains regex 'asyncio_mode\\s*=\\s*auto'"),
+    ("x' contains 'y", "pytest.ini contains regex 'x' contains 'y'"),
+    ("tab\there", 'pytest.ini contains regex "tab\\there"'),
+])
+def test_a_regex_is_shown_as_the_plan_writes_it_and_reads_back(pattern, shown):
+    """A backslash in a regex is shown once, as plan.yaml holds it (not doubled by repr); a
+    pattern a line cannot show (a tab) is written escaped, and both forms import back."""
+    check = FileCheck(CheckKind.CONTAINS, "pytest.ini", Location("p", 1), pattern=pattern,
+                      regex=True)
+    assert str(check) == shown
+    assert file_check(shown) == {"file": "pytest.ini", "contains": pattern, "regex": True}
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample"
-HEAVY = ("textual", "git", "coverage", "sqlite3", "rich")
+HEAVY = ("textual", "textual_plotext", "plotext", "git", "coverage", "sqlite3", "rich")
 
 PROBE = """
 import json, sys

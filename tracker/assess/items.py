@@ -202,13 +202,15 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
         return Status.FAILING, _failing_reason(tally)
     missing: list[str] = []
     unresolved = link_cases.count(0)  # a link the source cannot show may match at run time
-    if unresolved:
-        missing.append(f"{unresolved} of {len(ev.links)} test links match nothing")
+    if unresolved:  # "1 of 1 test links match nothing" said a count that is none
+        missing.append("the test link matches nothing" if len(ev.links) == 1
+                       else f"{unresolved} of {len(ev.links)} test links match nothing")
     failed_checks = [c for c in ev.checks if not c.ok]
     if failed_checks:
         first = failed_checks[0]
-        missing.append(f"{len(failed_checks)} of {len(ev.checks)} file checks fail "
-                       f"({first.check}: {first.detail})")
+        failed = ("the file check fails" if len(ev.checks) == 1
+                  else f"{len(failed_checks)} of {len(ev.checks)} file checks fail")
+        missing.append(f"{failed} ({first.check}: {first.detail})")
     if item.expect.min_tests and count < item.expect.min_tests:
         missing.append(f"{count} of {item.expect.min_tests} tests")
     if item.expect.min_files and files < item.expect.min_files:

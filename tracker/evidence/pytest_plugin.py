@@ -104,6 +104,10 @@ def pytest_configure(config: pytest.Config) -> None:
                 config.stash[_worker_cov_key] = cov
         _switch_contexts(config)
         return
+    if os.environ.get("TRACKER_COVERAGE") and config.getoption("numprocesses", None):
+        from tracker.evidence import worker_coverage
+
+        worker_coverage.quiet_controller()  # its tests run in the workers, measured there
     _switch_contexts(config)
     recorder = ReportRecorder.open(config, value)
     config.stash[_recorder_key] = recorder

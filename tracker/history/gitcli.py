@@ -177,27 +177,28 @@ def head_state(root: Path) -> tuple[str | None, bool]:
     return commit, dirty
 
 
-def first_added(root: Path, paths: list[str]) -> dict[str, tuple[str, dt.date]]:
-    """For each path (relative to ``root``), the commit and day that first added it, following
-    renames (a test file moved with ``git mv`` keeps the day it was written).
+def first_added(root: Path, paths: list[str]) -> dict[str, tuple[str, dt.datetime]]:
+    """For each path (relative to ``root``), the commit and its time (committer date, with
+    its zone) that first added it, following renames (a test file moved with ``git mv``
+    keeps the day it was written). The time, not only the day, orders the history screen.
 
     One ``git log`` over the history of ``root``'s folder, whatever the number of paths:
     many pathspecs make git compare every commit against every one of them, which on years
     of history takes minutes. Paths git never saw are left out.
     """
     aliases = {path: path for path in paths}  #: a name in history -> the path it became
-    out: dict[str, tuple[str, dt.date]] = {}
+    out: dict[str, tuple[str, dt.datetime]] = {}
     try:
         text = _git(root, "log", "--diff-filter=AR", "-M", "--name-status", "--relative",
-                    "--format=@%H %cs", "--", ".", timeout=300)
+                    "--format=@%H %cI", "--", ".", timeout=300)
     except GitError:
         return out
-    commit: tuple[str, dt.date] | None = None
+    commit: tuple[str, dt.datetime] | None = None
     for line in text.splitlines():  # newest first: an older add of the same file wins
         if line.startswith("@"):
-            sha, _, day = line[1:].partition(" ")
+            sha, _, when = line[1:].partition(" ")
             try:
-                commit = (sha, dt.date.fromisoformat(day))
+                commit = (sha, dt.datetime.fromisoformat(when))
             except ValueError:
                 commit = None
             continue

@@ -9,8 +9,8 @@ imported from it, so the two cannot drift apart.
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +26,11 @@ GENERATED_PREFIX = GENERATED.split("{", 1)[0]
 PROGRESS_HEADER = "| Phase | Done | Progress | Due | State |"
 _ICONS = {status.icon: status for status in Status}
 _CLAIMS = sorted(CLAIMS, key=len, reverse=True)
-_CHECK = re.compile(r"(files matching |no file matching )?(.+) (contains|contain|lacks) (regex )?"
-                    r"('.*'|\".*\")((?:,? at (?:least|most) [0-9]{1,9} times?)*)")
+#: ``PATH contains [regex ]'PATTERN'`` (the pattern as written, or a ``"JSON string"``),
+#: maybe ``files matching GLOB contain …`` and ``, at least N times``; the path ends at the
+#: first " contains " (a pattern may hold the words, a path hardly)
+_CHECK = re.compile(r"(files matching |no file matching )?(.+?) (contains|contain|lacks) "
+                    r"(regex )?('.*'|\".*\")((?:,? at (?:least|most) [0-9]{1,9} times?)*)")
 _TIMES = re.compile(r"at (least|most) ([0-9]+) time")
 _GLOB_CHECK = re.compile(r"at least ([0-9]+) files match (.+)")
 _EVERY = re.compile(r"(?i)(?:every\s+)?([0-9]{1,3})\s*(d|days?|w|wks?|weeks?)")
@@ -182,7 +185,7 @@ def _spans(text: str) -> list[str]:
         if span is None:
             index += 1
             continue
-        out.append(span[0].replace("\\|", "|"))
+        out.append(span[0])  # a list item's code: no pipe is escaped (see md_code)
         index = span[1]
     return out
 
@@ -201,7 +204,7 @@ def parse_evidence(text: str) -> tuple[list[Link], list[Link], list[str]]:
         span = code_span(segment, 0)
         if span is None:
             continue  # "2 marked `plan(id)`": tests link themselves, nothing to keep
-        content = span[0].replace("\\|", "|")
+        content = span[0]
         tail = segment[span[1]:].strip()
         if tail.startswith(("✔", "✘")):
             check = file_check(content)
@@ -234,11 +237,8 @@ def file_check(text: str) -> Link | None:
     match = _CHECK.fullmatch(text)
     if match:
         many, path, verb, regex_word, quoted, times = match.groups()
-        try:
-            pattern = ast.literal_eval(quoted)
-        except (ValueError, SyntaxError):
-            return None
-        if not isinstance(pattern, str) or (verb == "contain") != (many == "files matching "):
+        pattern = _pattern(quoted)
+        if pattern is None or (verb == "contain") != (many == "files matching "):
             return None
         key = "lacks" if verb == "lacks" or many == "no file matching " else "contains"
         check: dict[str, Any] = {"glob" if many else "file": path, key: pattern}
@@ -248,6 +248,17 @@ def file_check(text: str) -> Link | None:
             check["min" if word == "least" else "max"] = int(count)
         return check
     return None
+
+
+def _pattern(quoted: str) -> str | None:
+    """The pattern of a file check from :func:`tracker.plan.model.quoted_pattern`'s form."""
+    if quoted.startswith("'"):
+        return quoted[1:-1]
+    try:
+        pattern = json.loads(quoted)
+    except ValueError:
+        return None
+    return pattern if isinstance(pattern, str) else None
 
 
 def facts_line(text: str) -> tuple[dt.date | None, dt.date | None] | None:

@@ -8,6 +8,7 @@ Status, progress and dates are *not* here: they are judged by :mod:`tracker.asse
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -95,11 +96,12 @@ class FileCheck:
             case CheckKind.CONTAINS:
                 head = f"files matching {self.path} contain" if self.many else \
                     f"{self.path} contains"
-                return f"{head} {regex}{self.pattern!r}{self._times()}"
+                return f"{head} {regex}{quoted_pattern(self.pattern or '')}{self._times()}"
             case CheckKind.LACKS:
+                shown = quoted_pattern(self.pattern or "")
                 if self.many:
-                    return f"no file matching {self.path} contains {regex}{self.pattern!r}"
-                return f"{self.path} lacks {regex}{self.pattern!r}"
+                    return f"no file matching {self.path} contains {regex}{shown}"
+                return f"{self.path} lacks {regex}{shown}"
             case _:
                 return f"at least {self.min_files} files match {self.path}"
 
@@ -119,6 +121,16 @@ class FileCheck:
         low = self.min_count if self.min_count is not None else \
             (0 if self.max_count is not None else 1)
         return occurrences >= low and (self.max_count is None or occurrences <= self.max_count)
+
+
+def quoted_pattern(pattern: str) -> str:
+    """``'a\\s+b'`` for the pattern ``a\\s+b``: written as the plan holds it between single
+    quotes, since a reader compares it with plan.yaml and a doubled backslash (``repr``) would
+    be a different regex. A pattern a line cannot show as it is (a newline, a tab) is written
+    as a JSON string in double quotes instead. ``tracker import`` reads both forms back."""
+    if pattern.isprintable():
+        return f"'{pattern}'"
+    return json.dumps(pattern)
 
 
 @pickled_by_fields

@@ -302,8 +302,8 @@ def _metrics(a: Assessment) -> list[str]:
         if m.machine_dependent and m.current is not None:  # differs between machines
             current, met = MACHINE_DEPENDENT_TEXT, "—"
         target = m.metric.target_text
-        measure = md_code(m.metric.measure) if m.metric.measure else "—"
-        row = (f"| {md_code(m.metric.id)} {md_cell(m.metric.title)} | {measure} | "
+        measure = md_code(m.metric.measure, cell=True) if m.metric.measure else "—"
+        row = (f"| {md_code(m.metric.id, cell=True)} {md_cell(m.metric.title)} | {measure} | "
                f"{md_cell(m.metric.baseline)} | {md_cell(target)} | {current} | {met} |")
         if notes:
             row += f" {md_cell(m.metric.note)} |"
