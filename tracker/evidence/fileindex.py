@@ -32,6 +32,12 @@ ENVIRONMENTS = frozenset((".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox"
                           ".pytest_cache", ".ruff_cache"))
 
 
+#: Whether a folder its parent's listing shows as a plain folder (not a symlink) is where its
+#: path says. Not on Windows: a junction lists as a plain folder yet leads elsewhere, and
+#: only ``realpath`` resolves it.
+_LISTED_FOLDERS_ARE_REAL = os.name != "nt"
+
+
 class FileIndex:
     """The repository's test files, scanned lazily, and file-system facts asked for repeatedly.
 
@@ -103,8 +109,8 @@ class FileIndex:
             # a plain subfolder of a folder under the root: its parent's real path and its
             # name, from the parent's listing, without resolving every component again
             parent, _, name = folder.rpartition(os.sep)
-            entry = (self._entries.entry(folder)
-                     if folder.startswith(self._root_text + os.sep) else None)
+            entry = (self._entries.entry(folder) if _LISTED_FOLDERS_ARE_REAL
+                     and folder.startswith(self._root_text + os.sep) else None)
             if entry is not None and not entry.is_symlink() and _is_dir(entry):
                 real = self._real_dir(parent) + os.sep + name
             else:
