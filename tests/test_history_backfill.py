@@ -441,7 +441,6 @@ def test_a_job_asked_to_stop_before_it_starts_runs_nothing(tmp_path):
     with Worktrees(root) as worktrees:
         runner = _JobRunner(worktrees, "", logs, Options((f"{sha}^!",)), cancel)
         done = runner.run(_Job("key", (sha,)))
-        made = list(worktrees.base.rglob("request.json"))
     assert done.cancelled
-    assert made == []  # no job was asked for
+    assert list(logs.iterdir()) == []  # no suite was started (each writes its log there)
     assert len(run(root, "worktree", "list").splitlines()) == 1
