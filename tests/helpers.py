@@ -178,3 +178,23 @@ def modes_bind_child() -> Callable[[], None] | None:
                 raise OSError("cannot drop a capability: run the tests as another user")
 
     return drop
+
+
+# -- how work grows with its input, without a clock budget -------------------------------------
+
+def growth(small: Callable[[], object], big: Callable[[], object], *, repeat: int = 3) -> float:
+    """How many times longer ``big()`` takes than ``small()``, each the best of ``repeat``
+    runs in this process. A ratio, not seconds: it means the same on a fast machine, a slow
+    one, a busy one and under coverage, so a test that holds a bound on how work grows (linear,
+    not quadratic) passes or fails the same way everywhere. Timed goals go to benchmarks/."""
+    import time
+
+    def best(call: Callable[[], object]) -> float:
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    return best(big) / max(best(small), 1e-6)
