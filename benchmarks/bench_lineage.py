@@ -136,9 +136,48 @@ def run(options: Options) -> Result:
             shutil.rmtree(base, ignore_errors=True)
 
 
+CHANGES_NAME = "render-changes-warm-5000"
+CHANGES_GOAL = 0.75
+#: The caches a render of what items changed keeps (tracker.history.log_cache, runs_history).
+CHANGE_CACHES = (".tracker/cache/gitlog.pickle", ".tracker/cache/flaky.pickle")
+
+
+def cold_command() -> list[str]:
+    """The render with the git log and flaky caches removed first: git's 5,000 commits
+    walked again and the whole runs read again, as after a new commit and a new run."""
+    script = f"rm -f {' '.join(CHANGE_CACHES)}; exec \"$@\""
+    return ["sh", "-c", script, "sh", *command()]
+
+
+def run_changes(options: Options) -> Result:
+    """A warm render (the git log and the flaky record cached for this HEAD and these runs)
+    against the same render with those caches removed: what the cache saves."""
+    if shutil.which("git") is None:
+        raise BenchError("git is not installed")
+    base = Path(tempfile.mkdtemp(prefix="tracker-bench-changes-"))
+    try:
+        noted, _, what = prepare(base)
+        env = python_env(pycache=base / "pycache")
+        done = run_checked(command(), noted, env)
+        changed = sum(1 for line in done.stdout.splitlines() if " · changed: " in line)
+        if not changed:
+            raise BenchError("the document shows no item's change")
+        timings = interleaved(command(), cold_command(), cwd=noted, runs=options.runs,
+                              env=env)
+        detail = (f"warm {timings.subject_median:.3f}s, caches removed "
+                  f"{timings.floor_median:.3f}s, median of {len(timings.subject)}")
+        return Result(CHANGES_NAME, timings.ratio, CHANGES_GOAL, detail,
+                      (what, f"{changed} items say what they changed", *timings.describe()))
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 BENCHMARKS = [
     Benchmark(NAME, GOAL, "render judged from 200 noted runs on a 5,000-commit history vs. "
               "from one local run", run),
+    Benchmark(CHANGES_NAME, CHANGES_GOAL, "render with items' deltas, trend and flaky tests, "
+              "cached by HEAD and runs, vs. the same render walking git and reading runs",
+              run_changes),
 ]
 
 if __name__ == "__main__":

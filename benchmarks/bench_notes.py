@@ -5,7 +5,8 @@ in megabytes (2**20 bytes). Goal: under 2 MB. The run is generated from a fixed 
 like a real suite's: node ids of parametrized tests in classes, markers on some tests,
 fixtures on most, plan items on a quarter, failure and skip messages, deselected cases with
 their markers, a collection error and skip, per-file coverage with blocks of missing lines and
-the missing branch arcs, and the hashes of every test and source file. The detail also shows
+the missing branch arcs, which lines each of the 300 test files ran (the items' own coverage)
+and the hashes of every test and source file. The detail also shows
 the line zlib-compressed (as git stores the blob) and the time to encode and decode it.
 
 Run on its own: ``python benchmarks/bench_notes.py``.
@@ -88,7 +89,7 @@ def make_run(tests: int = TESTS, sources: int = SOURCES, seed: int = 0) -> RunRe
     hashes = {path: _sha(rnd) for path in sorted({*files, *(f.path for f in coverage),
                                                    "conftest.py", "tests/conftest.py"})}
     deselected = tuple(f"{files[n % TEST_FILES]}::test_slow_{n}" for n in range(60))
-    return RunRecord(
+    return RunRecord(test_file_lines=_test_file_lines(rnd, files, coverage),
         started=_START, finished=_START + dt.timedelta(seconds=412.5), commit=_sha(rnd),
         args=("-q", "-m", "not slow", "-p", "no:cacheprovider"), exit_code=1, source="pytest",
         outcomes=tuple(outcomes), coverage=tuple(coverage),
@@ -97,6 +98,28 @@ def make_run(tests: int = TESTS, sources: int = SOURCES, seed: int = 0) -> RunRe
         collection_skips=(CollectionError("tests/test_windows.py", "Windows only"),),
         file_hashes=hashes, deselected=deselected,
         deselected_markers=dict.fromkeys(deselected, ("slow",)))
+
+
+def _test_file_lines(rnd: random.Random, files: list[str], coverage: list[FileCoverage],
+                     ) -> dict[str, dict[str, tuple[int, ...]]]:
+    """Which lines each test file ran, as ``tracker run`` records them: every test file runs
+    blocks of lines (function bodies) in 4 to 8 source files; the ``""`` entry holds every
+    source file's lines run at import (``def``, ``class``, imports: a tenth, scattered)."""
+    out: dict[str, dict[str, tuple[int, ...]]] = {"": {}}
+    for f in coverage:
+        missing = set(f.missing)
+        out[""][f.path] = tuple(sorted({rnd.randint(1, f.statements)
+                                        for _ in range(f.statements // 10)} - missing))
+    for test in files:
+        ran: dict[str, tuple[int, ...]] = {}
+        for f in rnd.sample(coverage, rnd.randint(4, 8)):
+            lines: set[int] = set()
+            for _ in range(rnd.randint(3, 10)):
+                start = rnd.randint(1, f.statements)
+                lines.update(range(start, min(start + rnd.randint(2, 12), f.statements + 1)))
+            ran[f.path] = tuple(sorted(lines - set(f.missing)))
+        out[test] = ran
+    return out
 
 
 def measure() -> tuple[float, str]:

@@ -641,6 +641,55 @@ def _measure(base: Path, options: Options) -> Result:
     return Result(NAME, timings.ratio, GOAL, detail, extra)
 
 
+CONTEXTS_NAME = "run-contexts-2000"
+CONTEXTS_GOAL = 1.25
+#: the same plan without targets: no item needs its own coverage, so no contexts are recorded
+PLAIN_PLAN = "plan-without-targets.yaml"
+
+
+def run_contexts(options: Options) -> Result:
+    base = Path(tempfile.mkdtemp(prefix="tracker-bench-contexts-"))
+    try:
+        return _measure_contexts(base, options)
+    finally:
+        if options.keep:
+            print(f"# {CONTEXTS_NAME}: project kept at {base / 'project'}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def _measure_contexts(base: Path, options: Options) -> Result:
+    """``tracker run`` recording a coverage context per test file (the plan has targets)
+    against the same run without (the same plan, its ``targets:`` lines removed)."""
+    if shutil.which("git") is None:
+        raise BenchError("git is not installed: the project is a git repository")
+    root = base / "project"
+    root.mkdir()
+    make_project(root)
+    plan = (root / "plan.yaml").read_text(encoding="utf-8")
+    (root / PLAIN_PLAN).write_text("".join(line for line in plan.splitlines(keepends=True)
+                                           if "targets:" not in line), encoding="utf-8")
+    env = python_env(pycache=base / "pycache")
+    subject = tracker_command()
+    floor = [python(), "-m", "tracker", "run", "--plan", PLAIN_PLAN, "--show-output", "--",
+             *PYTEST_ARGS]
+    run_checked(subject, root, env)
+    _, latest = _stored_runs(root)
+    if latest is None or not latest.test_file_lines:
+        raise BenchError("the run with targets recorded no contexts")
+    run_checked(floor, root, env)
+    _, latest = _stored_runs(root)
+    if latest is None or latest.test_file_lines:
+        raise BenchError("the run without targets recorded contexts")
+    timings = interleaved(subject, floor, cwd=root, runs=options.runs, env=env, warmup=0)
+    detail = (f"with contexts {timings.subject_median:.3f}s, without "
+              f"{timings.floor_median:.3f}s, median of {len(timings.subject)}")
+    return Result(CONTEXTS_NAME, timings.ratio, CONTEXTS_GOAL, detail, tuple(timings.describe()))
+
+
 BENCHMARKS = [
     Benchmark(NAME, GOAL, "tracker run on 2,000 tests vs. coverage run -m pytest on them", run),
+    Benchmark(CONTEXTS_NAME, CONTEXTS_GOAL,
+              "tracker run on 2,000 tests recording a context per test file vs. without",
+              run_contexts),
 ]

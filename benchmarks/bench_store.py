@@ -136,6 +136,55 @@ def bench_history(folder: Path) -> Row:
     return ("store-history-200", ratio, f"<= {HISTORY_GOAL}", ratio <= HISTORY_GOAL, detail)
 
 
+SUBSET_GOAL = 0.5  #: MB (2**20 bytes) a subset run may add to the store
+SUITE_TESTS = 62_000
+SUBSET_TESTS = 427
+
+
+def _stored_bytes(path: Path) -> int:
+    """The store's content in bytes, WAL included: the pages in use, as SQLite counts them."""
+    import contextlib
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        used = (db.execute("PRAGMA page_count").fetchone()[0]
+                - db.execute("PRAGMA freelist_count").fetchone()[0])
+        return int(used * db.execute("PRAGMA page_size").fetchone()[0])
+
+
+def _subset_of(whole: RunRecord, seed: int) -> RunRecord:
+    """A ``-m smoke`` run of ``whole``'s suite: SUBSET_TESTS ran, every other test deselected
+    (their markers kept, as pytest reports them)."""
+    rnd = random.Random(1)  # the same selection every time: the same -m
+    chosen = set(rnd.sample(range(len(whole.outcomes)), SUBSET_TESTS))
+    ran = tuple(o for i, o in enumerate(whole.outcomes) if i in chosen)
+    deselected = tuple(o.nodeid for i, o in enumerate(whole.outcomes) if i not in chosen)
+    markers = {o.nodeid: o.markers for i, o in enumerate(whole.outcomes)
+               if i not in chosen and o.markers}
+    start = _START + dt.timedelta(hours=seed)
+    return RunRecord(started=start, finished=start + dt.timedelta(seconds=4), commit=whole.commit,
+                     args=("-m", "smoke"), outcomes=ran, deselected=deselected,
+                     deselected_markers=markers,
+                     file_hashes={o.file: "0" * 40 for o in ran})
+
+
+def bench_subset(folder: Path) -> Row:
+    whole = make_run(SUITE_TESTS, 400, seed=7)
+    path = folder / "subset.db"
+    added = []
+    with Store.open(path) as store:
+        store.add_run(whole)  # the suite's whole run, as a project records it first
+        for seed in range(1, 4):
+            before = _stored_bytes(path)
+            store.add_run(_subset_of(whole, seed))
+            added.append((_stored_bytes(path) - before) / 2**20)
+    value = added[0]
+    detail = (f"a {SUBSET_TESTS}-test -m run of a {SUITE_TESTS:,}-test suite adds "
+              f"{added[0]:.3f} MB, the same selection again "
+              f"{' and '.join(f'{a * 1024:.0f} KiB' for a in added[1:])}")
+    return ("store-subset-run-62k", value, f"< {SUBSET_GOAL} MB", value < SUBSET_GOAL, detail)
+
+
 def _in_temp_folder(measure: Callable[[Path], Row], keep: bool = False) -> Row:
     """One measurement in a fresh temporary folder, removed afterwards unless ``keep``."""
     folder = Path(tempfile.mkdtemp(prefix="tracker-bench-store-"))
@@ -150,7 +199,7 @@ def _in_temp_folder(measure: Callable[[Path], Row], keep: bool = False) -> Row:
 
 def bench() -> list[Row]:
     """Every store measurement, each in a fresh temporary folder."""
-    return [_in_temp_folder(measure) for measure in (bench_write, bench_history)]
+    return [_in_temp_folder(measure) for measure in (bench_write, bench_history, bench_subset)]
 
 
 def main() -> int:
@@ -178,6 +227,9 @@ BENCHMARKS = [
     Benchmark("store-history-200", HISTORY_GOAL,
               "runs() + latest_run() with 200 runs stored vs. with 1 stored",
               _runner(bench_history, HISTORY_GOAL)),
+    Benchmark("store-subset-run-62k", SUBSET_GOAL,
+              "MB a 427-test -m run of a 62,000-test suite adds to the store",
+              _runner(bench_subset, SUBSET_GOAL, "MB"), unit="MB"),
 ]
 
 

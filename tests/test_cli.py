@@ -80,7 +80,7 @@ def test_render_to_stdout_file_and_check(sample):
     write(sample, "tests/integration/test_flow.py", "def test_flow():\n    pass\n")
     stale = run_cli("render", "--check", "docs/plan.md", cwd=sample)
     assert stale.returncode == 1
-    assert "-  ○ todo: 1 of 1 test links match nothing" in stale.stdout
+    assert "-  ○ todo: the test link matches nothing" in stale.stdout
     assert stale.stderr.strip().endswith(
         "docs/plan.md is stale: refresh it from a run of this code: `tracker run`, then "
         "`tracker render plan.yaml -o docs/plan.md`")

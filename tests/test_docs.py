@@ -107,3 +107,16 @@ def test_the_readme_links_every_docs_page():
     linked = {link.partition("#")[0] for link in _links(ROOT / "README.md")}
     pages = {f"docs/{page.name}" for page in (ROOT / "docs").glob("*.md")}
     assert pages <= linked, f"not linked from README.md: {sorted(pages - linked)}"
+
+
+def test_every_key_of_the_terminal_ui_is_documented():
+    """The key table in docs/commands.md lists every key the app binds (a `d` key once went
+    unlisted)."""
+    from tracker.tui.app import TrackerApp
+
+    table = re.findall(r"^\| `([^`]+)` \|", COMMANDS, flags=re.M)
+    for binding in TrackerApp.BINDINGS:
+        key = getattr(binding, "key", None) or binding[0]
+        for one in key.split(","):
+            shown = {"slash": "/"}.get(one, one)
+            assert shown in table, f"docs/commands.md's key table lacks `{shown}`"

@@ -35,13 +35,40 @@ def test_first_added_follows_renames_and_names_as_the_plan_sees_them(tmp_path):
     commit(repo, "2024-06-01", "move")
     found = first_added(svc, ["tests/unit/test_new.py", "tests/test_café.py",
                               "tests/test_later.py", "tests/test_never.py"])
-    assert {path: day for path, (_, day) in found.items()} == {
+    assert {path: when.date() for path, (_, when) in found.items()} == {
         "tests/unit/test_new.py": dt.date(2024, 1, 10),  # written then, moved later
         "tests/test_café.py": dt.date(2024, 1, 10),
         "tests/test_later.py": dt.date(2024, 6, 1),
     }
+    assert found["tests/test_later.py"][1] == dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
 
 
 def test_first_added_outside_a_repository_is_empty(tmp_path):
     write(tmp_path, "tests/test_a.py", "")
     assert first_added(tmp_path, ["tests/test_a.py"]) == {}
+
+
+def test_git_started_ahead_of_need_gives_the_same_answers(tmp_path):
+    """render starts its git commands before reading the plan (gitcli.prefetch): the
+    answers are those of git run when asked, each command is taken once, and a command
+    nothing asks for is ended."""
+    from tracker.history import gitcli
+    from tracker.history.signoff_log import prefetch_signoffs, read_signoffs
+
+    repo = tmp_path / "repo"
+    write(repo, "plan.yaml", "title: T\n")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    commit(repo, "2024-03-05", "plan")
+    plan = repo / "plan.yaml"
+    asked = (gitcli.last_change(plan), read_signoffs(plan, dt.date(2024, 3, 1)))
+    gitcli.prefetch_last_change(plan)
+    prefetch_signoffs(plan, dt.date(2024, 3, 1))
+    assert len(gitcli._started) == 4
+    assert (gitcli.last_change(plan), read_signoffs(plan, dt.date(2024, 3, 1))) == asked
+    assert asked[0] == dt.date(2024, 3, 5) and asked[1] is not None
+    assert not gitcli._started  # each taken once: the next call asks git again
+    write(repo, "plan.yaml", "title: Changed\n")
+    gitcli.prefetch_last_change(plan)
+    gitcli.forget_prefetched()  # asked for nothing: ended, not left running
+    assert not gitcli._started
+    assert gitcli.last_change(plan) == dt.date.today()  # modified: its mtime, asked now

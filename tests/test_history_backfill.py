@@ -386,3 +386,35 @@ def test_status_still_works_after_a_backfill_longer_than_the_whole_runs_kept(tmp
     assert "ran pytest 1 time, stored 31 runs" in done.stderr, done.stderr
     status = tracker(root, "status")
     assert status.returncode == 0, status.stderr
+
+
+def test_done_means_history_document_and_status_tell_the_same_delta_and_trend(shop):
+    """Issue 15's "done means": a project whose history nobody recorded, backfilled; then
+    ``history --item`` names the commit where the item's tests arrived and the coverage
+    change of its targets, ``status --json`` and the rendered document say the same, and the
+    document draws the trend over the backfilled commits."""
+    assert shop.first.returncode == 0, shop.first.stderr
+    s = shop.shas
+    history = tracker(shop.root, "history", "--item", "sub-tests", "--json")
+    assert history.returncode == 0, history.stderr
+    (item,) = json.loads(history.stdout)["items"]
+    said = item["text"]
+    assert said.startswith(f"tests arrived in {s['c3'][:10]} on 2026-03-04 (Bob); "
+                           "src/calc.py ") and "→ 100.0%" in said and "tests 0 → 2" in said
+    status = tracker(shop.root, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    (judged,) = json.loads(status.stdout)["items"]
+    assert judged["delta"]["text"] == said
+    assert judged["delta"]["coverage"] == item["coverage"]
+    # c5 and c6 ran the code of c3 again: the same figures add no point
+    assert [p["commit"] for p in json.loads(status.stdout)["trend"]] == [s["c2"], s["c3"]]
+    document = tracker(shop.root, "render", "--today", "2026-03-20")
+    assert document.returncode == 0, document.stderr
+    assert f"changed: {said}" in document.stdout
+    trend = document.stdout.split("## Trend", 1)[1]
+    labels = ", ".join(f'"{s[c][:7]}"' for c in ("c2", "c3"))
+    assert f"```mermaid\nxychart-beta\n    title \"Coverage (%)\"\n    x-axis [{labels}]" in trend
+    assert "    bar [1, 3]" in trend  # test count per commit, oldest first
+    again = tracker(shop.root, "render", "--today", "2026-03-20")  # from the cached git log
+    assert again.stdout == document.stdout
+    assert (shop.root / ".tracker" / "cache" / "gitlog.pickle").is_file()

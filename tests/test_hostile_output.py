@@ -51,7 +51,9 @@ phases:
           - tests/test_hostile.py
           - "tests/test_hostile.py::test_param[{MARKUP}]"
           - {{keyword: "param"}}
-        files: [{{file: data.txt, contains: "needle"}}]
+        files: [{{file: data.txt, contains: "needle"}},
+                {{glob: "notes/*", contains: "needle", max: 0}}]
+        expect: {{max_no_assertion: 0, max_weak_assertions: 0}}
         owner: "Own \e[2J {RLO}"
         note: "Note \e]0;PWNED\a {RLO}"
         due: 2026-03-10
@@ -166,6 +168,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write(root, "tests/conftest.py", CONFTEST)
     write(root, "pyproject.toml", '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n')
     (root / "data.txt").write_text("needle \x1b]0;PWNED\x07\n", encoding="utf-8")
+    # a failing count names the files: this one's name is hostile
+    (root / "notes").mkdir()
+    (root / "notes" / "n \x1b]0;PWNED\x07 \u202e.txt").write_text("needle\n", encoding="utf-8")
     (root / "old-plan.md").write_text(MARKDOWN, encoding="utf-8")
     (root / "junit.xml").write_text(JUNIT, encoding="utf-8")
     git(root, "init", "-q")

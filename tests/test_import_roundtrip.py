@@ -113,6 +113,10 @@ file_checks = st.sampled_from([
                                                             "min_files": 3},
     {"file": "pytest.ini", "contains": "asyncio_mode\\s*=\\s*auto", "regex": True},
     {"file": "setup.cfg", "lacks": "^addopts = .*-p no:(cov|x)", "regex": True},
+    {"glob": "tests/**/*.py", "contains": "_instance = None", "max": 1},
+    {"glob": "tests/*.py", "lacks": "MagicMock("},
+    {"file": "conftest.py", "contains": "fixture", "min": 2, "max": 9},
+    {"glob": "tests/*.py", "contains": "assert_called\\(\\)", "regex": True, "min": 0},
 ])
 
 
@@ -309,7 +313,14 @@ def whole_plans(draw: st.DrawFn) -> dict[str, Any]:
             if draw(st.booleans()):
                 entry["expect"] = draw(st.fixed_dictionaries({}, optional={
                     "min_tests": st.integers(1, 50), "min_files": st.integers(1, 9),
-                    "target_coverage": st.sampled_from([80, 92.5, 100])}))
+                    "target_coverage": st.sampled_from([80, 92.5, 100]),
+                    "max_weak_assertions": st.integers(0, 20),
+                    "min_assertions_per_test": st.sampled_from([1, 1.5, 2.25]),
+                    "max_no_assertion": st.integers(0, 3),
+                    "max_mocks_per_test": st.sampled_from([0, 0.5, 3]),
+                    "max_target_patches": st.integers(0, 2),
+                    "max_async_unmarked": st.integers(0, 2),
+                    "max_complexity": st.integers(1, 30)}))
     plan["metrics"] = [
         {"id": f"m-{i}", "title": draw(title_words), **draw(st.sampled_from([
             {"measure": "tests.ratio(marker=slow)", "target": ">= 20%"},
@@ -317,6 +328,8 @@ def whole_plans(draw: st.DrawFn) -> dict[str, Any]:
             {"measure": "tests.count", "target": ">= 600"},
             {"measure": "tests.pass_rate", "target": "> 99%"},
             {"qualitative": True, "target": "Reduce by half"},
+            {"measure": "quality.weak_assertions", "target": "<= 0"},
+            {"measure": "complexity.max(glob=src/**/*.py)", "target": "<= 10"},
         ])), **({"note": draw(words)} if draw(st.booleans()) else {})}
         for i in range(draw(st.integers(0, 3)))]
     return plan

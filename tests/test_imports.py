@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample"
-HEAVY = ("textual", "git", "coverage", "sqlite3", "rich")
+HEAVY = ("textual", "textual_plotext", "plotext", "git", "coverage", "sqlite3", "rich")
 
 PROBE = """
 import json, sys
@@ -38,3 +38,21 @@ def test_pytest_plugin_import_is_light():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_check_of_links_that_resolve_imports_neither_the_judge_nor_git(tmp_path: Path):
+    """A plan whose every link the source shows needs no recorded run: ``check`` then
+    reads neither the store nor git, and does not import the judge, the store or the git
+    helpers (start-up time is most of what check costs)."""
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("def test_one():\n    pass\n")
+    (tmp_path / "plan.yaml").write_text(
+        "title: T\nphases:\n  - id: '1'\n    title: One\n    items:\n"
+        "      - {id: a, text: A, tests: [tests/test_a.py::test_one]}\n")
+    code = PROBE.replace("{heavy}", repr({"tracker", "subprocess", "sqlite3"}))
+    done = subprocess.run([sys.executable, "-c", code, "check"], cwd=tmp_path,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    assert not loaded & {"tracker.assess", "tracker.pipeline", "tracker.store",
+                         "tracker.history.gitcli", "subprocess", "sqlite3"}, loaded

@@ -168,3 +168,30 @@ def test_small_languages():
     target = parse_target("<= 5 min")
     assert (target.op, target.value) == ("<=", 300.0)
     assert parse_target("90").op == ">="
+
+
+def test_the_quicker_resolver_gives_every_node_pyyamls_tag() -> None:
+    """yamlread composes with a loader whose resolver skips PyYAML's per-node bookkeeping:
+    every scalar, list and mapping must get the tag PyYAML's own safe loader gives it."""
+    import yaml
+
+    from tracker.plan import yamlread
+
+    text = ("a: [1, -2, 0x1f, 0o17, 1_000, 1.5, .inf, -.NaN, 1e3, true, False, yes, NO, on, "
+            "~, null, Null, '', \"\", 2026-03-02, 2026-03-02T10:00:00Z, <<, =, '1', \"x\", "
+            "x y, -, +, ., 0, 00, 'true']\n"
+            "b: {k: v, 1: 2, ? [x]: y}\n"
+            "c: !!str 1\n"
+            "d:\n"
+            "e: |\n  block\n")
+    yamlread._import_yaml()
+
+    def tags(node: yaml.Node) -> list[object]:
+        if isinstance(node, yaml.ScalarNode):
+            return [node.tag, node.value]
+        if isinstance(node, yaml.SequenceNode):
+            return [node.tag, [tags(child) for child in node.value]]
+        return [node.tag, [(tags(k), tags(v)) for k, v in node.value]]
+
+    assert tags(yaml.compose(text, Loader=yamlread._Loader)) == tags(
+        yaml.compose(text, Loader=yaml.CSafeLoader))

@@ -15,7 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.evidence.fileindex import FileIndex
-from tracker.evidence.keyword import MAX_DEPTH, KeywordError, parse_keyword
+from tracker.evidence.keyword import (
+    MAX_DEPTH,
+    KeywordError,
+    haystack,
+    keyword_filter,
+    parse_keyword,
+)
 from tracker.evidence.patterns import FolderCache, expand, parts_of, search
 from tracker.evidence.pytest_config import read_pytest_config
 
@@ -221,3 +227,27 @@ def test_a_deep_keyword_link_is_one_line_naming_the_plan_line(tmp_path: Path) ->
     assert "Traceback" not in done.stderr and "RecursionError" not in done.stderr
     first = done.stderr.splitlines()[0]
     assert first.startswith("plan.yaml:8:") and "nested more than" in first
+
+
+_WORDS = st.sampled_from(["a", "b", "ab", "test_x", "slow"])
+
+
+@st.composite
+def _expressions(draw: st.DrawFn, depth: int = 0) -> str:
+    """A random -k expression over a few names: and, or, not, parentheses."""
+    if depth > 3 or draw(st.booleans()):
+        return ("not " if draw(st.booleans()) else "") + draw(_WORDS)
+    left, right = draw(_expressions(depth + 1)), draw(_expressions(depth + 1))
+    return f"({left} {draw(st.sampled_from(['and', 'or']))} {right})"
+
+
+@given(_expressions(), st.lists(st.lists(_WORDS, max_size=4), max_size=12))
+def test_a_keyword_filter_over_many_tests_agrees_with_matching_each(
+        expression: str, tests: list[list[str]]) -> None:
+    """Links match -k expressions against thousands of tests at once (keyword_filter):
+    each answer is the one matching that test alone gives."""
+    haystacks = [haystack(names) for names in tests]
+    one = parse_keyword(expression)
+    assert keyword_filter(expression)(haystacks) == [one(h) for h in haystacks]
+    deep = "(" * (MAX_DEPTH - 5) + expression + ")" * (MAX_DEPTH - 5)
+    assert keyword_filter(deep)(haystacks) == [one(h) for h in haystacks]

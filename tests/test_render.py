@@ -68,6 +68,13 @@ def test_inline_and_code():
     assert clean("\x1b]8;;http://x\x07link\x1b]8;;\x07") == "link"
 
 
+def test_a_pipe_in_code_is_escaped_only_in_a_table_cell():
+    """Outside a table GFM shows a code span's backslash as it is: `(cov\\|x)` would be
+    another regex than the plan's `(cov|x)`."""
+    assert md_code("no:(cov|x)") == "`no:(cov|x)`"
+    assert md_code("no:(cov|x)", cell=True) == "`no:(cov\\|x)`"
+
+
 def test_progress_bar():
     assert progress_bar(0, 0) == "░░░░░░░░░░ 0%"
     assert progress_bar(3, 5) == "██████░░░░ 60%"

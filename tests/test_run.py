@@ -386,7 +386,8 @@ def test_statuses_are_earned_from_the_run(ran):
         "config": "done",
     }
     basics = items["cart-basics"]
-    assert basics["reason"] == "4 tests, all passing; targets covered 84.4%"
+    assert basics["reason"] == ("4 tests, all passing; targets covered 84.4%, by its own tests "
+                                "86.7%")  # statements only tests run, of test_cart.py's tests
     assert basics["tests"] == {"linked": 4, "passed": 4, "failed": 0, "skipped": 0,
                                "not_run": 0, "failing": []}
     assert basics["targets"]["coverage"] == pytest.approx(84.375)
@@ -449,7 +450,8 @@ def test_render_shows_the_run_evidence(ran):
     done = call_cli("render", "--today", TODAY, cwd=ran.root)
     assert done.returncode == 0, done.stderr
     text = done.stdout
-    assert "✔ done: 4 tests, all passing; targets covered 84.4%" in text
+    assert ("✔ done: 4 tests, all passing; targets covered 84.4%, by its own tests 86.7%"
+            in text)
     assert "✘ failing: 1 of 1 failing: test_discount_bug" in text
     assert "- [x] `cart-rules`" in text and "- [ ] `cart-discount`" in text
     assert "**Evidence:** repository files and a test run of this code" in text
@@ -483,6 +485,10 @@ def test_xdist_run_records_the_same_outcomes_and_measures_the_workers(ran, proje
     done = tracker(project, "run", "--", "-p", "xdist", "-n", "2", "-q")
     assert done.returncode == 1, done.stderr
     assert "bringing up nodes" in done.stdout  # really distributed by xdist
+    said = done.stdout + done.stderr
+    # the controller runs no tests: coverage.py must not call that a failure to measure
+    assert "CoverageWarning" not in said and "No data was collected" not in said
+    assert ".tracker/runs" not in said  # no line names the scratch report, deleted after
     with open_store(project) as store:
         parallel = store.latest_run()
     assert parallel.id == 2 and parallel.args == ("-p", "xdist", "-n", "2", "-q")
@@ -650,3 +656,19 @@ def test_an_ingest_into_a_store_locked_too_long_is_kept_not_lost(project):
     last = done.stderr.strip().splitlines()[-1]
     assert "is locked by another process" in last and "the next `tracker run` records it" in last
     assert list((project / ".tracker" / "pending").glob("run-*")), "kept aside, not lost"
+
+
+@pytest.mark.slow
+def test_in_a_terminal_a_failed_xdist_run_points_to_its_log(project):
+    """#13.13: under -n 2 in a terminal, a progress line, then pytest's failure summary and
+    the summary line naming .tracker/last-run.log, which holds pytest's whole output."""
+    from .test_hostile_output import in_pty
+
+    code, output = in_pty(["run", "--", "-p", "xdist", "-n", "2"], project)
+    text = output.decode("utf-8", errors="replace")
+    assert code == 1, text
+    assert "CoverageWarning" not in text and ".tracker/runs" not in text
+    summary = next(line for line in text.splitlines() if "recorded:" in line)
+    assert summary.rstrip().endswith("pytest's output: .tracker/last-run.log"), summary
+    log = (project / ".tracker" / "last-run.log").read_text(encoding="utf-8")
+    assert "short test summary info" in log and "FAILED" in log

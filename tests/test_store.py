@@ -587,16 +587,14 @@ def test_a_version_5_store_learns_which_note_blobs_it_imported(path):
     path.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
         store_schema._migrate(db, 5, path)  # as the first release with notes wrote it
-    with Store.open(path) as store:
-        store.add_noted_run(full_run(), "a" * 64)
-    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
-        db.execute("PRAGMA user_version = 5")
-        db.execute("DROP TABLE note_blobs")
+        db.execute("INSERT INTO runs (id, started, finished, dirty, args, exit_code, source,"
+                   " note_key) VALUES (1, '2024-05-02T00:00:00.000000+00:00',"
+                   " '2024-05-02T00:00:01.000000+00:00', 0, '[]', 0, 'pytest', ?)", ("a" * 64,))
     with Store.open(path) as store:
         assert store.imported_blobs() == frozenset() and store.note_keys() == {"a" * 64}
         store.mark_imported_blobs(["b1", "b2", "b1"])
         assert store.imported_blobs() == {"b1", "b2"}
-    assert pragma(path, "user_version") == [(SCHEMA_VERSION,)] == [(6,)]
+    assert pragma(path, "user_version") == [(SCHEMA_VERSION,)] == [(8,)]
 
 
 def test_a_failing_migration_changes_nothing(path, monkeypatch):
@@ -683,8 +681,12 @@ def test_old_runs_keep_their_summaries_and_lose_their_rows(store, path):
     assert store.coverage(ids[-5]) and not store.coverage(ids[-6])
     with contextlib.closing(sqlite3.connect(path)) as db:
         kept = {table: {r for (r,) in db.execute(f"SELECT DISTINCT run_id FROM {table}")}
-                for table in ("outcomes", "not_run", "run_files", "coverage")}
-    assert kept["outcomes"] == kept["not_run"] == kept["run_files"] == set(ids[-3:])
+                for table in ("outcomes", "run_files", "coverage")}
+        kept["deselected"] = {r for (r,) in db.execute(
+            "SELECT id FROM runs WHERE deselected_set IS NOT NULL")}
+        sets = db.execute("SELECT count(*) FROM deselected_sets").fetchone()[0]
+    assert kept["outcomes"] == kept["deselected"] == kept["run_files"] == set(ids[-3:])
+    assert sets == 1, "the runs deselected the same test: one set, shared"
     assert kept["coverage"] == set(ids[-5:])
     assert pragma(path, "integrity_check") == [("ok",)]
 

@@ -19,7 +19,7 @@ def _run(n: int, commit: str | None, hours: int, coverage: float | None = 80.0) 
 def test_runs_and_commits_in_one_table_first_appearances_listed_once():
     a, b, c = "a" * 40, "b" * 40, "c" * 40
     runs = (_run(1, a, 0), _run(2, a, 1, None), _run(3, b, 30))
-    first = {"x": (a, DAY.date()), "y": (a, DAY.date()), "z": (c, dt.date(2026, 3, 10))}
+    first = {"x": (a, DAY), "y": (a, DAY), "z": (c, dt.datetime(2026, 3, 10, tzinfo=dt.UTC))}
     view = history_view(runs, first)
     assert [(r.key, r.day.isoformat(), r.tests, r.coverage, r.first_seen) for r in view.rows] == [
         (f"commit-{c}", "2026-03-10", None, None, ("z",)),  # no run of c: a row of its own
@@ -31,13 +31,24 @@ def test_runs_and_commits_in_one_table_first_appearances_listed_once():
     assert history_view((), {}).rows == ()
 
 
+def test_rows_of_one_day_are_in_time_order_not_by_item_id():
+    """Two commits and a run on one day: the commit of item "a" came last, the run between."""
+    early, late = "e" * 40, "f" * 40
+    cet = dt.timezone(dt.timedelta(hours=1))
+    first = {"a": (late, dt.datetime(2026, 3, 18, 17, 0, tzinfo=cet)),  # 16:00 UTC
+             "b": (early, dt.datetime(2026, 3, 18, 8, 15, tzinfo=dt.UTC))}
+    view = history_view((_run(1, None, 3),), first)  # 12:00 UTC
+    assert [(r.key, r.first_seen) for r in view.rows] == [
+        (f"commit-{early}", ("b",)), ("run-1", ()), (f"commit-{late}", ("a",))]
+
+
 def test_first_seen_takes_each_items_earliest_file():
     files = {"tests/test_a.py": ["x"], "tests/test_b.py": ["x", "y"]}
-    added = {"tests/test_a.py": ("a" * 40, dt.date(2026, 3, 9)),
-             "tests/test_b.py": ("b" * 40, dt.date(2026, 3, 2)),
-             "tests/test_other.py": ("c" * 40, dt.date(2026, 1, 1))}
-    assert first_seen_by_item(files, added) == {"x": ("b" * 40, dt.date(2026, 3, 2)),
-                                                "y": ("b" * 40, dt.date(2026, 3, 2))}
+    added = {"tests/test_a.py": ("a" * 40, dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)),
+             "tests/test_b.py": ("b" * 40, dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)),
+             "tests/test_other.py": ("c" * 40, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))}
+    first = ("b" * 40, dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))  # the same day, earlier
+    assert first_seen_by_item(files, added) == {"x": first, "y": first}
 
 
 def test_views_and_the_renderer_import_neither_textual_nor_git():

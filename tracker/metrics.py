@@ -13,6 +13,8 @@ from tracker.plan.model import Target
 #: measures whose values are percentages (targets like ">= 90" mean percent)
 PERCENT = {"coverage.total", "coverage.file", "coverage.files", "tests.pass_rate",
            "tests.ratio"}
+#: measures whose values are averages, shown with decimals ("1.75")
+AVERAGES = {"quality.assertions_per_test", "quality.mocks_per_test"}
 SECONDS = {"tests.duration"}
 
 
@@ -126,6 +128,8 @@ def display(measure: Measure, value: float | None) -> str:
         return percent(value)
     if measure.name in SECONDS:
         return duration_text(value)
+    if measure.name in AVERAGES:
+        return f"{value:,.2f}"
     return f"{value:,.0f}"
 
 

@@ -18,6 +18,7 @@ from tracker.evidence.bundle import Evidence
 from tracker.evidence.gather import gather
 from tracker.evidence.values import Workspace
 from tracker.gcpause import paused_gc
+from tracker.history.gitcli import forget_prefetched, prefetch_last_change
 from tracker.plan.load import LoadResult, load_plan
 from tracker.plan.model import Plan
 from tracker.problems import Location, Problem, Severity, sort_problems
@@ -60,24 +61,36 @@ class Judgement:
 
 
 def judge(plan_path: Path, today: dt.date, *, runs: bool = True, git: bool = True,
-          store_fallback: bool = False, display: str | None = None) -> Judgement:
+          store_fallback: bool = False, display: str | None = None,
+          changes: bool = False) -> Judgement:
     """Load ``plan_path``, gather its evidence and assess it; never raises for bad input.
 
     ``runs``: read the recorded runs. ``git``: also what only the document shows (the day
     plan.yaml last changed, reviews and approvals). ``store_fallback``: when the store cannot
     be read, judge on the source alone and say so with a warning (``check`` does this: links
-    can still be checked); otherwise stop with ``store_error`` set.
+    can still be checked); otherwise stop with ``store_error`` set. ``changes``: with runs,
+    also what items changed since their tests arrived, the trend and the flaky tests (see
+    :func:`tracker.evidence.gather.gather`).
     """
-    loaded = load_plan(plan_path, display=display)
-    if loaded.errors or loaded.plan is None:
-        return Judgement(plan_path, loaded)
-    return judge_loaded(plan_path, loaded, today, runs=runs, git=git,
-                        store_fallback=store_fallback)
+    if git:  # git answers while the plan is read and the workspace gathered
+        prefetch_last_change(plan_path)
+    try:
+        loaded = load_plan(plan_path, display=display)
+        if loaded.errors or loaded.plan is None:
+            return Judgement(plan_path, loaded)
+        if git:
+            from tracker.history.signoff_log import prefetch_signoffs
+
+            prefetch_signoffs(plan_path, loaded.plan.created)
+        return judge_loaded(plan_path, loaded, today, runs=runs, git=git,
+                            store_fallback=store_fallback, changes=changes)
+    finally:
+        forget_prefetched()
 
 
 def judge_loaded(plan_path: Path, loaded: LoadResult, today: dt.date, *, runs: bool = True,
                  git: bool = True, store_fallback: bool = False,
-                 workspace: Workspace | None = None) -> Judgement:
+                 workspace: Workspace | None = None, changes: bool = False) -> Judgement:
     """:func:`judge` for a plan already loaded (and maybe its workspace already gathered)."""
     plan = loaded.plan
     assert plan is not None, "judge_loaded needs a plan that loaded"
@@ -85,7 +98,7 @@ def judge_loaded(plan_path: Path, loaded: LoadResult, today: dt.date, *, runs: b
     with paused_gc():  # evidence and assessment are big and acyclic
         try:
             evidence = gather(plan, plan_path, runs=runs, signoffs=git, updated=git,
-                              workspace=workspace)
+                              workspace=workspace, changes=changes)
         except StoreError as exc:
             if not store_fallback:
                 return Judgement(plan_path, loaded, store_error=str(exc))

@@ -24,6 +24,7 @@ from tracker.evidence.coverage_data import (
     CoverageError,
     CoverageSettings,
     read_data_file,
+    read_test_file_lines,
     resolve_settings,
     split_pytest_cov,
 )
@@ -36,8 +37,12 @@ from tracker.evidence.worker_coverage import ENV as WORKER_COVERAGE_ENV
 from tracker.evidence.worker_coverage import settings_env
 from tracker.history.gitcli import head_state
 from tracker.lifeline import PROCESS_GROUP, Lifeline, stop
-from tracker.plan.model import CoverageConfig
+from tracker.plan.model import CoverageConfig, Plan
 from tracker.scratch import run_folder, runs_dir
+
+#: The plugin's option to record a coverage context per test file (test_contexts.OPTION, not
+#: imported: that module imports pytest, which this process never needs).
+CONTEXTS_OPTION = "--tracker-contexts"
 
 #: pytest exit codes that mean the suite never ran: internal error, usage error.
 _DID_NOT_START = {3, 4}
@@ -72,14 +77,24 @@ class RunOutcome:
     log: Path | None  #: pytest's captured output, when it was captured
 
 
+def wants_contexts(plan: Plan) -> bool:
+    """Whether a run for ``plan`` records which test file ran which lines: when some item
+    has targets, whose coverage by its own tests the document shows (and ``own_coverage``
+    may require). A plan without targets does not pay for contexts."""
+    return any(item.targets for _, item in plan.items())
+
+
 def build_command(root: Path, pytest_args: list[str], report: Path, data_file: Path | None,
-                  settings: CoverageSettings | None) -> list[str]:
-    """The command line of the run: coverage run … -m pytest … --tracker-report REPORT."""
+                  settings: CoverageSettings | None, contexts: bool = False) -> list[str]:
+    """The command line of the run: coverage run … -m pytest … --tracker-report REPORT
+    (and ``--tracker-contexts`` with ``contexts``, when coverage is measured)."""
     load = (["-p", "tracker.evidence.pytest_plugin"]
             if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") else [])  # else: entry point
     load += ["-p", "tracker.evidence.watchdog"]  # loaded before collection, which it watches
+    measured = data_file is not None and settings is not None
+    own = [CONTEXTS_OPTION] if contexts and measured else []
     pytest_part = ["-m", "pytest", *load, f"--tracker-report={report}", "--tracker-scratch",
-                   *pytest_args]  # --tracker-scratch: the report is read, then removed
+                   *own, *pytest_args]  # --tracker-scratch: the report is read, then removed
     if data_file is None or settings is None:
         return [sys.executable, *pytest_part]
     cmd = [sys.executable, "-m", "coverage", "run", "--branch", "--parallel-mode",
@@ -96,8 +111,11 @@ def build_command(root: Path, pytest_args: list[str], report: Path, data_file: P
 def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConfig,
               measure: bool = True, output: IO[str] | None = None,
               listener: Listener | None = None, poll_seconds: float = 0.1,
-              cancel: threading.Event | None = None) -> RunOutcome:
+              cancel: threading.Event | None = None, contexts: bool = False) -> RunOutcome:
     """Run the suite, follow its report, and return the complete run (not yet stored).
+
+    ``contexts``: also record which test file ran which lines (when coverage is measured),
+    for the items' own coverage.
 
     ``output`` receives pytest's own output (None: inherit the terminal). ``listener`` is
     called with each report event as it arrives, for progress displays. Setting ``cancel``
@@ -121,13 +139,13 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
             raise RunError(f"cannot make the run's scratch folder in {runs_dir(root)} "
                            f"({exc.strerror}): check the permissions") from exc
         return _run(root, pytest_args, args, settings, scratch, output, listener,
-                    poll_seconds, cancel)
+                    poll_seconds, cancel, contexts)
 
 
 def _run(root: Path, pytest_args: list[str], args: list[str],
          settings: CoverageSettings | None, scratch: Path, output: IO[str] | None,
          listener: Listener | None, poll_seconds: float,
-         cancel: threading.Event | None) -> RunOutcome:
+         cancel: threading.Event | None, contexts: bool) -> RunOutcome:
     """The run itself, its scratch files in ``scratch``: see :func:`run_suite`."""
     report = scratch / "report.jsonl"
     data_file = scratch / ".coverage" if settings is not None else None
@@ -138,7 +156,7 @@ def _run(root: Path, pytest_args: list[str], args: list[str],
         env[WORKER_COVERAGE_ENV] = settings_env(str(data_file), list(settings.source),
                                                 list(settings.omit), settings.config_file)
     started = dt.datetime.now(dt.UTC)
-    cmd = build_command(root, args, report, data_file, settings)
+    cmd = build_command(root, args, report, data_file, settings, contexts)
     follower = _Follower(root, report, listener, poll_seconds, warm=settings is not None)
     try:
         exit_code = _wait(cmd, root, env, output, follower, poll_seconds, cancel)
@@ -155,10 +173,14 @@ def _run(root: Path, pytest_args: list[str], args: list[str],
         raise RunError(str(exc)) from exc
     _check_complete(log, exit_code)
     coverage: tuple[FileCoverage, ...] = ()
+    lines: dict[str, dict[str, tuple[int, ...]]] = {}
     if settings is not None and data_file is not None:
         try:
             coverage = read_data_file(data_file, root, settings, own=True,
                                       measured_only=is_partial(pytest_args))
+            if contexts and data_file.is_file():
+                lines = read_test_file_lines(data_file, root, coverage,
+                                             {o.file for o in log.outcomes})
         except CoverageError as exc:
             raise RunError(f"coverage data could not be read: {exc}") from exc
     hashes = follower.hashes
@@ -175,7 +197,7 @@ def _run(root: Path, pytest_args: list[str], args: list[str],
         file_hashes=dict(sorted(hashes.items())),
         deselected=tuple(dict.fromkeys(log.deselected)),
         deselected_markers=dict(log.deselected_markers),
-        collection_skips=tuple(log.collection_skips),
+        collection_skips=tuple(log.collection_skips), test_file_lines=lines,
     )
     return RunOutcome(record, exit_code, settings, None)
 

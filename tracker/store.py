@@ -31,6 +31,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from tracker import store_sets
 from tracker.errors import StoreError
 from tracker.evidence.results import (
     FileCoverage,
@@ -45,6 +46,7 @@ from tracker.store_rows import (
     _COUNTED,
     RunSummary,
     _coverage_rows,
+    _encode_test_file_lines,
     _format_time,
     _load_coverage,
     _load_run,
@@ -186,7 +188,7 @@ class Store:
         """StoreError unless the newest runs can be read: ``run`` asks before the suite runs,
         so that a damaged store is said at once, not after minutes of tests."""
         for table in ("runs", "outcomes", "coverage", "collection_errors", "not_run",
-                      "run_files"):
+                      "run_files", "deselected_sets"):
             with self._read() as db:
                 if not db.execute(f"PRAGMA table_info({table})").fetchall():
                     raise StoreError(_damaged(self.path, f"the table {table} is missing"))
@@ -292,10 +294,11 @@ class Store:
     def _insert(self, db: sqlite3.Connection, run: RunRecord, note_key: str | None) -> int:
         run_id = db.execute(
             "INSERT INTO runs (started, finished, git_commit, dirty, args, exit_code, source,"
-            " note_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " note_key, deselected_set, test_file_lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (_format_time(run.started), _format_time(run.finished), _text(run.commit),
              int(run.dirty), json.dumps(list(run.args)), run.exit_code, _text(run.source),
-             note_key),
+             note_key, store_sets.store_set(db, run.deselected, run.deselected_markers),
+             _encode_test_file_lines(run.test_file_lines)),
         ).lastrowid
         assert run_id is not None
         db.executemany("INSERT INTO outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -341,6 +344,13 @@ class Store:
                 db.execute(f"DELETE FROM {table} WHERE run_id < ?", (oldest_kept,))
             pruned += db.execute("UPDATE runs SET pruned = ? WHERE id < ? AND pruned < ?",
                                  (level, oldest_kept, level)).rowcount
+            if level == 2:  # which test file ran which lines: part of the coverage
+                db.execute("UPDATE runs SET test_file_lines = NULL WHERE id < ?"
+                           " AND test_file_lines IS NOT NULL", (oldest_kept,))
+            if level == 1 and db.execute(
+                    "UPDATE runs SET deselected_set = NULL WHERE id < ?"
+                    " AND deselected_set IS NOT NULL", (oldest_kept,)).rowcount:
+                store_sets.drop_unused(db)  # a set goes with the last run that refers to it
         return pruned
 
     def delete_run(self, run_id: int) -> None:
@@ -348,6 +358,7 @@ class Store:
         with self._write() as db:
             if db.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount == 0:
                 raise self._no_run(run_id)
+            store_sets.drop_unused(db)
 
     # --- reading ---------------------------------------------------------------------------
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from tracker import store_sets
 from tracker.evidence.results import CollectionError, FileCoverage, RunRecord, TestOutcome
 from tracker.pickling import pickled_by_fields
 
@@ -114,15 +116,9 @@ def _outcome_rows(run_id: int, outcomes: Iterable[TestOutcome]) -> Iterator[tupl
 
 
 def _not_run_rows(run_id: int, run: RunRecord) -> Iterator[tuple[object, ...]]:
-    seq = 0
-    encode = _json_list_cache()
-    marks = run.deselected_markers
-    for nodeid in run.deselected:  # a deselected test's markers: a JSON list as the message
-        yield run_id, seq, _text(nodeid), "deselected", encode(marks.get(nodeid, ()))
-        seq += 1
-    for skip in run.collection_skips:
+    """The collection skips; the deselected tests are a shared set (tracker.store_sets)."""
+    for seq, skip in enumerate(run.collection_skips):
         yield run_id, seq, _text(skip.nodeid), "skipped", _text(skip.message)
-        seq += 1
 
 
 def _coverage_rows(run_id: int, files: Iterable[FileCoverage]) -> Iterator[tuple[object, ...]]:
@@ -183,6 +179,27 @@ def _decode_lines(text: str) -> tuple[int, ...]:
     return tuple(lines)
 
 
+def _encode_test_file_lines(lines: dict[str, dict[str, tuple[int, ...]]]) -> bytes | None:
+    """``{"tests/t.py": {"src/a.py": (1, 2, 3, 7)}}`` → zlib of ``{"tests/t.py":
+    {"src/a.py": "1-3,7"}}``; None for none. ASCII JSON: surrogates survive."""
+    if not lines:
+        return None
+    data = {test: {path: _encode_lines(tuple(sorted(set(numbers))))
+                   for path, numbers in files.items()} for test, files in lines.items()}
+    return zlib.compress(json.dumps(data, separators=(",", ":")).encode("ascii"), 6)
+
+
+def _decode_test_file_lines(blob: bytes | None) -> dict[str, dict[str, tuple[int, ...]]]:
+    if not blob:
+        return {}
+    try:
+        data = json.loads(zlib.decompress(blob))
+    except zlib.error as exc:
+        raise ValueError(f"test file lines are not compressed data ({exc})") from exc
+    return {str(test): {str(path): _decode_lines(text) for path, text in files.items()}
+            for test, files in data.items()}
+
+
 def _percent(units: int | None, covered: int | None) -> float | None:
     """Coverage percent exactly as RunRecord.coverage_total computes it from the same sums."""
     if units is None or covered is None:
@@ -225,20 +242,15 @@ def _load_run(db: sqlite3.Connection, row: tuple[Any, ...]) -> RunRecord:
             (run_id,)))
     hashes = {_str(path): _str(sha1) for path, sha1 in db.execute(
         "SELECT path, sha1 FROM run_files WHERE run_id = ? ORDER BY path", (run_id,))}
-    deselected: list[str] = []
-    deselected_markers: dict[str, tuple[str, ...]] = {}
-    skips: list[CollectionError] = []
-    for nodeid, kind, message in db.execute(
-            "SELECT nodeid, kind, message FROM not_run WHERE run_id = ? ORDER BY seq", (run_id,)):
-        if kind == "deselected":
-            deselected.append(_str(nodeid))
-            if message:
-                deselected_markers[deselected[-1]] = names(message)
-        else:
-            skips.append(CollectionError(_str(nodeid), _str(message) or ""))
+    deselected, deselected_markers = store_sets.load_set(db, run_id)
+    row = db.execute("SELECT test_file_lines FROM runs WHERE id = ?", (run_id,)).fetchone()
+    test_file_lines = _decode_test_file_lines(row[0] if row else None)
+    skips = [CollectionError(_str(nodeid), _str(message) or "") for nodeid, message in db.execute(
+        "SELECT nodeid, message FROM not_run WHERE run_id = ? AND kind = 'skipped'"
+        " ORDER BY seq", (run_id,))]
     return RunRecord(started=_parse_time(started), finished=_parse_time(finished),
                      commit=_str(commit), dirty=bool(dirty), args=tuple(json.loads(args)),
                      exit_code=exit_code, source=_str(source), outcomes=outcomes, coverage=coverage,
                      collection_errors=errors, file_hashes=hashes, id=run_id,
-                     deselected=tuple(deselected), deselected_markers=deselected_markers,
-                     collection_skips=tuple(skips))
+                     deselected=deselected, deselected_markers=deselected_markers,
+                     collection_skips=tuple(skips), test_file_lines=test_file_lines)

@@ -7,8 +7,10 @@ migrations only ever grow (a released one is never edited), while the store's co
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
+from tracker import store_sets
 from tracker.errors import StoreError
 
 #: ``PRAGMA application_id`` of every tracker store: ASCII "Trkr". Tells our files apart from
@@ -20,7 +22,10 @@ APPLICATION_ID = 0x54726B72
 #
 # Each migration takes the schema from version N to N+1; ``_MIGRATIONS[0]`` creates it.
 # Never edit a released migration: stores in the wild were built by it. Append a new one.
-# Statements are run one by one (not with executescript, which would commit half-way).
+# Statements are run one by one (not with executescript, which would commit half-way); a step
+# that SQL alone cannot take is a function of the connection, run in the same transaction.
+
+Step = str | Callable[[sqlite3.Connection], None]
 
 _V1_CREATE_TABLES = (
     """CREATE TABLE runs (
@@ -142,8 +147,32 @@ _V6_NOTE_BLOBS = (
     "CREATE TABLE note_blobs (blob TEXT PRIMARY KEY) WITHOUT ROWID",
 )
 
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1_CREATE_TABLES, _V2_ADD_TOTALS, _V3_NOT_RUN,
-                                             _V4_PRUNED, _V5_NOTES, _V6_NOTE_BLOBS)
+# Version 7: what a run deselected is a set stored once, compressed, and referred to by every
+# run that deselected exactly it (tracker.store_sets), instead of a row a test in not_run: a
+# 427-test -m run of a 62,000-test suite added 9 MB, every time. The rows already stored
+# move into sets; not_run keeps the collection skips.
+_V7_DESELECTED_SETS: tuple[Step, ...] = (
+    """CREATE TABLE deselected_sets (
+        id INTEGER PRIMARY KEY,
+        digest TEXT NOT NULL UNIQUE,           -- SHA-256 of the set's JSON: one row a set
+        count INTEGER NOT NULL,                -- how many tests it holds
+        data BLOB NOT NULL                     -- zlib of the JSON; see store_sets.encode
+    )""",
+    "ALTER TABLE runs ADD COLUMN deselected_set INTEGER REFERENCES deselected_sets(id)",
+    "CREATE INDEX runs_by_deselected_set ON runs (deselected_set)",
+    store_sets.migrate_rows,
+)
+
+# Version 8: which lines each test file ran (RunRecord.test_file_lines), for the items' own
+# coverage: zlib of JSON {test file: {source file: "1-4,7"}}, NULL when the run recorded no
+# contexts (every run stored before). Pruned with the run's coverage.
+_V8_TEST_FILE_LINES = (
+    "ALTER TABLE runs ADD COLUMN test_file_lines BLOB",
+)
+
+_MIGRATIONS: tuple[tuple[Step, ...], ...] = (
+    _V1_CREATE_TABLES, _V2_ADD_TOTALS, _V3_NOT_RUN, _V4_PRUNED, _V5_NOTES, _V6_NOTE_BLOBS,
+    _V7_DESELECTED_SETS, _V8_TEST_FILE_LINES)
 
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -176,7 +205,10 @@ def _migrate(db: sqlite3.Connection, target: int, path: Path) -> None:
             raise StoreError(_foreign(path))
         for step in _MIGRATIONS[version:target]:
             for statement in step:
-                db.execute(statement)
+                if isinstance(statement, str):
+                    db.execute(statement)
+                else:
+                    statement(db)
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         db.execute(f"PRAGMA user_version = {max(version, target)}")
         db.execute("COMMIT")

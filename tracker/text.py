@@ -82,14 +82,17 @@ def md_cell(text: str | None) -> str:
     return md_inline(str(text)).replace("|", "\\|")
 
 
-def md_code(text: str) -> str:
-    """Inline code that survives backticks inside it."""
+def md_code(text: str, *, cell: bool = False) -> str:
+    """Inline code that survives backticks inside it. Pipes are escaped only in a table
+    ``cell``, where GFM reads ``\\|`` as a pipe; elsewhere a backslash in a code span is
+    shown as it is, so ``(cov|x)`` would read ``(cov\\|x)``: another regex."""
     text = one_line(text)
     fence = "`"
     while fence in text:
         fence += "`"
     pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
+    code = f"{fence}{pad}{text}{pad}{fence}"
+    return code.replace("|", "\\|") if cell else code
 
 
 def md_block(text: str) -> str:

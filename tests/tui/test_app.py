@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Sparkline, Static
+from textual.widgets import Input, Static
 
 from tracker.assess import Status
 from tracker.paths import default_store_path
@@ -19,6 +19,7 @@ from tracker.tui.launch import make_app
 from tracker.tui.screens.history import HistoryScreen
 from tracker.tui.screens.metrics import MetricsScreen
 from tracker.tui.widgets.plan_tree import PlanTree
+from tracker.tui.widgets.trend_plot import TrendPlot
 
 from ..helpers import call_cli, git, run_cli, write
 from .conftest import TODAY, wait_until
@@ -143,13 +144,13 @@ async def test_metrics_and_history_screens(project, wait_for_workers):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("m")
         assert isinstance(app.screen, MetricsScreen)
-        assert app.screen.query_one(Sparkline).data == [100.0, 100.0]  # coverage, 2 runs
+        assert app.screen.query_one(TrendPlot).values == (100.0, 100.0)  # coverage, 2 runs
         assert [m.trend for m in app.screen.assessment.metrics][1] == (4.0, 4.0)
         await pilot.press("escape")
         await pilot.press("h")
         await wait_for_workers(app)  # git's answer, then the screen it shows
         assert isinstance(app.screen, HistoryScreen)
-        assert app.screen.view.first_seen["payment-errors"][1].isoformat() == "2026-03-05"
+        assert app.screen.view.first_seen["payment-errors"][1].date().isoformat() == "2026-03-05"
 
 
 async def test_reminders_view_matches_tracker_remind(project):
@@ -238,6 +239,7 @@ async def test_live_run_changes_the_tree_before_it_ends(live_project, wait_for_w
     app = make_app(live_project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.good.assessment.item("first").status is Status.IN_PROGRESS
+        await pilot.press("down", "down")  # on "later": the run's reload keeps it there
         await pilot.press("r")
         await wait_until(pilot, lambda: next(
             label for label in labels(app) if "first" in label).startswith(Status.DONE.icon))
@@ -248,6 +250,7 @@ async def test_live_run_changes_the_tree_before_it_ends(live_project, wait_for_w
         await wait_for_workers(app)  # the run's worker, then the reload it starts
         assert app.live is None and app.good.assessment.run is not None
         assert app.good.assessment.item("later").status is Status.DONE
+        assert app.query_one(PlanTree).cursor_node.data.id == "later"
     with Store.open(default_store_path(live_project)) as store:
         assert store.runs_count() == 1
 
@@ -387,7 +390,7 @@ async def test_history_lists_an_items_first_appearance_once_per_commit(project):
     start = dt.datetime(2026, 3, 18, 9, tzinfo=dt.UTC)
     runs = tuple(RunPoint(n, start + dt.timedelta(hours=n), sha, {"passed": 3}, 80.0, 3, 1.0)
                  for n in (1, 2))
-    view = history_view(runs, {"payment-errors": (sha, start.date())})
+    view = history_view(runs, {"payment-errors": (sha, start)})
     app = make_app(project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.push_screen(HistoryScreen(view))

@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from tracker.assess.items import judge_item
+from tracker.assess.changes import trend
+from tracker.assess.items import SourceTests, claim_warnings, judge_item, unmatched_links
 from tracker.assess.metric_values import judge_metric
 from tracker.assess.run_view import RunView, escaped_id
 from tracker.assess.verdicts import (
@@ -29,11 +30,11 @@ from tracker.assess.verdicts import (
     ReviewAssessment,
     Status,
     Tally,
+    TrendPoint,
 )
 from tracker.evidence.bundle import Evidence
 from tracker.evidence.layering import is_partial_run
 from tracker.plan.model import Phase, Plan
-from tracker.problems import Problem
 from tracker.signoffs import judge_signoffs
 
 
@@ -48,40 +49,50 @@ def phase_window(plan: Plan, phase: Phase) -> tuple[dt.date | None, dt.date | No
 
 def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     """Judge the plan against its evidence as of ``today``."""
-    warnings: list[Problem] = []
-    unmatched: list[Problem] = []
     items: list[ItemAssessment] = []
     phases: list[PhaseAssessment] = []
     view = (RunView(evidence.run, evidence.current_hashes, evidence.first_coverage,
                      evidence.workspace.tests) if evidence.run is not None else None)
+    sources = SourceTests(evidence.workspace.tests)
+    flaky = {f.nodeid: f for f in evidence.flaky}
     for index, phase in enumerate(plan.phases, start=1):
-        start, due = phase_window(plan, phase)
-        judged = [judge_item(phase, item, evidence, view, today, due, warnings, unmatched)
+        due = phase_window(plan, phase)[1]
+        judged = [judge_item(phase, item, evidence, view, today, due, sources, flaky)
                   for item in phase.items]
         items.extend(judged)
-        done = sum(1 for i in judged if i.done)
-        skipped = sum(1 for i in judged if i.status is Status.SKIPPED)
-        days_left = (due - today).days if due else None
-        pa = PhaseAssessment(phase, index, done, len(judged), skipped, start, due, 0, days_left)
-        if days_left is not None and days_left < 0 and not pa.complete:
-            pa = replace(pa, days_late=-days_left)
-        phases.append(pa)
+        phases.append(judge_phase(plan, phase, index, judged, today))
     review = None
     if plan.review and plan.review.next:
         review = ReviewAssessment(plan.review.next, (plan.review.next - today).days,
                                   plan.review.reviewers, plan.review.every_days)
-    metrics = tuple(judge_metric(m, evidence.run, evidence.history) for m in plan.metrics)
+    metrics = tuple(judge_metric(m, evidence.run, evidence.history, evidence.workspace)
+                    for m in plan.metrics)
     return Assessment(plan=plan, today=today, items=tuple(items), phases=tuple(phases),
                       metrics=metrics, review=review, updated=evidence.plan_updated,
-                      warnings=tuple(warnings), run=evidence.run,
+                      warnings=tuple(w for ia in items for w in claim_warnings(ia)),
+                      run=evidence.run,
                       run_partial=evidence.run is not None and is_partial_run(evidence.run),
                       signoffs=judge_signoffs(plan.approvals, evidence.signoffs),
-                      unmatched=tuple(unmatched))
+                      unmatched=tuple(u for ia in items for u in unmatched_links(ia)),
+                      trend=trend(evidence.changes), flaky=evidence.flaky)
 
+
+def judge_phase(plan: Plan, phase: Phase, index: int, judged: list[ItemAssessment],
+                today: dt.date) -> PhaseAssessment:
+    """A phase's progress and window from its judged items (``index`` counts from 1)."""
+    start, due = phase_window(plan, phase)
+    done = sum(1 for i in judged if i.done)
+    skipped = sum(1 for i in judged if i.status is Status.SKIPPED)
+    days_left = (due - today).days if due else None
+    pa = PhaseAssessment(phase, index, done, len(judged), skipped, start, due, 0, days_left)
+    if days_left is not None and days_left < 0 and not pa.complete:
+        pa = replace(pa, days_late=-days_left)
+    return pa
 
 
 __all__ = [
     "CLOSED", "DUE_SOON_DAYS", "MACHINE_DEPENDENT", "Assessment", "ItemAssessment",
     "MetricAssessment", "PhaseAssessment", "ReviewAssessment", "RunView", "Status", "Tally",
-    "assess", "escaped_id", "phase_window",
+    "TrendPoint",
+    "assess", "escaped_id", "judge_phase", "phase_window",
 ]

@@ -3,20 +3,32 @@ met, and its trend over recorded runs."""
 from __future__ import annotations
 
 from tracker import metrics as measures
+from tracker.assess.quality import source_measure
 from tracker.assess.verdicts import MACHINE_DEPENDENT, MetricAssessment
 from tracker.evidence.bundle import RunPoint
 from tracker.evidence.results import (
     RunRecord,
 )
-from tracker.plan.measures import parse_measure
+from tracker.evidence.values import Workspace
+from tracker.plan.measures import SOURCE_MEASURES, parse_measure
 from tracker.plan.model import Metric
 
 
 def judge_metric(metric: Metric, run: RunRecord | None,
-            history: tuple[RunPoint, ...]) -> MetricAssessment:
+            history: tuple[RunPoint, ...], workspace: Workspace | None = None
+            ) -> MetricAssessment:
     if metric.qualitative or not metric.measure:
         return MetricAssessment(metric, None, None, "qualitative")
     measure = parse_measure(metric.measure)
+    if measure.name in SOURCE_MEASURES:  # read from the source: no run needed
+        value = None if workspace is None else source_measure(
+            measure, workspace.quality, workspace.tests)
+        met = None if value is None or metric.target is None else \
+            measures.meets(value, metric.target)
+        shown = measures.display(measure, value) if value is not None else (
+            "no function in the files the glob matches" if measure.name == "complexity.max"
+            else "no test to read")
+        return MetricAssessment(metric, value, met, shown)
     trend = _trend(measure.name, measure.arg, history)
     machine = measure.name in MACHINE_DEPENDENT
     if run is None:

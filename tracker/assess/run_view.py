@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from tracker import metrics as measures
 from tracker.assess.verdicts import Tally
 from tracker.evidence.hashes import conftest_candidates
-from tracker.evidence.keyword import haystack, parse_keyword
+from tracker.evidence.keyword import haystack, keyword_filter
 from tracker.evidence.layering import is_partial_run
+from tracker.evidence.own_coverage import OwnCoverage, own_coverage
 from tracker.evidence.results import (
     CollectionError,
     FileCoverage,
@@ -47,6 +48,7 @@ class RunView:
         self.first: dict[str, FileCoverage] = {f.path: f for f in first}
         self._tallies: dict[tuple[object, ...], Tally] = {}
         self._coverage: dict[tuple[str, ...], _TargetCoverage] = {}
+        self._own: dict[tuple[tuple[str, ...], tuple[str, ...]], OwnCoverage | None] = {}
         self.by_base: dict[str, list[TestOutcome]] = {}
         self.by_id: dict[str, TestOutcome] = {}
         self.by_file: dict[str, list[TestOutcome]] = {}
@@ -162,6 +164,18 @@ class RunView:
         was = measures.coverage_of(before) if before else None
         return now, (now - was if was is not None else None), counts
 
+    def own_coverage(self, ev: ItemEvidence, tally: Tally) -> OwnCoverage | None:
+        """What the item's own tests (the files of its linked tests that ran) ran of its
+        targets; None when the run recorded no contexts or measured no target."""
+        files = tuple([f for target in ev.targets for f in target.files])
+        if not files or not self.run.test_file_lines or not tally.outcomes:
+            return None
+        tests = tuple(sorted({o.file for o in tally.outcomes}))
+        key = (files, tests)
+        if key not in self._own:
+            self._own[key] = own_coverage(self.run, tests, files)
+        return self._own[key]
+
     def coverage_unknown(self, ev: ItemEvidence) -> str | None:
         """Why the run cannot tell the coverage of the item's targets as they are now, when
         only a run of the whole suite can: None when it can, or the item has no targets."""
@@ -180,7 +194,7 @@ class RunView:
     def named(self) -> list[tuple[TestOutcome, str]]:
         """Every result with the names a ``-k`` expression is matched against, built once."""
         if self._named is None:
-            self._named = [(o, haystack(_names(o))) for o in self.run.outcomes]
+            self._named = [(o, haystack(names_of(o))) for o in self.run.outcomes]
         return self._named
 
     def static(self, nodeid: str) -> list[TestOutcome]:
@@ -274,8 +288,9 @@ class RunView:
             case LinkKind.FIXTURE:
                 return [o for o in self.run.outcomes if value in o.fixtures]
             case LinkKind.KEYWORD:
-                matcher = parse_keyword(value)
-                return [o for o, names in self.named() if matcher(names)]
+                named = self.named()
+                hits = keyword_filter(value)([names for _, names in named])
+                return [o for (o, _), hit in zip(named, hits, strict=True) if hit]
             case LinkKind.GLOB:
                 return [o for f in link.files for o in self.by_file.get(f, [])]
             case LinkKind.PATH:  # what ran under it, also what the source could not show
@@ -309,7 +324,8 @@ def _in_scopes(files: set[str], scopes: dict[str, str]) -> tuple[str, ...]:
                  if any(f == scope or f.startswith(scope + "/") or not scope for f in files))
 
 
-def _names(outcome: TestOutcome) -> list[str]:
+def names_of(outcome: TestOutcome) -> list[str]:
+    """The names a ``-k`` expression is matched against: path parts, test names, markers."""
     parts = outcome.nodeid.split("::")
     return [*parts[0].split("/"), *parts[1:], *outcome.markers]
 

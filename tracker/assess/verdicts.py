@@ -15,6 +15,9 @@ from itertools import compress
 from operator import attrgetter
 
 from tracker import metrics as measures
+from tracker.assess.quality import Finding
+from tracker.evidence.deltas import ItemDelta
+from tracker.evidence.flaky import Flaky
 from tracker.evidence.results import (
     FAILING,
     RunRecord,
@@ -119,12 +122,21 @@ class ItemAssessment:
     #: the statement and branch counts behind ``target_coverage``
     target_counts: measures.CoverageCounts | None = None
     coverage_delta: float | None = None  #: change since the oldest recorded run
+    #: the targets' statements the item's own tests ran (their test files), in percent;
+    #: None when the run recorded no contexts (see tracker.evidence.own_coverage)
+    own_coverage: float | None = None
     stale_files: tuple[str, ...] = ()  #: linked files changed since the run
     #: per link of ``evidence.links``: the test cases it stands for. With a run, those the
     #: run ran or should have run for it (also tests only a run shows: a marker a conftest
     #: hook adds, a unittest class, a doctest); without one, the source's count
     link_cases: tuple[int, ...] = ()
     days_left: int | None = None  #: days until ``due`` (negative when past); None without one
+    #: the item's test-quality and complexity thresholds, measured (see assess/quality.py)
+    quality: tuple[Finding, ...] = ()
+    #: what the item changed since its tests arrived; None when git's history was not
+    #: gathered (see ``Evidence.changes``) or the item links no tests
+    delta: ItemDelta | None = None
+    flaky: tuple[Flaky, ...] = ()  #: its linked tests known to be flaky
 
     @property
     def done(self) -> bool:
@@ -231,6 +243,16 @@ class MetricAssessment:
     machine_dependent: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """One commit of the trend: its run's coverage and test count."""
+
+    commit: str  #: full id
+    short: str  #: the id as shown (7 characters, as git shows short ids)
+    coverage: float | None
+    tests: int
+
+
 @dataclass(frozen=True)
 class Assessment:
     """Everything the displays show, judged once."""
@@ -252,6 +274,10 @@ class Assessment:
     #: warnings about test links that match nothing in the source nor in the latest run,
     #: printed with the workspace's problems by every command (``warnings`` go in documents)
     unmatched: tuple[Problem, ...] = ()
+    #: coverage and test count per commit of the first-parent line, oldest first (empty when
+    #: git's history was not gathered); see :mod:`tracker.assess.changes`
+    trend: tuple[TrendPoint, ...] = ()
+    flaky: tuple[Flaky, ...] = ()  #: tests known to be flaky, the most often failing first
 
     @property
     def done(self) -> int:

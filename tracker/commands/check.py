@@ -62,12 +62,13 @@ def _link_problems(loaded: LoadResult, plan_path: Path) -> list[Problem]:
     source; a store that cannot be read is said, and the source alone counts.
     """
     from tracker.evidence.workspace import gather_workspace
-    from tracker.pipeline import judge_loaded
 
     assert loaded.plan is not None
     workspace = gather_workspace(loaded.plan, plan_path.resolve().parent)
     if all(link.resolved for ev in workspace.items.values() for link in ev.links):
         return [*loaded.problems, *workspace.problems]  # nothing a run could change
+    from tracker.pipeline import judge_loaded  # the judge and the store: only when needed
+
     judgement = judge_loaded(plan_path, loaded, dt.date.today(), git=False,
                              store_fallback=True, workspace=workspace)
     return judgement.problems

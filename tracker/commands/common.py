@@ -119,7 +119,8 @@ def loaded_plan(plan_path: Path) -> Plan:
 
 
 def assessment_or_exit(plan_path: Path, today: dt.date, *, quiet_warnings: bool = False,
-                       runs: bool = True, git: bool = True) -> Assessment:
+                       runs: bool = True, git: bool = True,
+                       changes: bool = False) -> Assessment:
     """Judge the plan (:func:`tracker.pipeline.judge`), printing its problems on stderr.
 
     Exit 2 when plan.yaml or its links have errors or the store cannot be read;
@@ -127,7 +128,7 @@ def assessment_or_exit(plan_path: Path, today: dt.date, *, quiet_warnings: bool 
     """
     from tracker.pipeline import judge
 
-    judgement = judge(plan_path, today, runs=runs, git=git)
+    judgement = judge(plan_path, today, runs=runs, git=git, changes=changes)
     for problem in judgement.loaded.problems:
         click.echo(str(problem), err=True)
     if judgement.loaded.errors or judgement.loaded.plan is None:

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.commands.common import fail, loaded_plan, plan_option
+from tracker.render.status_json import delta_data, flaky_data
 from tracker.text import json_safe, one_line
 
 if TYPE_CHECKING:
-    from tracker.evidence.deltas import ItemDelta
     from tracker.evidence.timeline import CommitRow
     from tracker.history.runs_history import History
 
@@ -75,10 +75,8 @@ def history_json(found: History) -> dict[str, Any]:
                         "tests": r.tests} for r in line.loose],
         "unjudged": [{"commit": c.sha, "date": c.day.isoformat(), "reason": why}
                      for c, why in line.unjudged],
-        "items": [_delta_json(d) for d in found.deltas],
-        "flaky": [{"test": f.nodeid, "runs": f.runs, "failed": f.failed,
-                   "outcomes": dict(f.outcomes), "failing_runs": list(f.failing_runs),
-                   "text": f.describe()} for f in found.flaky],
+        "items": [delta_data(d) for d in found.deltas],
+        "flaky": [flaky_data(f) for f in found.flaky],
     }
 
 
@@ -94,24 +92,6 @@ def _row_json(row: CommitRow) -> dict[str, Any]:
             "tests": row.tests, "passed": row.passed, "failed": row.failed,
             "pass_rate": _num(row.pass_rate), "coverage_change": _num(row.coverage_change),
             "tests_change": row.tests_change, "items_arrived": list(row.arrived)}
-
-
-def _delta_json(d: ItemDelta) -> dict[str, Any]:
-    a = d.arrival
-    return {
-        "item": d.item_id,
-        "arrived": None if a is None else {
-            "commit": a.commit.sha, "date": a.commit.authored.isoformat(),
-            "author": a.commit.author, "file": a.path, "cut_off": a.cut_off},
-        "baseline": {"commit": d.baseline, "run": d.baseline_run} if d.baseline else None,
-        "missing": d.missing, "backfill": d.backfill_command, "reason": d.reason,
-        "coverage": {"then": _num(d.coverage_then), "now": _num(d.coverage_now),
-                     "change": _num(d.coverage_change)},
-        "tests": {"then": d.tests_then, "now": d.tests_now, "change": d.tests_change},
-        "targets": [{"path": t.path, "then": _num(t.then), "now": _num(t.now),
-                     "change": _num(t.change)} for t in d.targets],
-        "text": d.describe(),
-    }
 
 
 def history_text(found: History) -> str:

@@ -51,7 +51,7 @@ def render_command(plan_arg: Path | None, plan_path: Path, output: Path | None,
             day = _as_of(old) or day
         no_runs = no_runs or _without_runs(old)
     assessment = assessment_or_exit(plan_path, day, quiet_warnings=check_file is not None,
-                                    runs=not no_runs)
+                                    runs=not no_runs, changes=not no_runs)
     text = Markdown(plan_path.name, runs_included=not no_runs).render(build_report(assessment))
     if check_file is not None:
         _compare(check_file, old or "", text, plan_path, runs=not no_runs)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from tracker.store import Store
 
 #: pytest options tracker sets itself: passing them would break the run's own report.
-OWNED_OPTIONS = ("--tracker-report", "--tracker-scratch")
+OWNED_OPTIONS = ("--tracker-report", "--tracker-scratch", "--tracker-contexts")
 
 
 @click.command("run", context_settings={"ignore_unknown_options": True,
@@ -48,7 +48,7 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
     from tracker.lifeline import exit_code
     from tracker.paths import data_dir
     from tracker.pending import record_kept, record_run
-    from tracker.runner import NothingRan, RunError, run_suite
+    from tracker.runner import NothingRan, RunError, run_suite, wants_contexts
 
     _refuse_misplaced(pytest_args)
     plan = loaded_plan(plan_path)
@@ -73,7 +73,8 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
         try:
             args = from_folder(list(pytest_args), Path.cwd(), root)  # pytest runs in root
             outcome = run_suite(root, args, plan_coverage=plan.coverage,
-                                measure=not no_coverage, output=log, listener=listener)
+                                measure=not no_coverage, output=log, listener=listener,
+                                contexts=wants_contexts(plan))
         finally:
             if progress is not None:
                 progress.close()

@@ -35,7 +35,7 @@ def status_command(plan_path: Path, as_json: bool, show_all: bool, required: tup
     from tracker.render.status_text import StatusText
 
     assessment = assessment_or_exit(plan_path, parse_today(today), quiet_warnings=True,
-                                    git=False)
+                                    git=False, changes=True)
     reporter = StatusJson() if as_json else StatusText(show_all=show_all)
     text = reporter.render(build_report(assessment))
     if as_json:

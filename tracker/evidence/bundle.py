@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from tracker.evidence.commits import GitLog
+from tracker.evidence.deltas import RunFacts
+from tracker.evidence.flaky import Flaky
 from tracker.evidence.results import FileCoverage, RunRecord
+from tracker.evidence.timeline import Timeline
 from tracker.evidence.values import Workspace
 
 
@@ -100,6 +105,25 @@ class LiveProgress:
 
 
 @dataclass(frozen=True)
+class ChangeEvidence:
+    """Git's history and the runs of past commits: what each item changed, and how coverage
+    and the test count moved (:mod:`tracker.evidence.deltas`, :mod:`.timeline`).
+
+    Gathered only where it is shown (the document with runs, ``status --json``, the terminal
+    UI), since it walks git's history; cached by HEAD (:mod:`tracker.history.log_cache`).
+    """
+
+    log: GitLog
+    timeline: Timeline  #: the first-parent commits with runs, newest first
+    with_runs: frozenset[str]  #: commits that have a run of a clean tree
+    #: the runs deltas read, by commit: items' baselines and :attr:`current`
+    runs: Mapping[str, RunFacts] = field(default_factory=dict)
+    #: "now" for deltas: the run of the newest first-parent commit that has one (a run of an
+    #: older commit recorded last, a backfill, is never taken for the current state)
+    current: RunFacts | None = None
+
+
+@dataclass(frozen=True)
 class Evidence:
     """What was gathered; ``assess`` judges it without doing any I/O of its own."""
 
@@ -113,3 +137,8 @@ class Evidence:
     #: commits recording reviews and approvals, as git shows them; None when git was not
     #: asked (or the plan is not in a repository). Which of them count is judged by assess.
     signoffs: SignOffEvidence | None = None
+    #: what items changed and the trend over commits; None when not asked for (see gather)
+    changes: ChangeEvidence | None = None
+    #: tests whose outcome varied over runs of unchanged code (:mod:`.flaky`), most failing
+    #: first; read with ``changes``
+    flaky: tuple[Flaky, ...] = ()

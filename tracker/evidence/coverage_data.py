@@ -288,3 +288,40 @@ def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | Non
     finally:
         os.chdir(cwd)
     return parse_coverage_json(report, root)
+
+
+def read_test_file_lines(data_file: Path, root: Path, measured: tuple[FileCoverage, ...],
+                         test_files: set[str]) -> dict[str, dict[str, tuple[int, ...]]]:
+    """Which lines each test file ran, from the contexts of a combined data file that
+    ``tracker run`` recorded (:mod:`tracker.evidence.test_contexts`): by test file, then by
+    measured source file (only those in ``measured``, the files the run reports), sorted line
+    numbers. Empty when the data holds no test file's context. The key ``""`` holds the
+    lines run outside any test: while pytest collected (imported) the test modules, which
+    run every module's top level (``def``, ``class``, imports) before any test starts.
+    Only the contexts of ``test_files`` (the files whose tests ran) are read: contexts of
+    another origin (a project's own ``dynamic_context``) leave the result empty.
+    """
+    import coverage
+    from coverage.exceptions import CoverageException
+
+    try:
+        data = coverage.CoverageData(basename=str(data_file))
+        data.read()
+        if not (data.measured_contexts() & test_files):
+            return {}
+        kept = {f.path for f in measured}
+        found: dict[str, dict[str, set[int]]] = {}
+        for name in sorted(data.measured_files()):
+            path = _relative(name, root)
+            if path not in kept:
+                continue
+            for line, contexts in data.contexts_by_lineno(name).items():
+                for context in contexts:
+                    if context in test_files or not context:
+                        found.setdefault(context, {}).setdefault(path, set()).add(line)
+    except CoverageException as exc:
+        raise CoverageError(str(exc)) from exc
+    except Exception as exc:  # sqlite3 errors for a damaged file
+        raise CoverageError(f"its contexts cannot be read ({exc})") from exc
+    return {test: {path: tuple(sorted(lines)) for path, lines in sorted(files.items())}
+            for test, files in sorted(found.items())}

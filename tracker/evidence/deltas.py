@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from tracker.evidence.commits import Commit, GitLog
 from tracker.evidence.results import FileCoverage, RunRecord, TestOutcome
@@ -30,7 +31,7 @@ from tracker.plan.model import LinkKind
 from tracker.text import one_line
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RunFacts:
     """What a delta needs of one run: its coverage, and its outcomes when the store kept them."""
 
@@ -43,6 +44,40 @@ class RunFacts:
     @classmethod
     def of(cls, run: RunRecord) -> RunFacts:
         return cls(run.id, run.commit, run.coverage, run.outcomes)
+
+    @cached_property
+    def index(self) -> _OutcomeIndex:
+        """The outcomes indexed once for every item's count (a plan counts thousands)."""
+        return _OutcomeIndex(self.outcomes or ())
+
+
+class _OutcomeIndex:
+    """Positions of a run's outcomes by file, node id, base id, plan item and marker: an
+    item's count is then a union of a few small sets, not a pass over the whole run."""
+
+    def __init__(self, outcomes: Iterable[TestOutcome]) -> None:
+        self.by_file: dict[str, list[int]] = {}
+        self.by_id: dict[str, list[int]] = {}
+        self.by_item: dict[str, list[int]] = {}
+        self.by_marker: dict[str, list[int]] = {}
+        for i, o in enumerate(outcomes):
+            self.by_file.setdefault(o.file, []).append(i)
+            self.by_id.setdefault(o.nodeid, []).append(i)
+            if o.base_id != o.nodeid:
+                self.by_id.setdefault(o.base_id, []).append(i)
+            for item in o.plan_items:
+                self.by_item.setdefault(item, []).append(i)
+            for marker in o.markers:
+                self.by_marker.setdefault(marker, []).append(i)
+
+    def count(self, item_id: str, files: Iterable[str], ids: Iterable[str],
+              markers: Iterable[str]) -> int:
+        found: set[int] = set()
+        for table, keys in ((self.by_file, files), (self.by_id, ids),
+                            (self.by_item, (item_id,)), (self.by_marker, markers)):
+            for key in keys:
+                found.update(table.get(key, ()))
+        return len(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,9 +262,8 @@ def _delta(item_id: str, ev: ItemEvidence, log: GitLog, found: Arrival,
                                    now.percent if now else None))
     tests_then: int | None = 0  # nothing existed before a root commit
     if before is not None:
-        tests_then = (None if before.outcomes is None
-                      else _count(before.outcomes, item_id, ev))
-    tests_now = None if current.outcomes is None else _count(current.outcomes, item_id, ev)
+        tests_then = None if before.outcomes is None else _count(before, item_id, ev)
+    tests_now = None if current.outcomes is None else _count(current, item_id, ev)
     return ItemDelta(item_id, found, baseline=before.commit if before else None,
                      baseline_run=before.run_id if before else None,
                      coverage_then=coverage_of(then_files) if before else None,
@@ -237,15 +271,14 @@ def _delta(item_id: str, ev: ItemEvidence, log: GitLog, found: Arrival,
                      tests_now=tests_now, targets=tuple(targets))
 
 
-def _count(outcomes: Iterable[TestOutcome], item_id: str, ev: ItemEvidence) -> int:
-    """The item's test cases among ``outcomes``: see the module's rules. (Names then need no
-    mapping: a linked file older than the arrival would itself be the arrival.)"""
-    ids = set(ev.test_ids())
+def _count(run: RunFacts, item_id: str, ev: ItemEvidence) -> int:
+    """The item's test cases among the run's outcomes: those of the files a path or glob
+    links, those other links name (or their parametrized cases), those marked
+    ``plan(ITEM)`` and those carrying a linked marker (see the module's rules). Names then
+    need no mapping: a linked file older than the arrival would itself be the arrival."""
     files = {f for link in ev.links if link.link.kind in _WHOLE_FILES for f in link.files}
     markers = {link.link.value for link in ev.links if link.link.kind is LinkKind.MARKER}
-    return sum(1 for o in outcomes
-               if o.file in files or o.nodeid in ids or o.base_id in ids
-               or item_id in o.plan_items or (markers and not markers.isdisjoint(o.markers)))
+    return run.index.count(item_id, files, ev.test_ids(), markers)
 
 
 #: Links that take every test of their files, whatever the tests were called then.

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tracker.errors import StoreError
-from tracker.evidence.bundle import Evidence, RunPoint, SignOffEvidence
+from tracker.evidence.bundle import ChangeEvidence, Evidence, RunPoint, SignOffEvidence
 from tracker.evidence.hashes import is_conftest
 from tracker.evidence.layering import INTERRUPTED, MAX_LAYERS, is_partial_run, layer
 from tracker.evidence.pytest_args import selection
@@ -21,6 +21,7 @@ from tracker.paths import default_store_path, not_a_store
 from tracker.plan.model import Plan
 
 if TYPE_CHECKING:
+    from tracker.evidence.flaky import Flaky
     from tracker.evidence.results import RunRecord
     from tracker.store import RunSummary, Store
 
@@ -31,7 +32,7 @@ MAX_PARTS = 16
 
 def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200,
            signoffs: bool = True, updated: bool = True,
-           workspace: Workspace | None = None) -> Evidence:
+           workspace: Workspace | None = None, changes: bool = False) -> Evidence:
     """Collect the evidence ``assess`` needs; links are relative to the plan's folder.
 
     With ``runs``, the latest recorded run and up to ``history`` earlier ones are read from the
@@ -40,6 +41,10 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
     plan.yaml last changed) ask git; only the Markdown document shows them, so the terminal
     UI, ``status`` and ``remind`` leave them out and start without running git at all.
     ``workspace``: the plan's workspace evidence when the caller has gathered it already.
+    ``changes``: with runs, also what each item changed since its tests arrived, the trend
+    over commits and the flaky tests (git's history, cached by HEAD, and past runs): the
+    document, ``status`` and the terminal UI ask for it; once cached, git is asked for HEAD
+    only.
     """
     root = plan_path.resolve().parent
     if workspace is None:
@@ -68,6 +73,9 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
         chain = _chain(store, [s for s in summaries if not s.pruned])  # whole runs only
         first = (store.coverage(summaries[-1].id)
                  if len(summaries) > 1 and summaries[-1].coverage_total is not None else ())
+        if changes:
+            changed, flaky = gather_changes(root, store, workspace)
+            base = dataclasses.replace(base, changes=changed, flaky=flaky)
     points = tuple(
         RunPoint(s.id, s.started, s.commit, s.counts, s.coverage_total, s.test_count,
                  (s.finished - s.started).total_seconds())
@@ -79,6 +87,22 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
     hashes = _current_hashes(root, workspace, ran)
     return dataclasses.replace(base, run=layer(chain, hashes), current_hashes=hashes,
                                history=points, first_coverage=first)
+
+
+def gather_changes(root: Path, store: Store, workspace: Workspace
+                   ) -> tuple[ChangeEvidence, tuple[Flaky, ...]]:
+    """What items changed (git's history, cached by HEAD, and the runs of past commits) and
+    the flaky tests of the runs the store keeps whole."""
+    from tracker.evidence.deltas import target_files, test_files
+    from tracker.history.log_cache import cached_log
+    from tracker.history.runs_history import changes_in_store, flaky_in_store
+
+    items = workspace.items
+    log = cached_log(root, {f for ev in items.values()
+                            for f in (*test_files(ev), *target_files(ev))})
+    summaries = store.runs()
+    return (changes_in_store(store, summaries, log, items),
+            flaky_in_store(store, summaries, items, cache=root))
 
 
 def on_history(summaries: list[RunSummary],

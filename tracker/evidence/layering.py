@@ -64,6 +64,7 @@ def layer(runs: list[RunRecord], current: dict[str, str]) -> RunRecord:
     #: a subset's coverage describes the subset, not the code: only a whole run's counts
     coverage: tuple[FileCoverage, ...] = ()
     coverage_hashes: dict[str, str] | None = None
+    test_file_lines: dict[str, dict[str, tuple[int, ...]]] = {}  #: the same run's, with it
     errors = {e.nodeid: e for e in newest.collection_errors}
     skips = {e.nodeid: e for e in newest.collection_skips}
     deselected = dict.fromkeys(newest.deselected)
@@ -102,7 +103,7 @@ def layer(runs: list[RunRecord], current: dict[str, str]) -> RunRecord:
         for path, sha in recorded.items():  # what only older runs hashed: conftest.py files,
             hashes.setdefault(path, sha)     # targets, test files the subset did not run
         if not is_partial_run(older):
-            coverage = older.coverage
+            coverage, test_file_lines = older.coverage, older.test_file_lines
             # measured by that run: changed since means its coverage is stale, not the
             # outcomes of the tests run since
             coverage_hashes = {f.path: recorded[f.path] for f in coverage
@@ -110,6 +111,7 @@ def layer(runs: list[RunRecord], current: dict[str, str]) -> RunRecord:
             break
     return dataclasses.replace(newest, outcomes=tuple(outcomes.values()), file_hashes=hashes,
                                coverage=coverage, coverage_hashes=coverage_hashes,
+                               test_file_lines=test_file_lines,
                                collection_errors=tuple(errors.values()),
                                collection_skips=tuple(skips.values()),
                                deselected=tuple(deselected), deselected_markers=marks)

@@ -49,6 +49,10 @@ FORMAT_NAME = "tracker-run"
 #      message), collection errors and skips, deselected cases with their markers, per-file
 #      coverage with missing lines and missing branch arcs, file hashes, pytest arguments,
 #      source, exit code, tracker version, start and end, commit.
+#      Later, an optional ``test_file_lines`` field, written only when the run recorded
+#      which test file ran which lines ({test file: {measured file: "1-4,7"}}): readers
+#      that do not know it ignore it, so the version stays 1, and lines without it are
+#      written exactly as before (same text, same key).
 FORMAT_VERSION = 1
 
 #: A note (every run of one commit) larger than this is skipped unread.
@@ -118,6 +122,10 @@ def encode_run(run: RunRecord, tracker_version: str) -> NoteLine:
         "coverage": [_coverage(f) for f in run.coverage],
         "file_hashes": dict(run.file_hashes),
     }
+    if run.test_file_lines:  # only then: the lines of runs without contexts stay as they were
+        payload["test_file_lines"] = {test: {path: encode_lines(lines)
+                                             for path, lines in files.items()}
+                                      for test, files in run.test_file_lines.items()}
     body = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
                       allow_nan=False)
     key = hashlib.sha256(body.encode("ascii")).hexdigest()
@@ -262,6 +270,7 @@ def _run(data: dict[str, Any]) -> RunRecord:
     tests = tuple(_outcome(t) for t in _list(data, "tests", dict))
     deselected = _list(data, "deselected", dict)
     hashes = _get(data, "file_hashes", dict)
+    coverage = tuple(_file(f) for f in _list(data, "coverage", dict))
     for path, sha in hashes.items():
         if not isinstance(sha, str) or not _HASH.fullmatch(sha):
             raise _Bad(f"file_hashes: {_shown(path)} has no hex hash")
@@ -269,13 +278,34 @@ def _run(data: dict[str, Any]) -> RunRecord:
         started=_moment(data, "started"), finished=_moment(data, "finished"), commit=commit,
         dirty=False, args=tuple(_list(data, "args", str)),
         exit_code=_get(data, "exit_code", int), source=_get(data, "source", str),
-        outcomes=tests, coverage=tuple(_file(f) for f in _list(data, "coverage", dict)),
+        outcomes=tests, coverage=coverage,
         collection_errors=_errors(data, "collection_errors"),
         file_hashes=dict(hashes),
         deselected=tuple(_get(d, "id", str) for d in deselected),
         deselected_markers={d["id"]: tuple(_list(d, "markers", str, ())) for d in deselected
                             if d.get("markers")},
-        collection_skips=_errors(data, "collection_skips"))
+        collection_skips=_errors(data, "collection_skips"),
+        test_file_lines=_test_file_lines(data, {f.path: f.statements for f in coverage}))
+
+
+def _test_file_lines(data: dict[str, Any], statements: dict[str, int],
+                     ) -> dict[str, dict[str, tuple[int, ...]]]:
+    """The optional ``test_file_lines``: every source file one the run measured, never more
+    lines than its statements."""
+    out: dict[str, dict[str, tuple[int, ...]]] = {}
+    for test, files in _get(data, "test_file_lines", dict, {}).items():
+        if not isinstance(files, dict):
+            raise _Bad(f"test_file_lines of {_shown(test)} is not a mapping")
+        out[test] = {}
+        for path, text in files.items():
+            if not isinstance(text, str) or not _LINES.fullmatch(text) or path not in statements:
+                raise _Bad(f"test_file_lines of {_shown(test)}: {_shown(path)} is not lines of "
+                           "a measured file")
+            try:
+                out[test][path] = decode_lines(text, limit=statements[path])
+            except ValueError as exc:
+                raise _Bad(f"test_file_lines of {_shown(test)}: {exc}") from None
+    return out
 
 
 def _get(data: dict[str, Any], name: str, kind: type | tuple[type, ...],

@@ -34,6 +34,14 @@ class PytestConfig:
     norecursedirs: tuple[str, ...] = DEFAULT_NORECURSE
     addopts: tuple[str, ...] = ()
     source: str | None = field(default=None, compare=False)  #: e.g. "pytest.ini", "../tox.ini"
+    #: pytest-asyncio's mode, from ``asyncio_mode`` or ``--asyncio-mode`` in addopts; None
+    #: when unset ("strict": an ``async def`` test runs only with the asyncio mark)
+    asyncio_mode: str | None = None
+
+    @property
+    def asyncio_auto(self) -> bool:
+        """Whether pytest-asyncio runs every ``async def`` test, marked or not."""
+        return self.asyncio_mode == "auto"
 
 
 def _split(value: object) -> tuple[str, ...]:
@@ -64,7 +72,20 @@ def _from_mapping(values: dict[str, object], source: str) -> PytestConfig:
         norecursedirs=_split(values.get("norecursedirs")) or base.norecursedirs,
         addopts=opts,
         source=source,
+        asyncio_mode=_asyncio_mode(values.get("asyncio_mode"), opts),
     )
+
+
+def _asyncio_mode(value: object, addopts: tuple[str, ...]) -> str | None:
+    """The asyncio mode the project sets: ``--asyncio-mode`` in addopts wins over the ini
+    value, as a command-line option does in pytest-asyncio."""
+    mode = value.strip() if isinstance(value, str) else None
+    for i, opt in enumerate(addopts):
+        if opt.startswith("--asyncio-mode="):
+            mode = opt.partition("=")[2]
+        elif opt == "--asyncio-mode" and i + 1 < len(addopts):
+            mode = addopts[i + 1]
+    return mode or None
 
 
 def read_pytest_config(root: Path) -> PytestConfig:

@@ -2,7 +2,9 @@
 
 Loaded into every pytest run of every project that installs tracker (entry point
 ``pytest11``), so importing it must stay cheap: no Textual, no GitPython, nothing of ours but
-this module and :mod:`tracker.evidence.results` (plain values, no I/O).
+this module, :mod:`tracker.evidence.plugin_outcomes` (what a test's reports say) and
+:mod:`tracker.evidence.results` (plain values, no I/O); :mod:`tracker.evidence.test_contexts`
+only when asked to record coverage contexts.
 
 Without ``--tracker-report`` the plugin only registers the ``plan`` marker. With
 ``--tracker-report=PATH`` the controlling process writes a JSON Lines report to PATH, one event
@@ -37,7 +39,12 @@ from typing import IO, Any
 
 import pytest
 
-from tracker.evidence.results import OUTCOMES
+from tracker.evidence.plugin_outcomes import (
+    failure_message,
+    skip_reason,
+    verdict,
+    worker_of,
+)
 
 MARKER_HELP = "plan(*item_ids): link this test to items of the testing plan (tracker)"
 
@@ -47,10 +54,6 @@ REPORT_VERSION = 1
 #: Name of the attribute the annotation puts on every test report (JSON-serialisable dict).
 REPORT_ATTRIBUTE = "tracker"
 
-#: Longest message kept, in characters; longer first lines are cut with an ellipsis.
-MAX_MESSAGE = 1000
-
-_RANK = {outcome: rank for rank, outcome in enumerate(OUTCOMES)}
 _PHASES = ("setup", "call", "teardown")
 
 
@@ -64,6 +67,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="write each test's outcome, markers, fixtures and plan items to PATH "
         "as JSON Lines, for tracker to read.",
+    )
+    group.addoption(
+        "--tracker-contexts",
+        action="store_true",
+        dest="tracker_contexts",
+        default=False,
+        help="record which test file ran which lines (a coverage.py dynamic context per "
+        "test file), under coverage.",
     )
     group.addoption(
         "--tracker-scratch",
@@ -91,10 +102,26 @@ def pytest_configure(config: pytest.Config) -> None:
             cov = worker_coverage.start()
             if cov is not None:
                 config.stash[_worker_cov_key] = cov
+        _switch_contexts(config)
         return
+    if os.environ.get("TRACKER_COVERAGE") and config.getoption("numprocesses", None):
+        from tracker.evidence import worker_coverage
+
+        worker_coverage.quiet_controller()  # its tests run in the workers, measured there
+    _switch_contexts(config)
     recorder = ReportRecorder.open(config, value)
     config.stash[_recorder_key] = recorder
     config.pluginmanager.register(recorder, "tracker-recorder")
+
+
+def _switch_contexts(config: pytest.Config) -> None:
+    """Record a coverage context per test file in this process, when asked to and measured."""
+    if config.getoption("tracker_contexts", False):
+        from tracker.evidence.test_contexts import ContextSwitcher
+
+        switcher = ContextSwitcher.running()
+        if switcher is not None:
+            config.pluginmanager.register(switcher, "tracker-contexts")
 
 
 @pytest.hookimpl(trylast=True)
@@ -259,9 +286,9 @@ class ReportRecorder:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            kind, message = "collect_error", _failure_message(report.longrepr)
+            kind, message = "collect_error", failure_message(report.longrepr)
         elif report.skipped:  # pytest.skip(allow_module_level=True), importorskip
-            kind, message = "collect_skip", _skip_reason(report.longrepr)
+            kind, message = "collect_skip", skip_reason(report.longrepr)
         else:
             return
         message = message or ("collection failed" if kind == "collect_error" else "skipped")
@@ -297,7 +324,7 @@ class ReportRecorder:
             self._info[item.nodeid] = item_info(item)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        key = (_worker(report), report.nodeid)
+        key = (worker_of(report), report.nodeid)
         if report.when not in _PHASES:  # xdist's report for a test that crashed its worker
             earlier = self._pending.pop(key, [])
             self._emit(report.nodeid, [*earlier, report])
@@ -312,7 +339,7 @@ class ReportRecorder:
             self._emit(report.nodeid, reports)
 
     def _emit(self, nodeid: str, reports: list[pytest.TestReport]) -> None:
-        outcome, message = _verdict(reports)
+        outcome, message = verdict(reports)
         if outcome is None:
             return
         info = self._info.pop(nodeid, None) or {}
@@ -356,88 +383,6 @@ class ReportRecorder:
             terminalreporter.write_line(
                 f"tracker: recorded {self.tests} tests to {self.shown_path}"
             )
-
-
-def _worker(report: pytest.TestReport) -> Any:
-    """Which xdist worker ran the report (None when serial), so `--dist each` keeps apart."""
-    worker = getattr(report, "worker_id", None)
-    if worker is None:
-        gateway = getattr(getattr(report, "node", None), "gateway", None)
-        worker = getattr(gateway, "id", None)
-    return worker
-
-
-def _phase_outcome(report: pytest.TestReport) -> tuple[str | None, str | None]:
-    """What one phase says about the test, and why; (None, None) for a passing setup or
-    teardown, which says nothing."""
-    wasxfail = getattr(report, "wasxfail", None)
-    if report.failed:
-        kind = "failed" if report.when in ("call", "???") else "error"
-        return kind, _failure_message(report.longrepr)
-    if report.skipped:
-        if wasxfail is not None:
-            return "xfailed", _xfail_reason(wasxfail)
-        return "skipped", _skip_reason(report.longrepr)
-    if report.when == "call":
-        if wasxfail is not None:
-            return "xpassed", _xfail_reason(wasxfail)
-        return "passed", None
-    return None, None
-
-
-def _verdict(reports: list[pytest.TestReport]) -> tuple[str | None, str | None]:
-    """The worst phase outcome, per OUTCOMES, with its message (the first phase wins ties)."""
-    best: tuple[str | None, str | None] = (None, None)
-    for report in reports:
-        outcome, message = _phase_outcome(report)
-        if outcome is not None and (best[0] is None or _RANK[outcome] < _RANK[best[0]]):
-            best = (outcome, message)
-    return best
-
-
-def _first_line(text: object) -> str | None:
-    for line in str(text).splitlines():
-        line = line.strip()
-        if line:
-            return line if len(line) <= MAX_MESSAGE else line[: MAX_MESSAGE - 1] + "…"
-    return None
-
-
-def _failure_message(longrepr: object) -> str | None:
-    """First line of a failure: the crash message when pytest has one, else the least indented
-    ``E`` line of the text (syntax/import errors, missing fixtures), else its first line."""
-    if longrepr is None:
-        return None
-    crash = getattr(longrepr, "reprcrash", None)
-    message = getattr(crash, "message", None)
-    if message:
-        return _first_line(message)
-    if isinstance(longrepr, (tuple, list)) and len(longrepr) == 3:
-        return _first_line(longrepr[2])
-    text = str(longrepr)
-    # pytest marks the exception's lines with "E"; the least indented one names it
-    # ("E   SyntaxError: ..." below "E     File ..., line 1").
-    flagged = [line[1:] for line in text.splitlines() if line.startswith("E ") and line[1:].strip()]
-    if flagged:
-        return _first_line(min(flagged, key=lambda line: len(line) - len(line.lstrip())))
-    return _first_line(text)
-
-
-def _skip_reason(longrepr: object) -> str | None:
-    if isinstance(longrepr, (tuple, list)) and len(longrepr) == 3:
-        reason = _first_line(longrepr[2])
-    else:
-        reason = _failure_message(longrepr)
-    if reason and reason.startswith("Skipped: "):
-        reason = reason[len("Skipped: "):]
-    return reason or None
-
-
-def _xfail_reason(wasxfail: object) -> str | None:
-    reason = _first_line(wasxfail)
-    if reason and reason.startswith("reason: "):  # pytest < 8 prefixed imperative xfails
-        reason = reason[len("reason: "):]
-    return reason or None
 
 
 _recorder_key = pytest.StashKey[ReportRecorder]()

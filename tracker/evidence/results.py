@@ -107,6 +107,10 @@ class RunRecord:
     #: run's hashes of the files it measured, to tell whether the coverage still describes
     #: the code. None: the coverage (if any) is this run's own.
     coverage_hashes: dict[str, str] | None = None
+    #: which lines each test file's tests ran, by test file then measured source file
+    #: (coverage.py contexts, one a test file: see tracker.evidence.test_contexts); what an
+    #: item's own tests cover is read from it. Empty when the run recorded no contexts.
+    test_file_lines: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """Number of tests per outcome."""

@@ -92,6 +92,7 @@ def combine_runs(parts: Sequence[RunRecord]) -> RunRecord:
     Outcomes are unioned (a test several parts ran counts as in the newest of them, by
     finish time); coverage is combined file by file (:func:`combine_file`); a case one part
     deselected and another ran is not deselected; collection errors and skips are unioned.
+    Which lines each test file ran are unioned too (:func:`combine_test_file_lines`).
     The run spans the parts' times; its arguments are those every part was given (the
     selection that split the suite drops out: ``-m "not slow"`` given to every part stays, and
     the combined run is still a subset); its exit status is the worst meaningful one.
@@ -127,7 +128,25 @@ def combine_runs(parts: Sequence[RunRecord]) -> RunRecord:
         collection_errors=_union(e for r in parts for e in r.collection_errors),
         file_hashes=dict(sorted(hashes.items())), deselected=tuple(deselected),
         deselected_markers=markers,
-        collection_skips=_union(e for r in parts for e in r.collection_skips))
+        collection_skips=_union(e for r in parts for e in r.collection_skips),
+        test_file_lines=combine_test_file_lines(parts))
+
+
+def combine_test_file_lines(parts: Sequence[RunRecord],
+                            ) -> dict[str, dict[str, tuple[int, ...]]]:
+    """Which lines each test file ran, over all parts (a line any part's run of the file
+    ran); empty unless every part recorded them, since a part without would leave its test
+    files' own coverage out and make the items' figures look lower than they are."""
+    if not all(run.test_file_lines for run in parts):
+        return {}
+    found: dict[str, dict[str, set[int]]] = {}
+    for run in parts:
+        for test, files in run.test_file_lines.items():
+            mine = found.setdefault(test, {})
+            for path, lines in files.items():
+                mine.setdefault(path, set()).update(lines)
+    return {test: {path: tuple(sorted(lines)) for path, lines in sorted(files.items())}
+            for test, files in sorted(found.items())}
 
 
 def _common_args(parts: Sequence[RunRecord]) -> tuple[str, ...]:

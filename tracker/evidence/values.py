@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tracker.evidence.quality_values import QualityEvidence
 from tracker.pickling import pickled_by_fields
 from tracker.plan.model import FileCheck, TestLink
 from tracker.problems import Problem
@@ -111,3 +112,5 @@ class Workspace:
     items: dict[str, ItemEvidence] = field(default_factory=dict)
     tests: dict[str, StaticTest] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: test quality and target complexity, read when the plan asks for them
+    quality: QualityEvidence | None = None

@@ -10,9 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracker.evidence.fileindex import FileIndex
-from tracker.evidence.keyword import parse_keyword
-from tracker.evidence.patterns import BadPattern, PatternTooSlow, search
+from tracker.evidence.keyword import keyword_filter
+from tracker.evidence.patterns import BadPattern, PatternTooSlow, count, search
 from tracker.evidence.pytest_config import PytestConfig, read_pytest_config
+from tracker.evidence.quality_gather import gather_quality
+from tracker.evidence.quality_gather import wanted as quality_wanted
 from tracker.evidence.scancache import ScanCache
 from tracker.evidence.testscan import is_test_file
 from tracker.evidence.values import (
@@ -53,6 +55,11 @@ def _gather(plan: Plan, root: Path, config: PytestConfig) -> Workspace:
     for scanned in index.scanned():
         for test in scanned.tests:
             workspace.tests.setdefault(test.nodeid, test)
+    if quality_wanted(plan):  # read only for plans that ask: most never do
+        workspace.quality = gather_quality(plan, workspace, index)
+        for scanned in index.scanned():  # a plan-wide measure reads every test file
+            for test in scanned.tests:
+                workspace.tests.setdefault(test.nodeid, test)
     index.save_cache()
     return workspace
 
@@ -63,7 +70,7 @@ class _Resolver:
         self.index = index
         self.workspace = workspace
         self._links: dict[tuple[LinkKind, str], LinkResult] = {}
-        self._checks: dict[tuple[CheckKind, str, str | None, bool], tuple[bool, str, int]] = {}
+        self._checks: dict[tuple[object, ...], tuple[bool, str, int]] = {}
         self._targets: dict[str, tuple[str, ...]] = {}
 
     def warn(self, loc: Location, message: str) -> None:
@@ -159,8 +166,9 @@ class _Resolver:
                          if link.value in t.fixtures]
                 return self._from_tests(link, tests, f"no test uses fixture {link.value!r}")
             case _:
-                matcher = parse_keyword(link.value)
-                tests = [t for t, names in self.index.named_tests() if matcher(names)]
+                named = self.index.named_tests()
+                hits = keyword_filter(link.value)([names for _, names in named])
+                tests = [t for (t, _), hit in zip(named, hits, strict=True) if hit]
                 return self._from_tests(link, tests, "no test name matches the expression")
 
     def _from_files(self, link: TestLink, files: list[str]) -> LinkResult:
@@ -214,48 +222,78 @@ class _Resolver:
             ok = len(files) >= check.min_files
             return CheckResult(check, ok, f"{len(files)} of {check.min_files} files match",
                                len(files))
-        path = self.safe(check.path, check.location)
-        if path is None:
-            return CheckResult(check, False, "outside the repository")
-        key = (check.kind, check.path, check.pattern, check.regex)
+        key = (check.kind, check.path, check.pattern, check.regex, check.many,
+               check.min_count, check.max_count, check.min_files)
         state = self._checks.get(key)
         if state is None:  # big plans check the same files for the same text many times
-            state = self._checks[key] = self._file_state(check, path)
+            state = self._checks[key] = (self._files_state(check) if check.many
+                                         else self._file_state(check))
         ok, detail, count = state
         return CheckResult(check, ok, detail, count)
 
-    def _file_state(self, check: FileCheck, path: Path) -> tuple[bool, str, int]:
-        """Whether a (non-glob) file check holds: ok, detail and files matched."""
+    def _file_state(self, check: FileCheck) -> tuple[bool, str, int]:
+        """Whether a check of one file holds: ok, detail and files matched."""
+        path = self.safe(check.path, check.location)
+        if path is None:
+            return False, "outside the repository", 0
         exists = self.index.mode(path) != 0
         if check.kind is CheckKind.EXISTS:
             return exists, "exists" if exists else "missing", int(exists)
         if check.kind is CheckKind.ABSENT:
             return not exists, "still exists" if exists else "absent", 0
+        found, why = self._occurrences(check, check.path, path)
+        if found is None:
+            return False, why, int(why in ("pattern too slow", "invalid regular expression"))
+        ok = check.holds(found)
+        if check.min_count is not None or check.max_count is not None:
+            return ok, f"found {_times(found)}", 1
+        if check.kind is CheckKind.CONTAINS:
+            return ok, "found" if found else "not found", 1
+        return ok, "still present" if found else "gone", 1
+
+    def _files_state(self, check: FileCheck) -> tuple[bool, str, int]:
+        """Whether a contains/lacks check over a glob's files holds, its pattern counted
+        across them all: the detail names the files holding it, most occurrences first."""
+        files = [f for f in self.index.glob(check.path, tests=False)
+                 if self.index.is_file(self.root / f)]
+        if len(files) < check.min_files:
+            return False, f"{len(files)} of {check.min_files} files match", len(files)
+        per_file: list[tuple[str, int]] = []
+        for relpath in files:
+            found, why = self._occurrences(check, relpath, self.root / relpath)
+            if found is None:
+                return False, f"{relpath}: {why}", len(files)
+            if found:
+                per_file.append((relpath, found))
+        total = sum(n for _, n in per_file)
+        return check.holds(total), spread(total, per_file, len(files)), len(files)
+
+    def _occurrences(self, check: FileCheck, relpath: str, path: Path
+                     ) -> tuple[int | None, str]:
+        """How often the check's pattern occurs in one file (only 0 or 1, whether it does,
+        when nothing is counted), or None with why the file could not be searched."""
         if not self.index.is_file(path):
-            return False, "file missing", 0
+            return None, "file missing"
         try:
             if path.stat().st_size > MAX_CHECK_BYTES:
-                return False, "file too large to search", 0
+                return None, "file too large to search"
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
-            return False, f"unreadable ({exc.strerror})", 0
+            return None, f"unreadable ({exc.strerror})"
         pattern = check.pattern or ""
-        if check.regex:
-            try:
-                found = search(pattern, text)
-            except PatternTooSlow as exc:  # neither contains nor lacks is known: not holding
-                self.warn(check.location, f"the regular expression {pattern!r} is too slow on "
-                                          f"{check.path} ({exc}): it backtracks; write it "
-                                          "without nested repeats such as (a+)+")
-                return False, "pattern too slow", 1
-            except BadPattern as exc:
-                self.error(check.location, f"invalid regular expression {pattern!r}: {exc}")
-                return False, "invalid regular expression", 1
-        else:
-            found = pattern in text
-        if check.kind is CheckKind.CONTAINS:
-            return found, "found" if found else "not found", 1
-        return not found, "still present" if found else "gone", 1
+        counted = check.many or check.min_count is not None or check.max_count is not None
+        if not check.regex:
+            return (text.count(pattern) if counted else int(pattern in text)), ""
+        try:
+            return (count(pattern, text) if counted else int(search(pattern, text))), ""
+        except PatternTooSlow as exc:  # neither contains nor lacks is known: not holding
+            self.warn(check.location, f"the regular expression {pattern!r} is too slow on "
+                                      f"{relpath} ({exc}): it backtracks; write it "
+                                      "without nested repeats such as (a+)+")
+            return None, "pattern too slow"
+        except BadPattern as exc:
+            self.error(check.location, f"invalid regular expression {pattern!r}: {exc}")
+            return None, "invalid regular expression"
 
     def target(self, index: int, item: Item) -> TargetResult:
         target = item.targets[index]
@@ -279,3 +317,26 @@ class _Resolver:
                 files = (target,) if self.index.is_file(path) else ()
             self._targets[target] = files
         return files
+
+
+#: How many files a failing count names before "and N more".
+SHOWN_FILES = 5
+
+
+def spread(total: int, per_file: list[tuple[str, int]], searched: int) -> str:
+    """"60 occurrences in 12 files: tests/a.py (9), tests/b.py (7), … and 7 more", the
+    files holding most first; "no occurrence in 12 files" when none does."""
+    if not total:
+        return f"no occurrence in {_files(searched)}"
+    ranked = sorted(per_file, key=lambda pair: (-pair[1], pair[0]))
+    shown = ", ".join(f"{path} ({n})" for path, n in ranked[:SHOWN_FILES])
+    more = f" and {len(ranked) - SHOWN_FILES} more" if len(ranked) > SHOWN_FILES else ""
+    return f"{_times(total, 'occurrence')} in {_files(len(ranked))}: {shown}{more}"
+
+
+def _times(n: int, word: str = "time") -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _files(n: int) -> str:
+    return _times(n, "file")

@@ -8,6 +8,7 @@ reader uses it too); recording sign-offs uses GitPython (:mod:`tracker.history.s
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import subprocess
@@ -37,11 +38,51 @@ def run_git(cwd: Path, *args: str, timeout: float = 30, stdin: bytes | None = No
     stream git's output (``cat-file --batch``, ``log``) start their own process with
     :func:`git_command` and :func:`git_env`.
     """
+    started = (_started.pop((os.fspath(cwd), args), None)
+               if stdin is None and env is None else None)
     try:
+        if started is not None:  # begun earlier (see prefetch): take its answer
+            try:
+                out, err = started.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                started.kill()
+                started.communicate()
+                raise
+            return subprocess.CompletedProcess(started.args, started.returncode, out, err)
         return subprocess.run(git_command(*args), cwd=cwd, input=stdin, capture_output=True,
                               env=git_env(env), timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(str(exc)) from exc
+
+
+#: git commands started ahead of need, by folder and arguments (see prefetch)
+_started: dict[tuple[str, tuple[str, ...]], subprocess.Popen[bytes]] = {}
+
+
+def prefetch(cwd: Path, *args: str) -> None:
+    """Start ``git args`` in ``cwd`` now; the first :func:`run_git` of the same command in
+    the same folder takes its answer instead of starting git then.
+
+    A command needs a few facts from git that do not depend on what Python does meanwhile
+    (when plan.yaml last changed, its sign-offs): asked before the plan is read, git answers
+    while Python reads, on another core, instead of after it. A command never asked for
+    is ended by :func:`forget_prefetched`.
+    """
+    key = (os.fspath(cwd), args)
+    if key in _started:
+        return
+    with contextlib.suppress(OSError):  # git missing, the folder gone: the real call says so
+        _started[key] = subprocess.Popen(git_command(*args), cwd=cwd, env=git_env(),
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE)
+
+
+def forget_prefetched() -> None:
+    """End the git commands started ahead of need that nothing asked for."""
+    while _started:
+        _, process = _started.popitem()
+        process.kill()
+        process.communicate()
 
 
 def git_command(*args: str) -> list[str]:
@@ -73,10 +114,11 @@ def last_change(path: Path) -> dt.date | None:
     every clone of the repository gets the same answer.
     """
     path = path.resolve()
+    status_args, log_args = _last_change_commands(path)
     try:
-        status = _git(path.parent, "status", "--porcelain", "--", path.name)
+        status = _git(path.parent, *status_args)
         if not status.strip():
-            stamp = _git(path.parent, "log", "-1", "--format=%cs", "--", path.name).strip()
+            stamp = _git(path.parent, *log_args).strip()
             if stamp:
                 return dt.date.fromisoformat(stamp)
     except (GitError, ValueError):
@@ -85,6 +127,19 @@ def last_change(path: Path) -> dt.date | None:
         return dt.date.fromtimestamp(path.stat().st_mtime)
     except OSError:
         return None
+
+
+def prefetch_last_change(path: Path) -> None:
+    """Start the git commands :func:`last_change` will run for ``path`` (see prefetch)."""
+    path = path.resolve()
+    for args in _last_change_commands(path):
+        prefetch(path.parent, *args)
+
+
+def _last_change_commands(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Whether ``path`` is modified, and the day of its last commit."""
+    return (("status", "--porcelain", "--", path.name),
+            ("log", "-1", "--format=%cs", "--", path.name))
 
 
 def hooks_folder(folder: Path) -> tuple[Path, Path]:
@@ -122,27 +177,28 @@ def head_state(root: Path) -> tuple[str | None, bool]:
     return commit, dirty
 
 
-def first_added(root: Path, paths: list[str]) -> dict[str, tuple[str, dt.date]]:
-    """For each path (relative to ``root``), the commit and day that first added it, following
-    renames (a test file moved with ``git mv`` keeps the day it was written).
+def first_added(root: Path, paths: list[str]) -> dict[str, tuple[str, dt.datetime]]:
+    """For each path (relative to ``root``), the commit and its time (committer date, with
+    its zone) that first added it, following renames (a test file moved with ``git mv``
+    keeps the day it was written). The time, not only the day, orders the history screen.
 
     One ``git log`` over the history of ``root``'s folder, whatever the number of paths:
     many pathspecs make git compare every commit against every one of them, which on years
     of history takes minutes. Paths git never saw are left out.
     """
     aliases = {path: path for path in paths}  #: a name in history -> the path it became
-    out: dict[str, tuple[str, dt.date]] = {}
+    out: dict[str, tuple[str, dt.datetime]] = {}
     try:
         text = _git(root, "log", "--diff-filter=AR", "-M", "--name-status", "--relative",
-                    "--format=@%H %cs", "--", ".", timeout=300)
+                    "--format=@%H %cI", "--", ".", timeout=300)
     except GitError:
         return out
-    commit: tuple[str, dt.date] | None = None
+    commit: tuple[str, dt.datetime] | None = None
     for line in text.splitlines():  # newest first: an older add of the same file wins
         if line.startswith("@"):
-            sha, _, day = line[1:].partition(" ")
+            sha, _, when = line[1:].partition(" ")
             try:
-                commit = (sha, dt.date.fromisoformat(day))
+                commit = (sha, dt.datetime.fromisoformat(when))
             except ValueError:
                 commit = None
             continue

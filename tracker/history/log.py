@@ -61,7 +61,7 @@ class PendingLog:
     the caller finds out which files to follow (loading the plan, scanning the tests), which
     the output does not depend on."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, start: bool = True) -> None:
         self.head: str | None = None
         self.problem: str | None = None
         self.prefix = ""
@@ -69,6 +69,7 @@ class PendingLog:
         self._proc: subprocess.Popen[str] | None = None
         self._out: tuple[str, str] = ("", "")
         self._reader: threading.Thread | None = None
+        self._top = ""
         try:
             top, self.prefix, shallow_path, head = git(
                 root, "rev-parse", "--show-toplevel", "--show-prefix", "--git-path", "shallow",
@@ -78,11 +79,20 @@ class PendingLog:
             return
         self.head = head.strip()
         self.shallow = _shallow_commits(root / shallow_path)
+        self._top = top
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Start ``git log`` (``start=False`` left it for later: :mod:`.log_cache` first
+        looks whether a cached log of this HEAD can stand for it)."""
+        if self.head is None or self._proc is not None or self.problem is not None:
+            return
         try:
             self._proc = subprocess.Popen(
                 git_command(*_CONFIG, "log", "-z", "--topo-order", "--cc", "-M",
                             "--name-status", "--no-color", f"--format={_FORMAT}", self.head,
-                            "--"), cwd=top, env=git_env(), stdin=subprocess.DEVNULL,
+                            "--"), cwd=self._top, env=git_env(), stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
                 errors="surrogateescape")
         except OSError as exc:
@@ -98,6 +108,7 @@ class PendingLog:
 
     def result(self, paths: Iterable[str]) -> GitLog:
         """The history, following ``paths`` (relative to the root given)."""
+        self.start()
         if self._proc is None or self._reader is None:
             return GitLog(head=self.head, problem=self.problem)
         self._reader.join()

@@ -9,11 +9,12 @@ backfill, an imported note) recorded last is never taken for the current state.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.errors import StoreError
+from tracker.evidence.bundle import ChangeEvidence
 from tracker.evidence.commits import GitLog
 from tracker.evidence.deltas import (
     ItemDelta,
@@ -31,7 +32,8 @@ from tracker.evidence.timeline import Timeline, timeline
 from tracker.evidence.values import ItemEvidence
 from tracker.history.backfill_index import BackfillIndex
 from tracker.history.log import PendingLog
-from tracker.paths import default_store_path
+from tracker.history.log_cache import entry_key, read_entry, write_entry
+from tracker.paths import data_dir, default_store_path
 from tracker.plan.model import Plan
 from tracker.store import RunSummary, Store
 
@@ -68,19 +70,32 @@ def read_history(root: Path, plan: Plan | None, items: dict[str, ItemEvidence], 
         return History(log, line, _deltas(plan, items, only, log, set(), {}, None))
     with Store.open(path) as store:
         summaries = store.runs()
-        line = timeline(log, summaries, unjudged=unjudged, arrivals=arrivals,
-                        backfilled=backfilled)
-        chosen = {row.commit.sha: row.run_id for row in line.rows}
-        chosen.update(_off_line(log, summaries, chosen))
-        wanted = [ev for item_id, ev in items.items() if not only or item_id in only]
-        needed = baselines_needed(wanted, log, chosen)
-        if line.rows:
-            needed.add(line.rows[0].commit.sha)
-        loaded = {sha: _facts(store, chosen[sha], sha) for sha in needed}
-        current = loaded.get(line.rows[0].commit.sha) if line.rows else None
-        deltas = _deltas(plan, items, only, log, set(chosen), loaded, current)
-        found = _flaky(store, summaries, items) if flaky else ()
-    return History(log, line, deltas, found)
+        changes = changes_in_store(store, summaries, log, items, only=only,
+                                   unjudged=unjudged, arrivals=arrivals, backfilled=backfilled)
+        deltas = _deltas(plan, items, only, log, set(changes.with_runs), dict(changes.runs),
+                         changes.current)
+        found = flaky_in_store(store, summaries, items) if flaky else ()
+    return History(log, changes.timeline, deltas, found)
+
+
+def changes_in_store(store: Store, summaries: list[RunSummary], log: GitLog,
+                     items: Mapping[str, ItemEvidence], *, only: Sequence[str] = (),
+                     unjudged: Mapping[str, str] | None = None,
+                     arrivals: Mapping[str, str] | None = None,
+                     backfilled: Container[int] = ()) -> ChangeEvidence:
+    """The timeline of ``summaries`` (the store's runs) along ``log``, and the runs the
+    deltas of ``items`` (those in ``only``, when given) read: their baselines and "now"."""
+    line = timeline(log, summaries, unjudged=unjudged, arrivals=arrivals,
+                    backfilled=backfilled)
+    chosen = {row.commit.sha: row.run_id for row in line.rows}
+    chosen.update(_off_line(log, summaries, chosen))
+    wanted = [ev for item_id, ev in items.items() if not only or item_id in only]
+    needed = baselines_needed(wanted, log, chosen)
+    if line.rows:
+        needed.add(line.rows[0].commit.sha)
+    loaded = {sha: _facts(store, chosen[sha], sha) for sha in needed}
+    current = loaded.get(line.rows[0].commit.sha) if line.rows else None
+    return ChangeEvidence(log, line, frozenset(chosen), loaded, current)
 
 
 def _off_line(log: GitLog, summaries: list[RunSummary], chosen: dict[str, int]
@@ -116,17 +131,39 @@ def _deltas(plan: Plan | None, items: dict[str, ItemEvidence], only: Sequence[st
     return tuple(out)
 
 
-def _flaky(store: Store, summaries: list[RunSummary], items: dict[str, ItemEvidence]
-           ) -> tuple[Flaky, ...]:
-    """Flaky tests over the runs the store keeps whole."""
-    runs: list[RunRecord] = []
-    for s in summaries[:store.keep_whole]:
-        try:
-            runs.append(store.run(s.id))
-        except StoreError:
-            break  # pruned: so are all older ones
+def flaky_in_store(store: Store, summaries: list[RunSummary],
+                   items: Mapping[str, ItemEvidence], *, cache: Path | None = None
+                   ) -> tuple[Flaky, ...]:
+    """Flaky tests over the runs the store keeps whole.
+
+    ``cache``: the project whose ``.tracker/cache`` keeps the answer, keyed by those runs
+    (id, start, commit, counts) and the targets of each linked test file: reading tens of
+    whole runs costs more than the rest of a render, and they only change with a new run.
+    """
     targets: dict[str, set[str]] = {}
     for ev in items.values():
         for file in test_files(ev):
             targets.setdefault(file, set()).update(target_files(ev))
-    return flaky_tests(runs, targets)
+    kept = summaries[:store.keep_whole]
+    key = entry_key(_FLAKY_CODE, "flaky", str(default_store_path(cache or Path())),
+                    *(f"{s.id}:{s.started.isoformat()}:{s.commit}:{s.dirty}:{s.pruned}:"
+                      f"{sorted(s.counts.items())}" for s in kept),
+                    "\0targets", *(f"{f}:{sorted(t)}" for f, t in sorted(targets.items())))
+    path = data_dir(cache) / "cache" / "flaky.pickle" if cache is not None else None
+    found = read_entry(path, key) if path is not None else None
+    if isinstance(found, tuple):
+        return found
+    runs: list[RunRecord] = []
+    for s in kept:
+        try:
+            runs.append(store.run(s.id))
+        except StoreError:
+            break  # pruned: so are all older ones
+    flaky = flaky_tests(runs, targets)
+    if path is not None:
+        write_entry(path, key, flaky)
+    return flaky
+
+
+#: The modules whose code decides the flaky record (see :func:`entry_key`).
+_FLAKY_CODE = ("evidence/flaky.py", "evidence/hashes.py", "history/runs_history.py")

@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tracker.evidence.bundle import Signature, SignOffCommit, SignOffEvidence
-from tracker.history.gitcli import GitError, _git, _git_bytes
+from tracker.history.gitcli import GitError, _git, _git_bytes, prefetch
 
 REVIEWED_BY = "Reviewed-by"
 APPROVED_BY = "Approved-by"
@@ -41,6 +41,20 @@ _FORMAT = _FIELD.join(["%H", "%aI", "%an", "%ae", "%B"])
 _SIGNATURE_FORMAT = _FIELD.join(["%H", "%G?", "%GS"])
 
 
+def prefetch_signoffs(plan_path: Path, since: dt.date | None = None) -> None:
+    """Start the git commands every :func:`read_signoffs` runs first (gitcli.prefetch)."""
+    for args in _first_commands(since):
+        prefetch(Path(plan_path).absolute().parent, *args)
+
+
+def _first_commands(since: dt.date | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Where the plan's folder is in the repository, and the commits that may sign off."""
+    limit = [f"--since={since - dt.timedelta(days=1)}"] if since is not None else []
+    return (("rev-parse", "--show-prefix", "HEAD"),
+            ("log", "-z", "--reverse", f"--format={_FORMAT}", "-E", "-i",
+             f"--grep=^({REVIEWED_BY}|{APPROVED_BY}):", *limit, "HEAD", "--"))
+
+
 def read_signoffs(plan_path: Path, since: dt.date | None = None, *,
                   local_trust: bool = False) -> SignOffEvidence | None:
     """The commits in the history of HEAD that may sign off the plan, oldest first.
@@ -56,14 +70,14 @@ def read_signoffs(plan_path: Path, since: dt.date | None = None, *,
     """
     plan_path = Path(plan_path)
     folder = plan_path.absolute().parent
+    where, candidates = _first_commands(since)
     try:  # the plan's folder in the repository, and whether there is a commit
-        prefix = _git(folder, "rev-parse", "--show-prefix", "HEAD").split("\n", 1)[0]
+        prefix = _git(folder, *where).split("\n", 1)[0]
     except GitError:
         return None  # not a repository, no commit yet, no such folder, or no git
     rel = (prefix + plan_path.name).replace(os.sep, "/")
     limit = [f"--since={since - dt.timedelta(days=1)}"] if since is not None else []
-    raw = _git(folder, "log", "-z", "--reverse", f"--format={_FORMAT}", "-E", "-i",
-               f"--grep=^({REVIEWED_BY}|{APPROVED_BY}):", *limit, "HEAD", "--")
+    raw = _git(folder, *candidates)
     found = [c for c in (_parse_record(r) for r in raw.split("\0") if r.strip())
              if c is not None and c.plan in (None, rel)]
     now = _read_bytes(plan_path)

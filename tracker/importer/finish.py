@@ -78,6 +78,9 @@ def _links(plan: DraftPlan, report: Report, repo: Repository | None) -> None:
             found = infer_links(item.text, repo)
             item.tests.extend(link for link in found.tests if link not in item.tests)
             item.targets.extend(t for t in found.targets if t not in item.targets)
+            item.files.extend(check for check in found.files if check not in item.files)
+            for key, value in found.expect.items():
+                item.expect.setdefault(key, value)
             report.details.extend((item.id, what) for what in found.linked)
             report.details.extend((item.id, f"not linked: {why}")
                                   for why in [*found.dropped, *found.unlinked])

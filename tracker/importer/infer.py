@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.importer.draft import Link
+from tracker.importer.measures import ALL_TESTS, Measured, infer_measures
 
 #: Files that are neither tests nor modules under test.
 _NOT_EVIDENCE = {"conftest.py", "__init__.py", "setup.py", "noxfile.py", "manage.py",
@@ -50,6 +51,8 @@ class Inferred:
 
     tests: list[Link] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
+    files: list[Link] = field(default_factory=list)  #: file checks (counted texts)
+    expect: dict[str, int | float] = field(default_factory=dict)  #: measures asked for
     linked: list[str] = field(default_factory=list)  #: "tests **/test_x.py"
     dropped: list[str] = field(default_factory=list)  #: names not found in the repository
     unlinked: list[str] = field(default_factory=list)  #: names deliberately not linked
@@ -87,6 +90,10 @@ class Repository:
         name = relpath.rsplit("/", 1)[-1]
         return [p for p in self.by_name.get(name, ())
                 if p == relpath or p.endswith("/" + relpath)]
+
+    def matching_glob_name(self, prefix: str) -> bool:
+        """Whether some Python file's name starts with ``prefix``."""
+        return any(name.startswith(prefix) for name in self.by_name)
 
     def has_dir(self, relpath: str) -> bool:
         return relpath.strip("/") in self.dirs
@@ -159,7 +166,10 @@ def infer_links(text: str, repo: Repository | None) -> Inferred:
     """
     found = Inferred()
     first_word = text.strip().split(" ", 1)[0].lower().strip(_WRAP) if text.strip() else ""
-    reshaping = first_word in _RESHAPING
+    measured = infer_measures(text, repo)
+    # a measure of the tests' source proves a reshaping ("fix the over-mocking in
+    # test_x.py"): the test file it reads is linked
+    reshaping = first_word in _RESHAPING and not measured.over_tests
     _fixtures_and_marks(text, found, repo, reshaping, adding=first_word in _ADDING)
     seen: set[str] = set()
     for token in _tokens(text):
@@ -176,7 +186,23 @@ def infer_links(text: str, repo: Repository | None) -> Inferred:
             _folder(token, found, repo, reshaping)
         elif _FUNCTION.fullmatch(token):
             _function(token, found, repo, reshaping)
+    _measures(found, measured, repo)
     return found
+
+
+def _measures(found: Inferred, measured: Measured, repo: Repository | None) -> None:
+    """Add what the sentence asks to measure: expect keys, targets, counted file checks,
+    and every test when a measure of tests names none."""
+    found.expect.update(measured.expect)
+    found.files.extend(measured.files)
+    found.targets.extend(t for t in measured.targets if t not in found.targets)
+    found.linked.extend(measured.linked)
+    found.unlinked.extend(measured.unlinked)
+    if measured.all_tests and not found.tests:
+        if repo is not None and not repo.matching_glob_name("test_"):
+            found.dropped.append(f"{ALL_TESTS}: no test file in {repo.name}")
+            return
+        _add_test(found, ALL_TESTS, ALL_TESTS, "every test, for the measure")
 
 
 def _fixtures_and_marks(text: str, found: Inferred, repo: Repository | None,

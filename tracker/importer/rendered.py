@@ -9,8 +9,8 @@ imported from it, so the two cannot drift apart.
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,17 +20,25 @@ from tracker.importer.draft import Link
 from tracker.importer.inline import iso_dates, parse_date, unescape_inline
 from tracker.importer.markdown import code_span
 from tracker.plan.fields import CLAIMS
-from tracker.render.markdown import GENERATED
+from tracker.render.markdown import EXPECT_WORDS, GENERATED
 
 GENERATED_PREFIX = GENERATED.split("{", 1)[0]
 PROGRESS_HEADER = "| Phase | Done | Progress | Due | State |"
 _ICONS = {status.icon: status for status in Status}
 _CLAIMS = sorted(CLAIMS, key=len, reverse=True)
-_CHECK = re.compile(r"(.+) (contains|lacks) (regex )?('.*'|\".*\")")
+#: ``PATH contains [regex ]'PATTERN'`` (the pattern as written, or a ``"JSON string"``),
+#: maybe ``files matching GLOB contain …`` and ``, at least N times``; the path ends at the
+#: first " contains " (a pattern may hold the words, a path hardly)
+_CHECK = re.compile(r"(files matching |no file matching )?(.+?) (contains|contain|lacks) "
+                    r"(regex )?('.*'|\".*\")((?:,? at (?:least|most) [0-9]{1,9} times?)*)")
+_TIMES = re.compile(r"at (least|most) ([0-9]+) time")
 _GLOB_CHECK = re.compile(r"at least ([0-9]+) files match (.+)")
 _EVERY = re.compile(r"(?i)(?:every\s+)?([0-9]{1,3})\s*(d|days?|w|wks?|weeks?)")
 _GLOB_CHARS = set("*?[")
-_EXPECT = re.compile(r"([0-9][0-9.e+-]{0,30})(%?) (tests?|test files?|target coverage)")
+#: "weak assertions" -> max_weak_assertions: the item line's words for the source keys
+_SOURCE_EXPECT = {label: key for key, (_, label) in EXPECT_WORDS.items()}
+_EXPECT = re.compile(r"([0-9][0-9.e+-]{0,30})(%?) (tests?|test files?|target coverage"
+                     r"(?: by its own tests)?)")
 
 
 @dataclass
@@ -89,18 +97,31 @@ def parse_detail(text: str) -> Detail:
 
 
 def parse_expect(text: str) -> dict[str, int | float] | None:
-    """``expect`` from "at least 3 tests, 2 test files, 80% target coverage" (any of the
-    three, in that order); None when a part is not one of them."""
+    """``expect`` from "at least 3 tests, 2 test files, 80% target coverage, 50% target
+    coverage by its own tests" (any of them, in that order); None when a part is not one of
+    them."""
     found: dict[str, int | float] = {}
     for part in text.split(", "):
+        words = part.split(" ", 3)  # "at most 0 weak assertions"
+        key = _SOURCE_EXPECT.get(words[-1]) if len(words) == 4 and words[0] == "at" else None
+        if key is not None:
+            number = words[2]
+            try:
+                value = float(number)
+            except ValueError:
+                return None
+            found[key] = value if key.endswith("_per_test") else int(value)
+            continue
         part = part.removeprefix("at least ")
         match = _EXPECT.fullmatch(part)
-        if match is None or (match.group(2) == "%") != (match.group(3) == "target coverage"):
+        coverage = match is not None and match.group(3).startswith("target coverage")
+        if match is None or (match.group(2) == "%") != coverage:
             return None
         number, what = match.group(1), match.group(3)
         try:
-            if what == "target coverage":
-                found["target_coverage"] = float(number)
+            if coverage:
+                key = "own_coverage" if what.endswith("own tests") else "target_coverage"
+                found[key] = float(number)
             else:
                 found["min_files" if what.startswith("test file") else "min_tests"] = \
                     int(number)
@@ -164,7 +185,7 @@ def _spans(text: str) -> list[str]:
         if span is None:
             index += 1
             continue
-        out.append(span[0].replace("\\|", "|"))
+        out.append(span[0])  # a list item's code: no pipe is escaped (see md_code)
         index = span[1]
     return out
 
@@ -183,7 +204,7 @@ def parse_evidence(text: str) -> tuple[list[Link], list[Link], list[str]]:
         span = code_span(segment, 0)
         if span is None:
             continue  # "2 marked `plan(id)`": tests link themselves, nothing to keep
-        content = span[0].replace("\\|", "|")
+        content = span[0]
         tail = segment[span[1]:].strip()
         if tail.startswith(("✔", "✘")):
             check = file_check(content)
@@ -215,14 +236,29 @@ def file_check(text: str) -> Link | None:
         return {"glob": match.group(2)} | ({"min_files": count} if count != 1 else {})
     match = _CHECK.fullmatch(text)
     if match:
-        try:
-            pattern = ast.literal_eval(match.group(4))
-        except (ValueError, SyntaxError):
+        many, path, verb, regex_word, quoted, times = match.groups()
+        pattern = _pattern(quoted)
+        if pattern is None or (verb == "contain") != (many == "files matching "):
             return None
-        if isinstance(pattern, str):
-            regex: dict[str, Any] = {"regex": True} if match.group(3) else {}
-            return {"file": match.group(1), match.group(2): pattern, **regex}
+        key = "lacks" if verb == "lacks" or many == "no file matching " else "contains"
+        check: dict[str, Any] = {"glob" if many else "file": path, key: pattern}
+        if regex_word:
+            check["regex"] = True
+        for word, count in _TIMES.findall(times):
+            check["min" if word == "least" else "max"] = int(count)
+        return check
     return None
+
+
+def _pattern(quoted: str) -> str | None:
+    """The pattern of a file check from :func:`tracker.plan.model.quoted_pattern`'s form."""
+    if quoted.startswith("'"):
+        return quoted[1:-1]
+    try:
+        pattern = json.loads(quoted)
+    except ValueError:
+        return None
+    return pattern if isinstance(pattern, str) else None
 
 
 def facts_line(text: str) -> tuple[dt.date | None, dt.date | None] | None:

@@ -69,7 +69,17 @@ ITEM: dict[str, Field] = {
 EXPECT: dict[str, Field] = {
     "min_tests": ("int", "At least this many linked tests."),
     "min_files": ("int", "At least this many linked test files."),
-    "target_coverage": ("number", "Coverage of the item's targets, in percent, at least."),
+    "target_coverage": ("number", "Coverage of the item's targets by the whole run, in "
+                                  "percent, at least."),
+    "own_coverage": ("number", "Coverage of the item's targets by its own linked tests "
+                               "(the lines their test files ran), in percent, at least."),
+    "min_assertions_per_test": ("number", "Assertions per linked test, on average, at least."),
+    "max_no_assertion": ("int", "Linked tests with no assertion at all, at most."),
+    "max_weak_assertions": ("int", "Weak assertions (assert x, is not None...) at most."),
+    "max_mocks_per_test": ("number", "Mocks and patches per linked test, on average, at most."),
+    "max_target_patches": ("int", "Patches of the targets' own functions, at most."),
+    "max_async_unmarked": ("int", "Async linked tests without the asyncio mark, at most."),
+    "max_complexity": ("int", "Cyclomatic complexity of any target function, at most."),
 }
 
 METRIC: dict[str, Field] = {
@@ -118,11 +128,13 @@ FILECHECK: dict[str, Field] = {
     "path": ("str", "This file or directory exists."),
     "absent": ("str", "This file or directory does not exist."),
     "file": ("str", "A file whose content is checked with contains or lacks."),
-    "contains": ("str", "Text the file must contain."),
-    "lacks": ("str", "Text the file must no longer contain."),
+    "contains": ("str", "Text the file (or the glob's files) must contain."),
+    "lacks": ("str", "Text the file (or every file of the glob) must no longer contain."),
     "regex": ("bool", "Treat contains/lacks as a regular expression."),
     "glob": ("str", "Files matching this glob; at least min_files of them."),
     "min_files": ("int", "How many files the glob must match (default 1)."),
+    "min": ("int", "With contains: the text occurs at least this many times, files together."),
+    "max": ("int", "With contains: the text occurs at most this many times, files together."),
 }
 
 TABLES: dict[str, dict[str, Field]] = {

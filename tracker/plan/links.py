@@ -175,7 +175,7 @@ def keyword_problem(r: Reader, text: str) -> str | None:
 
 def file_check(r: Reader, value: Any, loc: Location, what: str) -> FileCheck | None:
     """One entry of an item's ``files``: a path, or a mapping headed by one of
-    path, absent, file or glob."""
+    path, absent, file or glob (a glob with contains/lacks checks all its files)."""
     if isinstance(value, str):
         problem = path_problem(value)
         if problem is not None:
@@ -203,32 +203,52 @@ def file_check(r: Reader, value: Any, loc: Location, what: str) -> FileCheck | N
     if problem is not None:
         r.error(m.value_loc(head), f"{label} {problem}")
         return None
-    if head == "file":
-        return _content_check(r, m, path.strip(), loc, label)
     if head == "glob" and not usable_glob(r, path.strip(), m.value_loc(head), label):
         return None
+    if head == "file" or (head == "glob" and ("contains" in m or "lacks" in m)):
+        return _content_check(r, m, path.strip(), loc, label, many=head == "glob")
     return _path_check(r, m, head, path.strip(), loc, label)
 
 
-def _content_check(r: Reader, m: YMap, path: str, loc: Location, label: str
-                   ) -> FileCheck | None:
-    """``{file: ..., contains|lacks: ..., regex: ...}``."""
+def _content_check(r: Reader, m: YMap, path: str, loc: Location, label: str, *,
+                   many: bool) -> FileCheck | None:
+    """``{file|glob: ..., contains|lacks: ..., regex: ..., min: N, max: N}``: ``many``
+    when a glob names the files, whose occurrences are counted together."""
     contains, lacks = r.str_(m, "contains", label), r.str_(m, "lacks", label)
     regex = r.bool_(m, "regex", label)
-    r.int_(m, "min_files", label, minimum=1)
+    min_files = r.int_(m, "min_files", label, minimum=1)
+    low, high = r.int_(m, "min", label), r.int_(m, "max", label)
+    if min_files is not None and not many:
+        r.error(m.key_loc("min_files"), f"'min_files' only goes with glob: in a {label}")
     if contains is not None and lacks is None:
         key, pattern, kind = "contains", contains, CheckKind.CONTAINS
     elif lacks is not None and contains is None:
         key, pattern, kind = "lacks", lacks, CheckKind.LACKS
     else:
-        r.error(loc, f"{label} names a file: add exactly one of contains: or lacks:")
+        r.error(loc, f"{label} names {'files' if many else 'a file'}: add exactly one of "
+                     "contains: or lacks:")
+        return None
+    if kind is CheckKind.LACKS:
+        for stray in ("min", "max"):
+            if stray in m:
+                r.error(m.key_loc(stray), f"'{stray}' counts what contains: finds; lacks: "
+                                          "already means none: drop it, or write contains: "
+                                          "with max: 0")
+        low = high = None
+    elif low is not None and high is not None and low > high:
+        r.error(m.value_loc("min"), f"'min' ({low}) is more than 'max' ({high}) in a {label}:"
+                                    " no count can hold both")
+        return None
+    if not pattern:
+        r.error(m.value_loc(key), f"'{key}' of {label} is empty: write the text to look for")
         return None
     if regex:
         problem = regex_problem(pattern)
         if problem is not None:
             r.error(m.value_loc(key), f"invalid regular expression: {problem}")
             return None
-    return FileCheck(kind, path, loc, pattern=pattern, regex=regex)
+    return FileCheck(kind, path, loc, pattern=pattern, regex=regex, min_files=min_files or 1,
+                     many=many, min_count=low, max_count=high)
 
 
 def regex_problem(pattern: str) -> str | None:
@@ -253,13 +273,12 @@ def regex_problem(pattern: str) -> str | None:
 def _path_check(r: Reader, m: YMap, head: str, path: str, loc: Location, label: str
                 ) -> FileCheck:
     """``{path: ...}``, ``{absent: ...}`` or ``{glob: ..., min_files: N}``."""
-    for key in ("contains", "lacks"):
-        r.str_(m, key, label)
     r.bool_(m, "regex", label)
     min_files = r.int_(m, "min_files", label, minimum=1)
-    stray = [k for k in ("contains", "lacks", "regex") if k in m]
+    stray = [k for k in ("regex", "min", "max") if k in m]
     if stray:
-        r.error(m.key_loc(stray[0]), f"'{stray[0]}' only goes with file: in a {label}")
+        r.error(m.key_loc(stray[0]), f"'{stray[0]}' only goes with contains: or lacks: in a "
+                                     f"{label}")
     if min_files is not None and head != "glob":
         r.error(m.key_loc("min_files"), f"'min_files' only goes with glob: in a {label}")
     if head == "glob":

@@ -23,7 +23,17 @@ MEASURES: dict[str, str | None] = {
     "tests.pass_rate": None,
     "tests.ratio": "marker",
     "tests.duration": None,
+    "quality.assertions_per_test": None,
+    "quality.no_assertion": None,
+    "quality.weak_assertions": None,
+    "quality.mocks_per_test": None,
+    "quality.async_unmarked": None,
+    "complexity.max": "glob",
 }
+
+#: measures read from the source (test quality, complexity), not from a run
+SOURCE_MEASURES = frozenset(name for name in MEASURES
+                            if name.startswith(("quality.", "complexity.")))
 
 _MEASURE = re.compile(r"^\s*([a-z_]+\.[a-z_]+)\s*(?:\(\s*(?:([a-z_]+)\s*=\s*)?([^)]*?)\s*\))?\s*$")
 

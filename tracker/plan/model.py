@@ -8,6 +8,7 @@ Status, progress and dates are *not* here: they are judged by :mod:`tracker.asse
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -61,8 +62,8 @@ class CheckKind(StrEnum):
 
     EXISTS = "path"  #: a file or directory exists
     ABSENT = "absent"  #: a file or directory does not exist
-    CONTAINS = "contains"  #: a file contains a text (or matches a regex)
-    LACKS = "lacks"  #: a file no longer contains a text (or regex)
+    CONTAINS = "contains"  #: a file (or the files of a glob) contains a text or regex
+    LACKS = "lacks"  #: a file (or every file of a glob) no longer contains a text or regex
     GLOB = "glob"  #: at least ``min_files`` files match a glob
 
 
@@ -77,6 +78,11 @@ class FileCheck:
     pattern: str | None = None
     regex: bool = False
     min_files: int = 1
+    #: contains/lacks over every file matching ``path`` as a glob (``{glob: ..., contains:}``)
+    many: bool = False
+    #: contains: the pattern occurs at least / at most this many times, all files together
+    min_count: int | None = None
+    max_count: int | None = None
 
     def __str__(self) -> str:
         """The check in words, as documents show it (and ``tracker import`` reads it back):
@@ -88,11 +94,43 @@ class FileCheck:
             case CheckKind.ABSENT:
                 return f"{self.path} is absent"
             case CheckKind.CONTAINS:
-                return f"{self.path} contains {regex}{self.pattern!r}"
+                head = f"files matching {self.path} contain" if self.many else \
+                    f"{self.path} contains"
+                return f"{head} {regex}{quoted_pattern(self.pattern or '')}{self._times()}"
             case CheckKind.LACKS:
-                return f"{self.path} lacks {regex}{self.pattern!r}"
+                shown = quoted_pattern(self.pattern or "")
+                if self.many:
+                    return f"no file matching {self.path} contains {regex}{shown}"
+                return f"{self.path} lacks {regex}{shown}"
             case _:
                 return f"at least {self.min_files} files match {self.path}"
+
+    def _times(self) -> str:
+        """" at least 2 times, at most 5 times" for the counts set ("" for none)."""
+        parts = [f" at {word} {count} time{'s' if count != 1 else ''}"
+                 for word, count in (("least", self.min_count), ("most", self.max_count))
+                 if count is not None]
+        return ",".join(parts)
+
+    def holds(self, occurrences: int) -> bool:
+        """Whether a contains/lacks check holds with ``occurrences`` of its pattern found
+        (all files together): lacks wants none; contains at least ``min_count`` and at
+        most ``max_count``, or, with neither set, at least once."""
+        if self.kind is CheckKind.LACKS:
+            return occurrences == 0
+        low = self.min_count if self.min_count is not None else \
+            (0 if self.max_count is not None else 1)
+        return occurrences >= low and (self.max_count is None or occurrences <= self.max_count)
+
+
+def quoted_pattern(pattern: str) -> str:
+    """``'a\\s+b'`` for the pattern ``a\\s+b``: written as the plan holds it between single
+    quotes, since a reader compares it with plan.yaml and a doubled backslash (``repr``) would
+    be a different regex. A pattern a line cannot show as it is (a newline, a tab) is written
+    as a JSON string in double quotes instead. ``tracker import`` reads both forms back."""
+    if pattern.isprintable():
+        return f"'{pattern}'"
+    return json.dumps(pattern)
 
 
 @pickled_by_fields
@@ -102,7 +140,29 @@ class Expect:
 
     min_tests: int | None = None
     min_files: int | None = None
-    target_coverage: float | None = None
+    target_coverage: float | None = None  #: by the whole run
+    own_coverage: float | None = None  #: by the item's own linked tests (their test files)
+    #: test quality of the linked tests, read from their source (docs/plan-format.md)
+    min_assertions_per_test: float | None = None
+    max_no_assertion: int | None = None  #: linked tests without any assertion
+    max_weak_assertions: int | None = None
+    max_mocks_per_test: float | None = None
+    max_target_patches: int | None = None  #: patches of the targets' own functions
+    max_async_unmarked: int | None = None  #: async tests pytest-asyncio would not run
+    max_complexity: int | None = None  #: of any function of the targets
+
+    @property
+    def quality(self) -> bool:
+        """Whether the linked tests' source must be read for their quality."""
+        return any(v is not None for v in (
+            self.min_assertions_per_test, self.max_no_assertion, self.max_weak_assertions,
+            self.max_mocks_per_test, self.max_target_patches, self.max_async_unmarked))
+
+    @property
+    def complexity(self) -> bool:
+        """Whether the targets' functions must be read (their complexity, or their names
+        for over-mocking)."""
+        return self.max_complexity is not None or self.max_target_patches is not None
 
 
 @pickled_by_fields
@@ -130,8 +190,10 @@ class Item:
 
     @property
     def is_manual(self) -> bool:
-        """True when nothing in the workspace can prove the item: only a claim can."""
-        return not self.tests and not self.files
+        """True when nothing in the workspace can prove the item: only a claim can.
+        Targets whose complexity is expected are evidence of their own."""
+        return not self.tests and not self.files and not (
+            self.targets and self.expect.complexity)
 
 
 @pickled_by_fields

@@ -90,10 +90,19 @@ def _expect(r: Reader, m: YMap, what: str) -> Expect:
     em = r.mapping(value, m.value_loc("expect"), f"expect of {what}", "expect")
     if em is None:
         return _NO_EXPECT
+    label = f"expect of {what}"
     return Expect(
-        min_tests=r.int_(em, "min_tests", f"expect of {what}", minimum=1),
-        min_files=r.int_(em, "min_files", f"expect of {what}", minimum=1),
-        target_coverage=r.number(em, "target_coverage", f"expect of {what}", 0, 100),
+        min_tests=r.int_(em, "min_tests", label, minimum=1),
+        min_files=r.int_(em, "min_files", label, minimum=1),
+        target_coverage=r.number(em, "target_coverage", label, 0, 100),
+        own_coverage=r.number(em, "own_coverage", label, 0, 100),
+        min_assertions_per_test=r.number(em, "min_assertions_per_test", label, 0, 1e6),
+        max_no_assertion=r.int_(em, "max_no_assertion", label),
+        max_weak_assertions=r.int_(em, "max_weak_assertions", label),
+        max_mocks_per_test=r.number(em, "max_mocks_per_test", label, 0, 1e6),
+        max_target_patches=r.int_(em, "max_target_patches", label),
+        max_async_unmarked=r.int_(em, "max_async_unmarked", label),
+        max_complexity=r.int_(em, "max_complexity", label, minimum=1),
     )
 
 

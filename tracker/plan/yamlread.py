@@ -49,7 +49,44 @@ def _import_yaml() -> None:
         from yaml import CSafeLoader as loader
     except ImportError:  # pragma: no cover - depends on how PyYAML was built
         from yaml import SafeLoader as loader  # type: ignore[assignment]
-    _ScalarNode, _MappingNode, _Loader = yaml.ScalarNode, yaml.MappingNode, loader
+    _ScalarNode, _MappingNode, _Loader = yaml.ScalarNode, yaml.MappingNode, _quick(loader)
+
+
+def _quick(loader: Any) -> Any:
+    """``loader`` with the tag of each node resolved in fewer steps, to the same tags.
+
+    Composing calls three resolver methods per node, which walk the path resolvers and
+    build lists for every scalar: for a big plan, a third of the composing. The safe
+    loader has no path resolvers (when it has, ``loader`` is kept as it is), so entering
+    and leaving a node need not be tracked, and a scalar is tried only against the implicit
+    resolvers of its first character, as PyYAML's own ``resolve`` does.
+    """
+    if loader.yaml_path_resolvers:  # pragma: no cover - none unless someone adds one
+        return loader
+    implicit = loader.yaml_implicit_resolvers
+    anywhere = implicit.get(None, [])
+    by_first = {key: [*found, *anywhere] for key, found in implicit.items() if key is not None}
+    scalar, sequence = yaml.ScalarNode, yaml.SequenceNode
+    text_tag, list_tag = loader.DEFAULT_SCALAR_TAG, loader.DEFAULT_SEQUENCE_TAG
+    map_tag = loader.DEFAULT_MAPPING_TAG
+
+    class Quick(loader):  # type: ignore[misc]
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            pass
+
+        def ascend_resolver(self) -> None:
+            pass
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            if kind is scalar:
+                if implicit[0]:
+                    for tag, pattern in by_first.get(value[:1], anywhere):
+                        if pattern.match(value):
+                            return str(tag)
+                return str(text_tag)
+            return str(list_tag if kind is sequence else map_tag)
+
+    return Quick
 
 
 class YMap(dict[str, Any]):

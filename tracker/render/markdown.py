@@ -14,6 +14,7 @@ from tracker.assess import Assessment, ItemAssessment, PhaseAssessment, Status
 from tracker.evidence.values import CheckResult, LinkResult
 from tracker.metrics import percent
 from tracker.plan.model import Expect, Phase, Section
+from tracker.render.changes import delta_part, flaky_section, trend_section
 from tracker.render.links import related_line
 from tracker.render.report import Report, build_report
 from tracker.render.signoff_table import approvals_section, past_reviews_line
@@ -78,6 +79,8 @@ def _document(a: Assessment, plan_name: str, runs_included: bool) -> str:
     for section in plan.appendix:
         out.extend(_section(section, level=2))
     out.extend(_metrics(a))
+    out.extend(trend_section(a.trend))
+    out.extend(flaky_section(a.flaky))
     out.extend(_risks(a))
     out.extend(_approvals(a))
     out.extend(_related(a))
@@ -194,6 +197,9 @@ def _item(ia: ItemAssessment) -> list[str]:
         detail.append(f"due {item.due.isoformat()}")
     if ia.days_late:
         detail.append(f"**late by {_days(ia.days_late)}**")
+    changed = delta_part(ia)
+    if changed:
+        detail.append(changed)
     return [head + "\\", "  " + " · ".join(detail)]
 
 
@@ -207,7 +213,26 @@ def _expect(expect: Expect) -> str:
         parts.append(f"{expect.min_files} test file{'s' if expect.min_files != 1 else ''}")
     if expect.target_coverage is not None:
         parts.append(f"{expect.target_coverage:.15g}% target coverage")
-    return "expect: at least " + ", ".join(parts) if parts else ""
+    if expect.own_coverage is not None:
+        parts.append(f"{expect.own_coverage:.15g}% target coverage by its own tests")
+    text = "at least " + ", ".join(parts) if parts else ""
+    source = [f"{bound} {value:.15g} {label}" for key, (bound, label) in EXPECT_WORDS.items()
+              if (value := getattr(expect, key)) is not None]
+    text = ", ".join([*([text] if text else []), *source])
+    return "expect: " + text if text else ""
+
+
+#: the test-quality and complexity keys of ``expect`` as the item line says them (and
+#: ``tracker import`` reads them back): key -> (bound, what)
+EXPECT_WORDS = {
+    "min_assertions_per_test": ("at least", "assertions per test"),
+    "max_no_assertion": ("at most", "tests without an assertion"),
+    "max_weak_assertions": ("at most", "weak assertions"),
+    "max_mocks_per_test": ("at most", "mocks per test"),
+    "max_target_patches": ("at most", "patches of the targets' own functions"),
+    "max_async_unmarked": ("at most", "async tests without the asyncio mark"),
+    "max_complexity": ("at most", "complexity"),
+}
 
 
 def _status_words(ia: ItemAssessment) -> str:
@@ -239,7 +264,10 @@ def _evidence(ia: ItemAssessment) -> str:
         targets = "targets " + ", ".join(md_code(t) for t in ia.item.targets)
         if ia.target_coverage is not None:
             targets += f" ({percent(ia.target_coverage)} covered"
-            targets += f": {ia.target_counts.words()})" if ia.target_counts else ")"
+            targets += f": {ia.target_counts.words()}" if ia.target_counts else ""
+            if ia.own_coverage is not None:
+                targets += f"; by its own tests {percent(ia.own_coverage)}"
+            targets += ")"
         elif ia.tally is not None:
             targets += " (not measured)"
         parts.append(targets)
@@ -274,8 +302,8 @@ def _metrics(a: Assessment) -> list[str]:
         if m.machine_dependent and m.current is not None:  # differs between machines
             current, met = MACHINE_DEPENDENT_TEXT, "—"
         target = m.metric.target_text
-        measure = md_code(m.metric.measure) if m.metric.measure else "—"
-        row = (f"| {md_code(m.metric.id)} {md_cell(m.metric.title)} | {measure} | "
+        measure = md_code(m.metric.measure, cell=True) if m.metric.measure else "—"
+        row = (f"| {md_code(m.metric.id, cell=True)} {md_cell(m.metric.title)} | {measure} | "
                f"{md_cell(m.metric.baseline)} | {md_cell(target)} | {current} | {met} |")
         if notes:
             row += f" {md_cell(m.metric.note)} |"

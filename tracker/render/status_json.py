@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker.assess import ItemAssessment
+from tracker.evidence.deltas import ItemDelta
+from tracker.evidence.flaky import Flaky
 from tracker.render.report import Report
 from tracker.render.words import terminal_safe_json
 
 #: 1: first version (items, phases, metrics, review, run, warnings; later added:
-#: run.collection_errors, items[].targets.counts).
+#: run.collection_errors, items[].targets.counts, items[].quality, items[].delta,
+#: items[].flaky, trend, flaky).
 FORMAT_VERSION = 1
 
 
@@ -51,9 +54,14 @@ def _item_json(ia: ItemAssessment) -> dict[str, Any]:
         "files": {"checks": len(ia.evidence.checks),
                   "failing": [str(c.check) for c in ia.evidence.checks if not c.ok]},
         "targets": {"paths": list(ia.item.targets), "coverage": ia.target_coverage,
-                    "counts": _counts(ia)},
+                    "counts": _counts(ia), "own_coverage": ia.own_coverage},
         "stale_files": list(ia.stale_files),
+        "quality": [{"measure": f.key, "label": f.label, "value": f.value, "limit": f.limit,
+                     "met": f.met, "offenders": list(f.offenders), "offenders_total": f.total}
+                    for f in ia.quality],
         "line": ia.item.location.line,
+        "delta": None if ia.delta is None else delta_data(ia.delta),
+        "flaky": [f.nodeid for f in ia.flaky],
     }
 
 
@@ -90,7 +98,40 @@ def status_data(report: Report) -> dict[str, Any]:
             "overdue": a.review.overdue, "reviewers": list(a.review.reviewers),
         },
         "warnings": [str(w) for w in a.warnings],
+        "trend": [{"commit": p.commit, "coverage": _num(p.coverage), "tests": p.tests}
+                  for p in a.trend],
+        "flaky": [flaky_data(f) for f in a.flaky],
     }
+
+
+def delta_data(d: ItemDelta) -> dict[str, Any]:
+    """What an item changed, as ``status --json`` and ``history --json`` show it."""
+    a = d.arrival
+    return {
+        "item": d.item_id,
+        "arrived": None if a is None else {
+            "commit": a.commit.sha, "date": a.commit.authored.isoformat(),
+            "author": a.commit.author, "file": a.path, "cut_off": a.cut_off},
+        "baseline": {"commit": d.baseline, "run": d.baseline_run} if d.baseline else None,
+        "missing": d.missing, "backfill": d.backfill_command, "reason": d.reason,
+        "coverage": {"then": _num(d.coverage_then), "now": _num(d.coverage_now),
+                     "change": _num(d.coverage_change)},
+        "tests": {"then": d.tests_then, "now": d.tests_now, "change": d.tests_change},
+        "targets": [{"path": t.path, "then": _num(t.then), "now": _num(t.now),
+                     "change": _num(t.change)} for t in d.targets],
+        "text": d.describe(),
+    }
+
+
+def _num(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def flaky_data(f: Flaky) -> dict[str, Any]:
+    """A flaky test and its record, as ``status --json`` and ``history --json`` show it."""
+    return {"test": f.nodeid, "runs": f.runs, "failed": f.failed,
+            "outcomes": dict(f.outcomes), "failing_runs": list(f.failing_runs),
+            "text": f.describe()}
 
 
 def _iso(value: Any) -> str | None:

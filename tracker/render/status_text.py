@@ -14,6 +14,9 @@ from tracker.render.report import Report
 from tracker.render.words import progress_bar
 from tracker.text import one_line
 
+#: Flaky tests listed at most; the JSON form has them all.
+MAX_FLAKY = 10
+
 
 @dataclass(frozen=True)
 class StatusText:
@@ -61,6 +64,11 @@ def _summary(report: Report, *, show_all: bool) -> str:
             target = f"  target {one_line(m.metric.target_text)}" if m.metric.target_text else ""
             base = f"  baseline {one_line(m.metric.baseline)}" if m.metric.baseline else ""
             out.append(f"  {one_line(m.metric.title)}: {one_line(m.display)}{base}{target}{met}")
+    if a.flaky:
+        out += ["", "Flaky tests (outcome changed between runs of unchanged code)"]
+        out += [f"  {one_line(f.nodeid)}: {f.describe()}" for f in a.flaky[:MAX_FLAKY]]
+        if len(a.flaky) > MAX_FLAKY:
+            out.append(f"  and {len(a.flaky) - MAX_FLAKY} more (tracker status --json)")
     if a.review:
         out += ["", f"Next review: {a.review.next.isoformat()} ({a.review.describe()})"]
     for warning in a.warnings:

@@ -35,10 +35,12 @@ from tracker.tui.widgets.plan_tree import NodeRef, PlanTree
 from tracker.tui.widgets.run_bar import RunBar
 
 if TYPE_CHECKING:  # imported when a run starts: most sessions never run tests
-    from tracker.tui.live import LiveRun
+    from tracker.tui.live import LiveJudge, LiveRun
 
 WATCH_SECONDS = 0.5
-LIVE_SECONDS = 0.1
+#: how often a live run's report is read and its news shown: a finished test shows within
+#: about twice this (the report is read, then drained), plus the time to judge it
+LIVE_SECONDS = 0.04
 
 
 class TrackerApp(App[int]):
@@ -78,6 +80,7 @@ class TrackerApp(App[int]):
         self.cancel = threading.Event()
         self.run_label = ""
         self._live_assessment: Assessment | None = None
+        self._live_judge: LiveJudge | None = None  #: judges the run going on, if any
         self._history_loading = False
         self._live_dirty = False  #: results came in that the tree does not show yet
         self._assess_after = 0.0  #: monotonic time before which a live re-judgement waits
@@ -330,8 +333,10 @@ class TrackerApp(App[int]):
         if self.good is None or self.good.assessment is None:
             return
         self.cancel.clear()
-        from tracker.tui.live import LiveRun
+        from tracker.tui.live import LiveJudge, LiveRun
 
+        assert self.good.plan is not None and self.good.evidence is not None
+        self._live_judge = LiveJudge(self.good.plan, self.good.evidence, self.today)
         self.live = LiveRun(started=dt.datetime.now(dt.UTC), scope=tuple(args))
         self.run_label = label
         self.query_one(RunBar).start(label)
@@ -352,7 +357,7 @@ class TrackerApp(App[int]):
     def run_worker_thread(self, args: list[str]) -> None:
         from tracker.errors import StoreError
         from tracker.paths import default_store_path
-        from tracker.runner import RunCancelled, RunError, run_suite
+        from tracker.runner import RunCancelled, RunError, run_suite, wants_contexts
         from tracker.store import Store
 
         snapshot = self.good
@@ -362,7 +367,9 @@ class TrackerApp(App[int]):
         try:
             with open(os.devnull, "w") as sink:
                 outcome = run_suite(root, args, plan_coverage=snapshot.plan.coverage,
-                                    output=sink, listener=self.events.put, cancel=self.cancel)
+                                    output=sink, listener=self.events.put, cancel=self.cancel,
+                                    contexts=wants_contexts(snapshot.plan),
+                                    poll_seconds=LIVE_SECONDS)
             from tracker.pending import record_run
 
             def say(line: str) -> None:  # waiting for a locked store, from the worker thread
@@ -391,24 +398,34 @@ class TrackerApp(App[int]):
                 break
             touched = live.feed(event) or touched
         self.query_one(RunBar).progress(live.collected, live.counts())
-        good = self.good
         now = time.monotonic()
         if touched:
             self._live_dirty = True
-        if self._live_dirty and good and good.evidence and good.plan and now >= self._assess_after:
-            from tracker.tui.live import provisional
-
+        if self._live_dirty and now >= self._assess_after:
             self._live_dirty = False
-            self._live_assessment = provisional(good.plan, good.evidence, live, self.today)
-            self.query_one(PlanTree).relabel(self._live_assessment)
-            self.show_details()
-            # a big plan takes a while to judge: keep the UI free most of the time
-            self._assess_after = time.monotonic() + 3 * (time.monotonic() - now)
+            if self.show_live(live) is None:  # the whole plan judged: a while on a big plan,
+                # so the UI stays free at least half of the time; the items a few results
+                # change take little, and waiting would only delay the next results
+                self._assess_after = time.monotonic() + (time.monotonic() - now)
+
+    def show_live(self, live: LiveRun) -> frozenset[str] | None:
+        """Judge the results received so far (after the first time, only the items they can
+        change) and relabel what was judged again; the ids of those items (None: all)."""
+        assert self._live_judge is not None, "a live run has its judge"
+        previous = self._live_assessment
+        self._live_assessment, judged = self._live_judge.judge(live)
+        self.query_one(PlanTree).relabel(self._live_assessment, judged)
+        if previous is None or (previous.done, previous.headline) != (
+                self._live_assessment.done, self._live_assessment.headline):
+            self.query_one(PlanHeader).show(self._live_assessment)
+        self.show_details()
+        return judged
 
     def finish_run(self, message: str, severity: str) -> None:
         self.drain_events()
         self.live = None
         self._live_assessment = None
+        self._live_judge = None
         self.query_one(RunBar).stop()
         # the message may quote a test id or a path: shown literally (markup off, cleaned)
         self.notify(user(message).plain, severity=severity,  # type: ignore[arg-type]

@@ -43,7 +43,8 @@ class Snapshot:
 
 def take_snapshot(plan_path: Path, today: dt.date) -> Snapshot:
     """Load, gather and assess; never raises for bad input (problems are in the snapshot)."""
-    judgement = judge(plan_path, today, git=False, display=plan_path.name)  # see gather
+    judgement = judge(plan_path, today, git=False, display=plan_path.name,  # see gather
+                      changes=True)
     if judgement.assessment is None or judgement.evidence is None:
         watched: tuple[Path, ...] = (plan_path,)
         return Snapshot(plan_path, None, problems=tuple(judgement.problems), watched=watched,

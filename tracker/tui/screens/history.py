@@ -1,22 +1,26 @@
 """Coverage and test count over recorded runs, and when each item's tests first appeared.
 
-Shows a :class:`tracker.views.history.HistoryView`, shaped outside Textual.
+Shows a :class:`tracker.views.history.HistoryView`, shaped outside Textual: two plots with
+labelled axes (:class:`tracker.tui.widgets.trend_plot.TrendPlot`) over a table of runs and
+commits in time order.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Sparkline, Static
+from textual.widgets import DataTable
 
 from tracker.metrics import percent
 from tracker.tui.format import user
 from tracker.tui.widgets.key_footer import KeyFooter
+from tracker.tui.widgets.trend_plot import TrendPlot
 from tracker.views.history import HistoryView
 
 
@@ -26,9 +30,8 @@ class HistoryScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,h", "app.pop_screen", "Back", id="history.back")]
     DEFAULT_CSS = """
-    HistoryScreen #trends { height: 6; }
-    HistoryScreen #trends > Vertical { width: 1fr; padding: 0 1; }
-    HistoryScreen Sparkline { height: 4; }
+    HistoryScreen #trends { height: 45%; min-height: 8; }
+    HistoryScreen TrendPlot { width: 1fr; }
     HistoryScreen DataTable { height: 1fr; }
     """
 
@@ -37,24 +40,27 @@ class HistoryScreen(Screen[None]):
         self.view = view
 
     def compose(self) -> ComposeResult:
-        coverage, counts = list(self.view.coverage), list(self.view.test_counts)
         with Horizontal(id="trends"):
-            with Vertical():
-                yield Static(_caption("Coverage", coverage, "%"))
-                yield Sparkline(coverage, id="coverage-trend")
-            with Vertical():
-                yield Static(_caption("Tests", counts, ""))
-                yield Sparkline(counts, id="count-trend")
+            yield TrendPlot("Coverage", "%", id="coverage-trend")
+            yield TrendPlot("Tests", "", id="count-trend")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="history-table")
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        measured = [p for p in self.view.points if p.coverage is not None]
+        self.query_one("#coverage-trend", TrendPlot).show(
+            [p.coverage for p in measured if p.coverage is not None],
+            [p.when.astimezone(dt.UTC).date() for p in measured])
+        self.query_one("#count-trend", TrendPlot).show(
+            [float(p.tests) for p in self.view.points],
+            [p.when.astimezone(dt.UTC).date() for p in self.view.points])
         table: DataTable[str | Text] = self.query_one(DataTable)
-        table.add_columns("Date", "Commit", "Tests", "Coverage", "Tests first appeared for")
+        table.add_columns("When (UTC)", "Commit", "Tests", "Coverage",
+                          "Tests first appeared for")
         for row in self.view.rows:
             marked = Text("★ ", style="yellow") if row.first_seen else Text("")
             marked.append_text(user(", ".join(row.first_seen)))
-            table.add_row(row.day.isoformat(), row.commit[:10] if row.commit else "—",
+            table.add_row(_when(row.when), row.commit[:10] if row.commit else "—",
                           "—" if row.tests is None else str(row.tests),
                           "—" if row.coverage is None else percent(row.coverage), marked,
                           key=row.key)
@@ -63,13 +69,8 @@ class HistoryScreen(Screen[None]):
                                                    style="dim"))
 
 
-def _caption(name: str, values: list[float], unit: str) -> Text:
-    if not values:
-        return Text(f"{name}: no runs yet", style="dim")
-    text = Text(f"{name}: ", style="bold")
-    text.append(f"{values[-1]:.1f}{unit}" if unit else f"{values[-1]:.0f}")
-    if len(values) > 1:
-        delta = values[-1] - values[0]
-        text.append(f"  ({delta:+.1f}{unit} since the first of {len(values)} runs)",
-                    style="green" if delta >= 0 else "red")
-    return text
+def _when(when: dt.datetime) -> str:
+    """``2026-03-18 09:30``, in UTC: rows from runs and commits of different zones agree."""
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC)
+    return when.strftime("%Y-%m-%d %H:%M")

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from tracker.assess import Assessment, ItemAssessment, PhaseAssessment, Status
 from tracker.metrics import duration_text, percent
-from tracker.tui.format import OUTCOME_STYLE, bar, status_text, user, user_block
+from tracker.tui.format import OUTCOME_STYLE, bar, short_nodeid, status_text, user, user_block
 from tracker.tui.widgets.plan_tree import NodeRef
 
 MAX_TESTS_SHOWN = 200
@@ -35,6 +35,13 @@ class DetailPane(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(id="detail-body")
 
+    def on_resize(self) -> None:
+        """Shown again at the new width: test ids are shortened to fit it."""
+        if self._shown is not None:
+            assessment, ref = self._shown
+            self._shown = None
+            self.show(assessment, ref)
+
     def show(self, assessment: Assessment | None, ref: NodeRef | None) -> None:
         last = self._shown
         if assessment is not None and last is not None and last[0] is assessment \
@@ -47,7 +54,10 @@ class DetailPane(VerticalScroll):
             return
         if ref.kind == "item":
             ia = assessment.item(ref.id)
-            body.update(item_view(ia) if ia else Text(""))
+            # the scrollbar's room kept: it comes with the content, and resizes nothing
+            room = self.content_region.width - self.styles.scrollbar_size_vertical
+            width = room if room > 0 else None  # None: not laid out yet
+            body.update(item_view(ia, width) if ia else Text(""))
         elif ref.kind == "phase":
             pa = next((p for p in assessment.phases if p.phase.id == ref.phase_id), None)
             body.update(phase_view(assessment, pa) if pa else Text(""))
@@ -73,7 +83,8 @@ def _facts(rows: list[tuple[str, RenderableType]]) -> Table:
 _CLAIM_IS_STATUS = frozenset({Status.SKIPPED, Status.BLOCKED})
 
 
-def item_view(ia: ItemAssessment) -> RenderableType:
+def item_view(ia: ItemAssessment, width: int | None = None) -> RenderableType:
+    """The item in full; ``width`` (the pane's, when known) shortens test ids to fit."""
     item = ia.item
     reason = status_text(ia.status)
     reason.append(": ")
@@ -130,42 +141,89 @@ def item_view(ia: ItemAssessment) -> RenderableType:
             cov = Text(f"coverage now {percent(ia.target_coverage)}")
             if ia.target_counts is not None:
                 cov.append(f": {ia.target_counts.words()}", style="dim")
-            if ia.coverage_delta is not None:
-                cov.append(f" ({ia.coverage_delta:+.1f} since the first recorded run)",
-                           style="green" if ia.coverage_delta >= 0 else "red")
             if item.expect.target_coverage is not None:
                 cov.append(f" (expected {item.expect.target_coverage:g}%)", style="dim")
             parts.append(cov)
-    parts.extend(_tests_view(ia))
+        if ia.own_coverage is not None:
+            own = Text(f"by its own tests {percent(ia.own_coverage)}")
+            if item.expect.own_coverage is not None:
+                own.append(f" (expected {item.expect.own_coverage:g}%)", style="dim")
+            parts.append(own)
+    parts.extend(_quality_view(ia))
+    parts.extend(_changes_view(ia))
+    parts.extend(_tests_view(ia, width))
     if ia.stale_files:
         parts += [Text(""), Text("Changed since the run: " + ", ".join(ia.stale_files),
                                  style="magenta")]
     return Group(*parts)
 
 
-def _tests_view(ia: ItemAssessment) -> list[RenderableType]:
+def _quality_view(ia: ItemAssessment) -> list[RenderableType]:
+    """The item's test-quality and complexity thresholds, each with its offenders."""
+    if not ia.quality:
+        return []
+    lines: list[RenderableType] = [Text(""), Text("Quality", style="bold underline")]
+    for finding in ia.quality:
+        line = Text("✔ " if finding.met else "✘ ", style="green" if finding.met else "red")
+        line.append(finding.words())
+        lines.append(line)
+        lines.extend(user(f"    {name}", "dim") for name in finding.offenders[:MAX_TESTS_SHOWN])
+        if finding.total > min(len(finding.offenders), MAX_TESTS_SHOWN):
+            shown = min(len(finding.offenders), MAX_TESTS_SHOWN)
+            lines.append(Text(f"    and {finding.total - shown} more", style="dim"))
+    return lines
+
+
+def _changes_view(ia: ItemAssessment) -> list[RenderableType]:
+    """What the item changed since its tests arrived, and its linked tests known to be
+    flaky."""
+    lines: list[RenderableType] = []
+    if ia.delta is not None and ia.delta.arrival is not None:
+        change = ia.delta.coverage_change
+        style = "" if change is None else "green" if change >= 0 else "red"
+        lines += [Text(""), Text("Changed", style="bold underline"),
+                  user(ia.delta.describe(), style)]
+    if ia.flaky:
+        lines += [Text(""), Text("Flaky tests", style="bold underline")]
+        for f in ia.flaky[:MAX_TESTS_SHOWN]:
+            line = user(f.nodeid, "yellow")
+            line.append(f"  {f.describe()}", style="dim")
+            lines.append(line)
+    return lines
+
+
+def _tests_view(ia: ItemAssessment, width: int | None) -> list[RenderableType]:
     tally = ia.tally
     if tally is None:
         if not ia.test_ids:
             return []
         lines: list[RenderableType] = [Text(""), Text("Tests (not yet run)",
                                                        style="bold underline")]
-        lines.extend(user(t, "dim") for t in ia.test_ids[:MAX_TESTS_SHOWN])
+        lines.extend(user(short_nodeid(t, width), "dim") for t in ia.test_ids[:MAX_TESTS_SHOWN])
         return lines
+    outcomes = sorted(tally.outcomes, key=lambda o: (o.outcome not in ("failed", "error"),
+                                                     o.nodeid))[:MAX_TESTS_SHOWN]
+    not_run = tally.not_run[:MAX_TESTS_SHOWN]
+    # the test column gets what the outcome and time columns leave (2 cells of padding each)
+    labels = [o.outcome for o in outcomes] + ["not run"] * bool(not_run) \
+        + ["uncollectable"] * bool(tally.collection_errors)
+    times = [duration_text(o.duration) for o in outcomes]
+    fixed = max(map(len, ["outcome", *labels])) + max(map(len, ["time", *times])) + 6
+    name_width = max(12, width - fixed) if width else None
     table = Table(box=None, padding=(0, 1), show_header=True, header_style="bold")
     table.add_column("outcome", no_wrap=True)
     table.add_column("test")
     table.add_column("time", justify="right", no_wrap=True)
-    for o in sorted(tally.outcomes, key=lambda o: (o.outcome not in ("failed", "error"),
-                                                   o.nodeid))[:MAX_TESTS_SHOWN]:
-        name = user(o.nodeid)
+    for o in outcomes:
+        name = user(short_nodeid(o.nodeid, name_width))
         if o.message and o.outcome != "passed":
             name.append("\n")
             name.append(user(o.message, "dim"))
         table.add_row(Text(o.outcome, style=OUTCOME_STYLE.get(o.outcome, "")), name,
                       duration_text(o.duration))
-    for nodeid in tally.not_run[:MAX_TESTS_SHOWN]:
-        table.add_row(Text("not run", style="yellow"), user(nodeid), "")
+    for nodeid in not_run:
+        table.add_row(Text("not run", style="yellow"), user(short_nodeid(nodeid, name_width)),
+                      "")
     for error in tally.collection_errors:
         table.add_row(Text("uncollectable", style="bold red"), user(error), "")
     return [Text(""), Text("Tests", style="bold underline"), table]

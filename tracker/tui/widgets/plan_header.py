@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.widgets import Static
 
 from tracker.assess import Assessment
 from tracker.reminders import ReminderKind, headline, reminders
-from tracker.tui.format import user
+from tracker.tui.format import phrases, user
 
 
 class PlanHeader(Static):
@@ -19,32 +21,40 @@ class PlanHeader(Static):
     PlanHeader.-due-soon { background: $warning 30%; }
     """
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._shown: Assessment | None = None
+
+    def on_resize(self) -> None:
+        """Laid out again at the new width: lines break between phrases, not inside."""
+        if self._shown is not None:
+            self.show(self._shown)
+
     def show(self, a: Assessment) -> None:
-        line = user(a.plan.title, "bold")
-        line.append("  ")
-        line.append(a.headline, style="italic")
-        line.append(f"  ·  {a.done}/{len(a.items)} items done", style="dim")
+        self._shown = a
+        width = self.content_region.width or None
+        title = [user(a.plan.title, "bold"), Text(a.headline, style="italic"),
+                 Text(f"·  {a.done}/{len(a.items)} items done", style="dim")]
+        lines = [phrases(title, width)]
         review = a.review
         self.set_class(bool(review and review.overdue), "-overdue")
         self.set_class(bool(review and review.due_soon), "-due-soon")
         if review is not None:
-            banner = Text("\n")
             if review.overdue:
-                banner.append(f"⚠ Review OVERDUE by {-review.days_left} days", style="bold")
+                when = Text(f"⚠ Review OVERDUE by {-review.days_left} days", style="bold")
             elif review.due_soon:
-                banner.append(f"⚠ Review due {review.describe()}", style="bold")
+                when = Text(f"⚠ Review due {review.describe()}", style="bold")
             else:
-                banner.append(f"Next review {review.describe()}", style="dim")
-            banner.append(f" ({review.next.isoformat()}")
+                when = Text(f"Next review {review.describe()}", style="dim")
+            detail = Text(f"({review.next.isoformat()}")
             if review.reviewers:
-                banner.append("; ")
-                banner.append(user(", ".join(review.reviewers)))
-            banner.append(")")
-            line.append_text(banner)
+                detail.append("; ")
+                detail.append_text(user(", ".join(review.reviewers)))
+            detail.append(")")
+            lines.append(phrases([when, detail], width, sep=" "))
         urgent = headline([r for r in reminders(a) if r.kind is not ReminderKind.REVIEW])
         if urgent:
-            line.append("\n")
-            line.append("⚠ ", style="bold red")
-            line.append(user(urgent))
-            line.append("  (d: all reminders)", style="dim")
-        self.update(line)
+            warning = Text("⚠ ", style="bold red")
+            warning.append_text(user(urgent))
+            lines.append(phrases([warning, Text("(d: all reminders)", style="dim")], width))
+        self.update(Text("\n").join(lines))

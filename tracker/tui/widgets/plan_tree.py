@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -46,6 +47,8 @@ class PlanTree(Tree[NodeRef]):
     def show(self, assessment: Assessment, text_filter: str = "") -> None:
         """Build the tree for ``assessment``, keeping the cursor on the same node."""
         keep = self.cursor_node.data if self.cursor_node is not None else None
+        #: where the cursor sat on screen: a reload puts it back there (scroll kept too)
+        keep_row = self.cursor_line - round(self.scroll_y)
         self._filter = text_filter.strip().lower()
         self._assessment = assessment
         # a big plan opens with its phases closed (enter opens one): thousands of open rows
@@ -73,6 +76,9 @@ class PlanTree(Tree[NodeRef]):
                 self._pending[pa.phase.id] = pa
         if keep is not None:
             self.focus_ref(keep)
+            if self.cursor_node is not None and self.cursor_node.data == keep:
+                self.scroll_to(y=max(0, self.cursor_line - keep_row), animate=False,
+                               immediate=True)
         if (self.cursor_node is None or self.cursor_line < 0) and self.root.children:
             self.move_cursor_to_line(0)
 
@@ -117,17 +123,28 @@ class PlanTree(Tree[NodeRef]):
             self._pending[ref.phase_id] = pending
         node = (self._items.get(ref.id) if ref.kind == "item"
                 else self._phases.get(ref.phase_id))
+        if ref.kind == "section":
+            phase = self._phases.get(ref.phase_id)
+            node = next((c for c in phase.children if c.data == ref), phase) if phase else None
         if node is not None:
+            _ = self.last_line  # lays the rebuilt tree out: a new node has no line before
             self.move_cursor(node)
 
-    def relabel(self, assessment: Assessment) -> None:
-        """Update icons and bars in place (live runs): no rebuild, no cursor jump."""
+    def relabel(self, assessment: Assessment, items: Collection[str] | None = None) -> None:
+        """Update icons and bars in place (live runs): no rebuild, no cursor jump.
+
+        ``items``: the ids of the items judged again (None: all); only those, and the
+        phases, are relabelled.
+        """
         self._assessment = assessment
         for phase_id in self._pending:
             self._pending[phase_id] = next(p for p in assessment.phases
                                            if p.phase.id == phase_id)
+        shown = self._items
         for ia in assessment.items:
-            node = self._items.get(ia.item.id)
+            if items is not None and ia.item.id not in items:
+                continue
+            node = shown.get(ia.item.id)
             if node is not None:
                 node.set_label(self.item_label(ia))
         for pa in assessment.phases:
