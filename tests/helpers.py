@@ -6,8 +6,13 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def write(root: Path, relpath: str, text: str) -> Path:
@@ -18,11 +23,14 @@ def write(root: Path, relpath: str, text: str) -> Path:
     return path
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None,
+            preexec_fn: Callable[[], None] | None = None
             ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m tracker`` in a subprocess, as a user would."""
+    """Run ``python -m tracker`` in a subprocess, as a user would (``preexec_fn``: see
+    :func:`modes_bind_child`)."""
     return subprocess.run([sys.executable, "-m", "tracker", *args], cwd=cwd, text=True,
-                          capture_output=True, timeout=120, env=env, check=False)
+                          capture_output=True, timeout=120, env=env, check=False,
+                          preexec_fn=preexec_fn)
 
 
 @dataclass(frozen=True)
@@ -85,3 +93,108 @@ def git(root: Path, *args: str) -> str:
     done = subprocess.run(["git", *args], cwd=root, env=env, text=True, capture_output=True,
                           check=True)
     return done.stdout
+
+
+# -- processes that obey file modes, even as root -----------------------------------------------
+
+#: CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH: what lets root read and write past file modes.
+_DAC_CAPS = (1, 2)
+_PR_CAPBSET_DROP = 24
+_CAP_VERSION_3 = 0x20080522
+
+
+def _libc() -> Any:
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _drop_dac_for_this_thread() -> None:
+    """Clear the file-mode overrides from this thread's effective and permitted capabilities
+    (Linux capabilities are per thread: the rest of the process keeps them)."""
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    libc = _libc()
+    header, data = Header(_CAP_VERSION_3, 0), (Data * 2)()
+    if libc.capget(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capget")
+    mask = ~sum(1 << cap for cap in _DAC_CAPS) & 0xFFFFFFFF
+    data[0].effective &= mask
+    data[0].permitted &= mask
+    if libc.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
+
+
+def obeying_modes(call: Callable[[], T]) -> T:
+    """``call()`` run in a thread that file modes bind: as root, without the capabilities that
+    override them. So a test of a read-only file (``chmod``) runs the same way for every user,
+    root in a container included, and reaches the same lines (the same coverage) everywhere.
+    Skips only a root that cannot give up capabilities (not Linux)."""
+    if os.geteuid() != 0:
+        return call()
+    got: list[T] = []
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            _drop_dac_for_this_thread()
+            got.append(call())
+        except BaseException as exc:  # re-raised in the caller's thread
+            failed.append(exc)
+
+    if not sys.platform.startswith("linux"):
+        import pytest
+
+        pytest.skip("running as root where capabilities cannot be dropped")
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+    return got[0]
+
+
+def modes_bind_child() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes a child process obey file modes even as root (its execve
+    gives root back only the capabilities left in the bounding set); None for other users."""
+    if os.geteuid() != 0:
+        return None
+    if not sys.platform.startswith("linux"):
+        import pytest
+
+        pytest.skip("running as root where capabilities cannot be dropped")
+
+    def drop() -> None:
+        libc = _libc()
+        for cap in _DAC_CAPS:
+            if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+                raise OSError("cannot drop a capability: run the tests as another user")
+
+    return drop
+
+
+# -- how work grows with its input, without a clock budget -------------------------------------
+
+def growth(small: Callable[[], object], big: Callable[[], object], *, repeat: int = 3) -> float:
+    """How many times longer ``big()`` takes than ``small()``, each the best of ``repeat``
+    runs in this process. A ratio, not seconds: it means the same on a fast machine, a slow
+    one, a busy one and under coverage, so a test that holds a bound on how work grows (linear,
+    not quadratic) passes or fails the same way everywhere. Timed goals go to benchmarks/."""
+    import time
+
+    def best(call: Callable[[], object]) -> float:
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    return best(big) / max(best(small), 1e-6)

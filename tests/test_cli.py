@@ -81,7 +81,15 @@ def test_render_to_stdout_file_and_check(sample):
     stale = run_cli("render", "--check", "docs/plan.md", cwd=sample)
     assert stale.returncode == 1
     assert "-  ○ todo: the test link matches nothing" in stale.stdout
-    assert "docs/plan.md is stale" in stale.stderr
+    assert stale.stderr.strip().endswith(
+        "docs/plan.md is stale: refresh it from a run of this code: `tracker run`, then "
+        "`tracker render plan.yaml -o docs/plan.md`")
+    run_cli("render", "--no-runs", "--today", "2026-03-20", "-o", "docs/plan.md", cwd=sample)
+    write(sample, "tests/integration/test_more.py", "def test_more():\n    pass\n")
+    stale = run_cli("render", "--check", "docs/plan.md", cwd=sample)
+    assert stale.returncode == 1
+    assert stale.stderr.strip().endswith(
+        "docs/plan.md is stale: run `tracker render plan.yaml --no-runs -o docs/plan.md`")
 
 
 def test_updated_comes_from_git_history(sample):

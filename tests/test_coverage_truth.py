@@ -106,3 +106,32 @@ def test_the_cases_that_did_not_run_are_counted_not_the_functions(repo):
     assert reasons(a)["params"] == (Status.IN_PROGRESS, "3 linked tests did not run: test_p")
     assert a.item("params").test_count == 3
     assert a.item("params").link_cases == (3,)
+
+
+def test_a_run_counts_only_the_project_files_it_measured(tmp_path):
+    """Files outside the project that a test's own subprocesses ran under coverage (the
+    sample projects pytester writes to a temporary folder) are not the project's code:
+    counting them made the total depend on when pytest cleaned its temporary folders."""
+    import coverage
+
+    from tracker.evidence.coverage_data import CoverageSettings, read_data_file
+
+    root, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    (root / "src").mkdir(parents=True)
+    elsewhere.mkdir()
+    (root / "src" / "a.py").write_text("X = 1\nif X:\n    Y = 2\n")
+    (elsewhere / "b.py").write_text("Z = 3\n")
+    data = root / ".coverage"
+    cov = coverage.Coverage(data_file=str(data), branch=True, config_file=False)
+    cov.start()
+    try:
+        for path in (root / "src" / "a.py", elsewhere / "b.py"):
+            exec(compile(path.read_text(), str(path), "exec"), {})
+    finally:
+        cov.stop()
+    cov.save()
+    settings = CoverageSettings(config_file=False)
+    ingested = read_data_file(data, root, settings)  # someone's data file, as given
+    assert {f.path for f in ingested} == {"src/a.py", (elsewhere / "b.py").as_posix()}
+    run = read_data_file(data, root, settings, own=True)  # tracker run's own
+    assert [f.path for f in run] == ["src/a.py"]

@@ -46,9 +46,11 @@ def test_quick_start_is_two_commands_and_ci_runs_them():
     section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
     assert len(blocks) == 2 and all(b.strip().count("\n") == 0 for b in blocks)
-    assert "pytest" in blocks[1] and "[test]" in blocks[1]
+    assert "tracker run" in blocks[1] and "[test]" in blocks[1]  # the suite, run once
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "## Quick start" in ci and "render --check docs/testing/plan.md" in ci
+    assert ci.index("${quickstart[1]}") < ci.index("render --check docs/testing/plan.md")
+    assert "tracker run" not in ci  # the quick start's run is the one the document is checked on
 
 
 def test_the_readme_says_how_long_the_tests_take():

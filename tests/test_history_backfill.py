@@ -418,3 +418,29 @@ def test_done_means_history_document_and_status_tell_the_same_delta_and_trend(sh
     again = tracker(shop.root, "render", "--today", "2026-03-20")  # from the cached git log
     assert again.stdout == document.stdout
     assert (shop.root / ".tracker" / "cache" / "gitlog.pickle").is_file()
+
+
+def test_a_job_asked_to_stop_before_it_starts_runs_nothing(tmp_path):
+    """Ctrl-C can land while a job's worktree is being made, before its process exists and
+    before ``interrupt()`` can see it: the job must then start nothing (it used to start
+    the suite and wait for it to end, however long that took)."""
+    import threading
+
+    from tracker.history.backfill import Options, _Job, _JobRunner
+    from tracker.history.worktrees import Worktrees
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    run(root, "init", "-q", "-b", "main")
+    write(root, "tests/test_a.py", "def test_a():\n    pass\n")
+    sha = commit(root, "2026-03-02", "base")
+    cancel = threading.Event()
+    cancel.set()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with Worktrees(root) as worktrees:
+        runner = _JobRunner(worktrees, "", logs, Options((f"{sha}^!",)), cancel)
+        done = runner.run(_Job("key", (sha,)))
+    assert done.cancelled
+    assert list(logs.iterdir()) == []  # no suite was started (each writes its log there)
+    assert len(run(root, "worktree", "list").splitlines()) == 1

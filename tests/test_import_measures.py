@@ -1,13 +1,12 @@
 """``tracker import`` maps sentences that name a measure of the test source to it.
 
-The seed plan the project replaces (``../shared/seed/``) is read at test time, never copied:
-its checklist's sentences go through the importer's inference exactly as an import would
-(the note after each is a claim and is left out, as the importer leaves it out).
+The sentences below are written in the manner of real hand-kept plans (claims of work on
+weak assertions, over-mocking, async marks, singleton resets), in our own words: the test
+must give the same answer in every clone, so it reads nothing outside the repository. The
+note after each item is a claim and is left out, as the importer leaves it out.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -18,26 +17,22 @@ from tracker.plan.load import load_plan_text
 
 from .helpers import write
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / \
-    "backend-testing-improvement-plan.txt"
+#: a checklist as teams write it, every box ticked, each with a note justifying the claim
+CHECKLIST = [
+    "Tighten the 14 weak assertions in the API tests (rewrote them to compare values)",
+    "Fix over-mocking in test_uploader.py (now patches only the HTTP client)",
+    "Put the asyncio mark on all async tests (done for every module)",
+    "Drop the repeated singleton resets between tests (one autouse fixture now)",
+    "Simplify complex test setup in the worker tests (split into helpers)",
+    "Move shared objects into centralized fixtures (conftest.py holds them)",
+    "Add retry tests for the uploader (12 new tests)",
+]
 
 
 @pytest.fixture(scope="module")
-def seed_items() -> list[str]:
-    """The seed checklist's item texts, their notes cut off as the importer cuts them."""
-    if not SEED.is_file():
-        pytest.skip(f"the seed plan is not beside the repository ({SEED})")
-    lines = SEED.read_text(encoding="utf-8").splitlines()
-    start = lines.index("Implementation Checklist")
-    texts = []
-    for line in lines[start:]:
-        if line.strip() == "Success Metrics":
-            break
-        if line.strip().startswith("•"):
-            text, _, _ = claim_and_note(Checkbox(0, "done", line.strip()[1:].strip()))
-            texts.append(text)
-    assert len(texts) > 20
-    return texts
+def items() -> list[str]:
+    """The checklist's item texts, their notes cut off as the importer cuts them."""
+    return [claim_and_note(Checkbox(0, "done", line))[0] for line in CHECKLIST]
 
 
 def one(texts: list[str], *words: str) -> str:
@@ -46,26 +41,32 @@ def one(texts: list[str], *words: str) -> str:
     return found[0]
 
 
-def test_seed_sentences_that_name_a_measure_are_mapped(seed_items):
-    weak = infer_links(one(seed_items, "weak assertions"), None)
+def test_sentences_that_name_a_measure_are_mapped(items):
+    weak = infer_links(one(items, "weak assertions"), None)
     assert weak.expect == {"max_weak_assertions": 0}
     assert weak.tests == ["**/test_*.py"]
-    mocking = infer_links(one(seed_items, "over-mocking"), None)
+    mocking = infer_links(one(items, "over-mocking"), None)
     assert mocking.expect == {"max_target_patches": 0}
-    assert mocking.tests == ["**/test_download_manager.py"]
-    assert mocking.targets == ["**/download_manager.py"]
-    marks = infer_links(one(seed_items, "asyncio", "async tests"), None)
+    assert mocking.tests == ["**/test_uploader.py"]
+    assert mocking.targets == ["**/uploader.py"]
+    marks = infer_links(one(items, "asyncio", "async tests"), None)
     assert marks.expect == {"max_async_unmarked": 0}
 
 
-def test_seed_sentences_that_do_not_name_what_to_measure_stay_manual(seed_items):
+def test_sentences_that_do_not_name_what_to_measure_stay_manual(items):
     for words in (("singleton",), ("complex",), ("centralized fixtures",)):
-        found = infer_links(one(seed_items, *words), None)
+        found = infer_links(one(items, *words), None)
         assert (found.expect, found.files, found.tests) == ({}, [], []), words
 
 
-def test_every_seed_item_still_imports_to_a_valid_plan(seed_items):
-    document = "# Plan\n\n## Phase 1: All\n\n" + "".join(f"- [ ] {t}\n" for t in seed_items)
+def test_a_note_justifying_a_claim_is_not_read(items):
+    """"(12 new tests)" justifies a claim: it neither links tests nor sets a count."""
+    found = infer_links(one(items, "retry tests"), None)
+    assert found.expect == {}
+
+
+def test_every_item_imports_to_a_valid_plan(items):
+    document = "# Plan\n\n## Phase 1: All\n\n" + "".join(f"- [ ] {t}\n" for t in items)
     result = import_markdown(document, "plan.md", None)
     loaded = load_plan_text(result.text, "plan.yaml")
     assert loaded.errors == [], loaded.errors

@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -39,6 +37,8 @@ from tracker.store import (
     StoreError,
     default_store_path,
 )
+
+from .helpers import obeying_modes
 
 T0 = dt.datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=dt.UTC)
 TABLES = ("runs", "outcomes", "coverage", "collection_errors", "run_files")
@@ -485,23 +485,14 @@ def snapshot(folder: Path) -> dict[str, bytes | None]:
 
 @contextlib.contextmanager
 def read_only(target: Path) -> Iterator[None]:
-    """Make ``target`` unwritable: chmod, or for root (who ignores modes) the immutable flag."""
-    if os.geteuid() != 0:
-        mode = target.stat().st_mode
-        target.chmod(mode & ~0o222)
-        try:
-            yield
-        finally:
-            target.chmod(mode)
-        return
-    chattr = shutil.which("chattr")
-    if chattr is None or subprocess.run([chattr, "+i", str(target)], capture_output=True,
-                                        check=False).returncode != 0:
-        pytest.skip("running as root without `chattr +i`: cannot make a read-only location")
+    """Make ``target`` unwritable by mode; open it with :func:`obeying_modes`, which file
+    modes bind even as root, so the test runs the same way for every user."""
+    mode = target.stat().st_mode
+    target.chmod(mode & ~0o222)
     try:
         yield
     finally:
-        subprocess.run([chattr, "-i", str(target)], check=True)
+        target.chmod(mode)
 
 
 @pytest.mark.parametrize("locked", ["file", "folder", "folder-new-store"])
@@ -513,7 +504,7 @@ def test_a_read_only_location_is_refused(path, locked):
     before = snapshot(path.parent)
     with read_only(path if locked == "file" else path.parent):
         with pytest.raises(StoreError) as error:
-            Store.open(path)
+            obeying_modes(lambda: Store.open(path))
         after = snapshot(path.parent)
     assert_one_line(error.value, str(path), "read-only")
     assert after == before

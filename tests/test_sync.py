@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.history.notes import NOTES_REF, ref_value
-from tracker.history.notes_remote import sync_notes
+from tracker.history.notes import NOTES_REF, merge_notes, ref_value
+from tracker.history.notes_remote import private_ref, sync_notes
 from tracker.history.run_notes import import_notes, note_run
 from tracker.store import Store, default_store_path
 
@@ -83,6 +83,21 @@ def test_two_clones_exchange_runs_without_losing_any(world):
             assert import_notes(clone_root, store).imported == 3
     assert ref_value(world.a, NOTES_REF) == ref_value(world.b, NOTES_REF) \
         == ref_value(world.remote, NOTES_REF)
+
+
+def test_notes_already_here_are_not_merged_again(world):
+    """Their notes already in ours, the same or older: the ref stays as it is. Reached by
+    chance when two clones sync at once; here on purpose, so every run covers it."""
+    note_run(world.a, a_run(world.shas[1], 1))
+    sync_notes(world.a, "origin")
+    sync_notes(world.b, "origin")
+    theirs = private_ref("origin")
+    assert ref_value(world.b, theirs) == ref_value(world.b, NOTES_REF)
+    assert not merge_notes(world.b, theirs)  # the same notes
+    note_run(world.b, a_run(world.shas[2], 2))
+    ours = ref_value(world.b, NOTES_REF)
+    assert not merge_notes(world.b, theirs)  # theirs are an ancestor of ours
+    assert ref_value(world.b, NOTES_REF) == ours
 
 
 def test_the_command_says_what_it_did_and_names_bad_notes(world):

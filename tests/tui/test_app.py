@@ -125,6 +125,10 @@ async def test_broken_plan_shows_errors_and_keeps_the_last_good_view(project):
 async def test_changed_test_file_is_picked_up(project):
     app = make_app(project / "plan.yaml", TODAY, watch=True)
     async with app.run_test(size=(120, 40)) as pilot:
+        good = app.good
+        app.check_files()  # a look at unchanged files (the watcher's usual tick) reloads nothing
+        await pilot.pause()
+        assert app.good is good
         write(project, "tests/integration/test_flow.py", "def test_flow():\n    pass\n")
         (project / "plan.yaml").touch()
         for _ in range(200):

@@ -54,7 +54,7 @@ def render_command(plan_arg: Path | None, plan_path: Path, output: Path | None,
                                     runs=not no_runs, changes=not no_runs)
     text = Markdown(plan_path.name, runs_included=not no_runs).render(build_report(assessment))
     if check_file is not None:
-        _compare(check_file, old or "", text, plan_path)
+        _compare(check_file, old or "", text, plan_path, runs=not no_runs)
     elif output is not None:
         from tracker.fsutil import write_atomic
 
@@ -77,8 +77,13 @@ def _read_document(path: Path) -> str:
         fail(f"{path}: cannot read it ({exc}): check the path")
 
 
-def _compare(check_file: Path, old: str, text: str, plan_path: Path) -> None:
-    """Say whether ``check_file`` is current; print a diff and exit 1 when it is not."""
+def _compare(check_file: Path, old: str, text: str, plan_path: Path, *, runs: bool) -> None:
+    """Say whether ``check_file`` is current; print a diff and exit 1 when it is not.
+
+    The way out names the whole refresh: a document judged from runs is rendered again from a
+    run of the code checked out, so the run comes first (``runs``); one rendered without runs
+    is rendered again the same way.
+    """
     if old == text:
         click.echo(f"{check_file} is up to date")
         return
@@ -94,8 +99,11 @@ def _compare(check_file: Path, old: str, text: str, plan_path: Path) -> None:
                    "sign-offs read from git are cut off with its history; fetch the whole "
                    "history (actions/checkout: fetch-depth: 0, or git fetch --unshallow) "
                    "and check again", err=True)
+    elif runs:
+        click.echo(f"{check_file} is stale: refresh it from a run of this code: `tracker run`, "
+                   f"then `tracker render {plan_path} -o {check_file}`", err=True)
     else:
-        click.echo(f"{check_file} is stale: run `tracker render {plan_path} -o "
+        click.echo(f"{check_file} is stale: run `tracker render {plan_path} --no-runs -o "
                    f"{check_file}`", err=True)
     raise click.exceptions.Exit(EXIT_NO)
 

@@ -287,7 +287,16 @@ def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | Non
         raise CoverageError(f"not a coverage.py data file ({said(exc)})") from exc
     finally:
         os.chdir(cwd)
-    return parse_coverage_json(report, root)
+    measured = parse_coverage_json(report, root)
+    if own:  # a test's own subprocesses (pytester, sample projects in a temporary folder)
+        return tuple(f for f in measured if _inside(f.path))  # are not the project's code
+    return measured
+
+
+def _inside(path: str) -> bool:
+    """Whether a path :func:`_relative` gave is under the project's root."""
+    return not (path.startswith("/") or path.startswith("../") or path == ".."
+                or (len(path) > 1 and path[1] == ":"))
 
 
 def read_test_file_lines(data_file: Path, root: Path, measured: tuple[FileCoverage, ...],

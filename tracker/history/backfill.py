@@ -348,6 +348,8 @@ class _JobRunner:
             self.running.pop(me, None)
 
     def _in(self, path: Path, job: _Job) -> _Done:
+        if self.cancel.is_set():  # stopped while the worktree was made: start nothing
+            return _Done(job, cancelled=True)
         sha = job.commits[0]
         scratch = path.parent
         request = {
@@ -366,8 +368,12 @@ class _JobRunner:
                 [sys.executable, "-m", "tracker.history.backfill_job",
                  str(scratch / "request.json")],
                 cwd=self.worktrees.base, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
-            with self._lock:
+            with self._lock:  # Ctrl-C before this line is seen here, after it by interrupt()
                 self._procs[threading.get_ident()] = proc
+                stopped = self.cancel.is_set()
+            if stopped:
+                with contextlib.suppress(OSError):
+                    proc.send_signal(signal.SIGINT)
             try:
                 code = proc.wait()
             finally:
