@@ -165,12 +165,12 @@ def test_metrics_are_measured_and_targets_evaluated(repo):
     assert trends["rate"] == (100.0, 100 * 5 / 6)
 
 
-def test_coverage_delta_since_the_first_recorded_run(repo):
+def test_target_coverage_is_the_latest_runs(repo):
+    """Per-item changes come from the deltas (tracker.evidence.deltas); the change "since the
+    first recorded run" was shown nowhere and is no longer computed."""
     plan = load_plan(repo / "plan.yaml").plan
-    first = (FileCoverage("src/app.py", statements=8, missing=(1, 2, 3, 4), branches=4,
-                          missing_branches=4),)
-    evidence = Evidence(workspace=gather_workspace(plan, repo), run=RUN,
-                        current_hashes={}, first_coverage=first)
+    evidence = Evidence(workspace=gather_workspace(plan, repo), run=RUN, current_hashes={})
     item = assess(plan, evidence, dt.date(2026, 3, 11)).item("passing")
     assert item.target_coverage == pytest.approx(100 * 10 / 12)
-    assert item.coverage_delta == pytest.approx(100 * 10 / 12 - 100 * 4 / 12)
+    assert item.target_counts is not None and item.target_counts.percent == item.target_coverage
+    assert not hasattr(item, "coverage_delta")

@@ -20,6 +20,7 @@ from tracker.evidence.note_format import (
     encode_run,
     key_of,
 )
+from tracker.evidence.note_sets import COMPACT_ABOVE
 from tracker.evidence.results import FileCoverage, RunRecord, TestOutcome
 
 from .test_store import full_run
@@ -113,7 +114,8 @@ def payload(**changes: object) -> dict:
     ("garbage", "does not start with its key"),
     ('{"key":"' + "0" * 64 + '","x":1}', "does not match its key"),
     (reline({"format": "other"}), "not a tracker run (format 'other')"),
-    (reline(payload(version=FORMAT_VERSION + 1)), "newer tracker (format version 2"),
+    (reline(payload(version=FORMAT_VERSION + 1)),
+     f"newer tracker (format version {FORMAT_VERSION + 1}"),
     (reline(payload(version="1")), "unknown format version '1'"),
     (reline(payload(dirty=True)), "dirty tree"),
     (reline(payload(commit="abc")), "not a full commit id"),
@@ -174,3 +176,49 @@ def test_any_text_and_numbers_round_trip(tests, missing):
                     finished=dt.datetime(2026, 3, 5, 0, 1, tzinfo=dt.UTC), commit=COMMIT,
                     outcomes=outcomes, coverage=coverage, args=args)
     assert only_run(encode_run(run, "0.1.0").text) == run
+
+
+def test_a_big_deselected_set_is_written_compactly_and_read_back_exactly():
+    """Over note_sets.COMPACT_ABOVE deselected tests a line is version 2 and carries them
+    compressed; the run read back is the same run, ids in order, markers kept."""
+    ids = tuple(f"tests/test_{i % 7}.py::TestT::test_{i}[p-{i % 3}]" for i in range(3000))
+    markers = dict.fromkeys(ids[::11], ("slow",))
+    run = clean_run(deselected=ids, deselected_markers=markers)
+    line = encode_run(run, "0.1.0")
+    data = json.loads(line.text)
+    assert data["version"] == 2 and "deselected" not in data
+    assert data["deselected_z"]["count"] == 3000
+    assert only_run(line.text) == run
+    listed = encode_run(clean_run(deselected=ids[:COMPACT_ABOVE]), "0.1.0")
+    assert json.loads(listed.text)["version"] == 1, "small sets stay a readable list"
+    assert len(line.text) * 4 < len(json.dumps([{"id": i} for i in ids]))
+
+
+def test_a_version_1_line_listing_thousands_of_deselected_tests_is_still_read():
+    ids = tuple(f"tests/test_a.py::test_{i}" for i in range(COMPACT_ABOVE + 5))
+    run = clean_run(deselected=ids, deselected_markers={ids[3]: ("db",)})
+    body = json.loads(encode_run(run, "0.1.0").text)
+    del body["key"], body["deselected_z"]
+    body["version"] = 1
+    body["deselected"] = [{"id": i, "markers": ["db"]} if i == ids[3] else {"id": i}
+                          for i in ids]
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    key = hashlib.sha256(text.encode()).hexdigest()
+    assert only_run(f'{{"key":"{key}",{text[1:]}') == run
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"version": 1}, "deselected_z in a version 1 line"),
+    ({"deselected": []}, "beside deselected"),
+    ({"deselected_z": {"encoding": "zlib+base64", "count": 1, "data": "AAAA"}},
+     "cannot be read"),
+])
+def test_a_bad_compact_set_refuses_its_line_with_a_reason(change, reason):
+    ids = tuple(f"t.py::test_{i}" for i in range(COMPACT_ABOVE + 1))
+    body = json.loads(encode_run(clean_run(deselected=ids), "0.1.0").text)
+    del body["key"]
+    body.update(change)
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    key = hashlib.sha256(text.encode()).hexdigest()
+    read = decode_note(f'{{"key":"{key}",{text[1:]}')
+    assert read.runs == () and reason in read.problems[0], read.problems

@@ -6,6 +6,7 @@ itself, as a person (or an attacker with push rights) would.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 import subprocess
@@ -212,3 +213,24 @@ def test_a_lost_store_is_recreated_and_a_sound_one_needs_force(repo):
     done = rebuild_store(root, path, now=T0, force=True)
     assert done.moved_to is not None and done.moved_to.name.startswith("tracker.db.replaced-")
     assert done.damage is None and done.imported.imported == 3
+
+
+def test_a_subset_runs_thousands_of_deselected_tests_come_back_from_its_note(repo, tmp_path):
+    """A -m run deselecting more than note_sets.COMPACT_ABOVE tests is noted compactly (format
+    version 2): imported into a fresh store it is the run the local store holds, deselected
+    ids in order and their markers, so every judgement made from it is the same."""
+    root, shas = repo
+    ids = tuple(f"tests/test_{i % 9}.py::TestT::test_{i}[p{i % 4}]" for i in range(2500))
+    run = a_run(shas[0], 0, deselected=ids,
+                deselected_markers=dict.fromkeys(ids[::7], ("slow",)))
+    with Store.open(tmp_path / "local.db") as local:
+        local.add_run(run)
+        here = local.latest_run()
+    line = note_run(root, run)
+    assert '"version":2' in line.text and '"deselected_z":' in line.text
+    with Store.open(tmp_path / "fresh.db") as fresh:
+        assert import_notes(root, fresh).imported == 1
+        there = fresh.latest_run()
+    assert here is not None and there is not None
+    assert dataclasses.replace(there, id=here.id) == here
+    assert there.deselected == ids and there.deselected_markers == run.deselected_markers

@@ -1,9 +1,12 @@
 """The run store: every recorded run in one SQLite file, normally ``.tracker/tracker.db``.
 
-This module and its two parts, :mod:`tracker.store_schema` (the migrations) and
-:mod:`tracker.store_rows` (values to rows and back), are the only ones that know SQL. The rest
-of the tool exchanges plain values from :mod:`tracker.evidence.results` with them, so the file
-format can change (through a migration) without anyone else noticing.
+This module (opening, transactions, reading) and its parts, :mod:`tracker.store_schema` (the
+migrations), :mod:`tracker.store_rows` (values to rows and back), :mod:`tracker.store_writes`
+(writing a run, pruning old ones), :mod:`tracker.store_sets` (deselected sets) and
+:mod:`tracker.store_files` (the file on disk: refusing, moving aside, SQLite's errors), are the
+only ones that know SQL. The rest of the tool exchanges plain values from
+:mod:`tracker.evidence.results` with them, so the file format can change (through a
+migration) without anyone else noticing.
 
 Why the choices:
 
@@ -22,8 +25,6 @@ Why the choices:
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -42,21 +43,26 @@ from tracker.paths import (
     make_dirs,
     not_a_store,
 )
+from tracker.store_files import (
+    StoreLocked,
+    check_header,
+    damaged_message,
+    move_aside,
+    read_only_message,
+    store_error,
+)
 from tracker.store_rows import (
-    _COUNTED,
+    _BATCH,
+    _RUN_COLUMNS,
+    _SUMMARIES,
+    _SUMMARY_COLUMNS,
     RunSummary,
-    _coverage_rows,
-    _encode_test_file_lines,
-    _format_time,
     _load_coverage,
     _load_run,
-    _not_run_rows,
-    _outcome_rows,
     _summary,
     _text,
 )
 from tracker.store_schema import (
-    _V2_TOTALS,
     APPLICATION_ID,
     SCHEMA_VERSION,
     _check_version,
@@ -64,49 +70,13 @@ from tracker.store_schema import (
     _identity,
     _migrate,
 )
+from tracker.store_writes import KEEP_COVERAGE, KEEP_WHOLE, insert_run, prune_runs
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "RunSummary", "Store", "StoreError",
            "StoreLocked", "default_store_path", "move_aside"]
 
 #: Seconds to wait for another process's write lock before giving up.
 DEFAULT_TIMEOUT = 5.0
-
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-class StoreLocked(StoreError):
-    """Another process holds the store's write lock past the timeout: nothing is wrong with the
-    file, so it must not be treated as damaged (moved aside, rebuilt)."""
-
-
-
-# The totals of one new run. When a later migration changes the totals, give it its own copy.
-_TOTALS_OF_RUN = _V2_TOTALS.replace("RUNS", "id = :id")
-
-_RUN_COLUMNS = "id, started, finished, git_commit, dirty, args, exit_code, source"
-
-# One row a run, nothing else read: the ten first columns, then the counts in _COUNTED order.
-_SUMMARY_COLUMNS = ("SELECT id, started, finished, git_commit, dirty, exit_code, source,"
-                    " coverage_units, coverage_covered, n_tests, "
-                    + ", ".join(f"n_{outcome}" for outcome in _COUNTED)
-                    + ", args, note_key, pruned FROM runs")
-_SUMMARIES = _SUMMARY_COLUMNS + " ORDER BY id DESC LIMIT ?"
-#: Commits asked for at once by summaries_of (SQLite's default limit of variables is 999).
-_BATCH = 500
-
-
-#: Runs kept whole, newest first: every test's outcome, the files' hashes, what did not run.
-#: The evidence reads only the latest run and the subset runs laid over it (at most
-#: layering.MAX_LAYERS), so this leaves room to look back; a 6,000-test run is about 1 MB.
-KEEP_WHOLE = 30
-
-#: Runs whose per-file coverage is kept: as far back as trends and coverage deltas look
-#: (gather's ``history``). Older runs keep only their summary row: counts and totals.
-KEEP_COVERAGE = 200
-
-#: The tables holding a run's rows, by what pruning drops first.
-_TEST_TABLES = ("outcomes", "not_run", "collection_errors", "run_files")
-
 
 class Store:
     """An open store. Use :meth:`open`; close it, or use it as a context manager."""
@@ -134,11 +104,11 @@ class Store:
         reason = not_a_store(path)
         if reason is not None:
             raise StoreError(reason)
-        _check_header(path)
+        check_header(path)
         if path.exists() and not os.access(path, os.R_OK | os.W_OK):
             if read_only and os.access(path, os.R_OK):
                 return cls._immutable(path, timeout)
-            raise StoreError(_read_only(path))
+            raise StoreError(read_only_message(path))
         try:
             if path.exists():  # an existing file may be refused below: touch nothing
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +120,7 @@ class Store:
         try:
             connection = sqlite3.connect(path, timeout=timeout, isolation_level=None)
         except sqlite3.Error as exc:
-            error = _store_error(path, exc, timeout)
+            error = store_error(path, exc, timeout)
             if error is None:
                 raise
             raise error from exc
@@ -171,7 +141,7 @@ class Store:
             uri = f"{path.resolve().as_uri()}?immutable=1"
             connection = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
         except (sqlite3.Error, ValueError) as exc:
-            raise StoreError(_read_only(path)) from exc
+            raise StoreError(read_only_message(path)) from exc
         store = cls(connection, path, timeout)
         try:
             with store._translated():
@@ -191,7 +161,7 @@ class Store:
                       "run_files", "deselected_sets"):
             with self._read() as db:
                 if not db.execute(f"PRAGMA table_info({table})").fetchall():
-                    raise StoreError(_damaged(self.path, f"the table {table} is missing"))
+                    raise StoreError(damaged_message(self.path, f"the table {table} is missing"))
         newest = next((s for s in self.runs(limit=KEEP_WHOLE) if not s.pruned), None)
         if newest is not None:  # the rows every judgement reads first
             self.run(newest.id)
@@ -203,7 +173,7 @@ class Store:
         version = self._check_identity()
         mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
-            raise StoreError(_read_only(self.path))
+            raise StoreError(read_only_message(self.path))
         # NORMAL in WAL mode: a killed process loses nothing committed; a power cut may lose
         # the last runs, never the file's consistency. FULL would fsync every commit.
         db.execute("PRAGMA synchronous = NORMAL")
@@ -292,28 +262,7 @@ class Store:
         return None if row is None else int(row[0])
 
     def _insert(self, db: sqlite3.Connection, run: RunRecord, note_key: str | None) -> int:
-        run_id = db.execute(
-            "INSERT INTO runs (started, finished, git_commit, dirty, args, exit_code, source,"
-            " note_key, deselected_set, test_file_lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (_format_time(run.started), _format_time(run.finished), _text(run.commit),
-             int(run.dirty), json.dumps(list(run.args)), run.exit_code, _text(run.source),
-             note_key, store_sets.store_set(db, run.deselected, run.deselected_markers),
-             _encode_test_file_lines(run.test_file_lines)),
-        ).lastrowid
-        assert run_id is not None
-        db.executemany("INSERT INTO outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       _outcome_rows(run_id, run.outcomes))
-        db.executemany("INSERT INTO coverage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       _coverage_rows(run_id, run.coverage))
-        db.executemany("INSERT INTO collection_errors VALUES (?, ?, ?, ?)",
-                       ((run_id, seq, _text(e.nodeid), _text(e.message))
-                        for seq, e in enumerate(run.collection_errors)))
-        db.executemany("INSERT INTO not_run VALUES (?, ?, ?, ?, ?)",
-                       _not_run_rows(run_id, run))
-        db.executemany("INSERT INTO run_files VALUES (?, ?, ?)",
-                       ((run_id, _text(path), _text(sha1))
-                        for path, sha1 in run.file_hashes.items()))
-        db.execute(_TOTALS_OF_RUN, {"id": run_id})
+        run_id = insert_run(db, run, note_key)
         self._prune(db)
         return run_id
 
@@ -332,26 +281,7 @@ class Store:
             return self._prune(db)
 
     def _prune(self, db: sqlite3.Connection) -> int:
-        pruned = 0
-        for level, keep, tables in ((1, self.keep_whole, _TEST_TABLES),
-                                    (2, self.keep_coverage, ("coverage",))):
-            row = db.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?",
-                             (max(keep, 1) - 1,)).fetchone()
-            if row is None:  # fewer runs than are kept
-                continue
-            oldest_kept = row[0]
-            for table in tables:
-                db.execute(f"DELETE FROM {table} WHERE run_id < ?", (oldest_kept,))
-            pruned += db.execute("UPDATE runs SET pruned = ? WHERE id < ? AND pruned < ?",
-                                 (level, oldest_kept, level)).rowcount
-            if level == 2:  # which test file ran which lines: part of the coverage
-                db.execute("UPDATE runs SET test_file_lines = NULL WHERE id < ?"
-                           " AND test_file_lines IS NOT NULL", (oldest_kept,))
-            if level == 1 and db.execute(
-                    "UPDATE runs SET deselected_set = NULL WHERE id < ?"
-                    " AND deselected_set IS NOT NULL", (oldest_kept,)).rowcount:
-                store_sets.drop_unused(db)  # a set goes with the last run that refers to it
-        return pruned
+        return prune_runs(db, self.keep_whole, self.keep_coverage)
 
     def delete_run(self, run_id: int) -> None:
         """Remove a run and all its rows; StoreError if there is no such run."""
@@ -461,12 +391,13 @@ class Store:
             except sqlite3.OperationalError as exc:
                 if "no such" not in str(exc):
                     raise
-                raise StoreError(_damaged(self.path, f"{exc}: a table or column tracker "
+                raise StoreError(damaged_message(self.path, f"{exc}: a table or column tracker "
                                                      "needs is missing")) from exc
             except (ValueError, TypeError, KeyError, IndexError, UnicodeDecodeError) as exc:
                 # a row no tracker wrote: a time that is not a time, JSON that is not JSON,
                 # bytes that are not text. The file is damaged: say so, not a traceback.
-                raise StoreError(_damaged(self.path, f"a row cannot be read: {exc}")) from exc
+                why = f"a row cannot be read: {exc}"
+                raise StoreError(damaged_message(self.path, why)) from exc
             finally:
                 if self._db.in_transaction:
                     self._db.execute("COMMIT")
@@ -477,7 +408,7 @@ class Store:
         try:
             yield
         except sqlite3.Error as exc:
-            error = _store_error(self.path, exc, self._timeout)
+            error = store_error(self.path, exc, self._timeout)
             if error is None:
                 raise
             raise error from exc
@@ -485,80 +416,3 @@ class Store:
     def _no_run(self, run_id: int) -> StoreError:
         return StoreError(f"there is no run {run_id} in {self.path}: "
                           "list the recorded runs to find its id")
-
-
-# --- opening helpers -----------------------------------------------------------------------
-
-def _check_header(path: Path) -> None:
-    """Refuse a file that is not SQLite at all before SQLite touches it."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(len(_SQLITE_MAGIC))
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise StoreError(f"cannot read {path} ({exc.strerror}): fix its permissions") from exc
-    if head and head != _SQLITE_MAGIC:
-        raise StoreError(f"{path} is not a tracker store (not an SQLite database): "
-                         "move it away or delete it")
-
-
-def move_aside(path: Path, label: str, now: dt.datetime) -> Path:
-    """Rename the store at ``path`` to ``<name>.<label>-<UTC time>``, with its WAL files, and
-    return the new path: a damaged store is kept for a look or a rescue, never deleted.
-
-    SQLite pairs a database with the ``-wal`` and ``-shm`` files beside it by name: they move
-    with it (still a pair under the new name), or a stale WAL could be read into the new store.
-    """
-    stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.name}.{label}-{stamp}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}.{label}-{stamp}-{n}")
-    try:
-        os.replace(path, target)
-        for suffix in ("-wal", "-shm"):
-            companion = path.with_name(path.name + suffix)
-            if companion.exists():
-                os.replace(companion, target.with_name(target.name + suffix))
-    except OSError as exc:
-        raise StoreError(f"cannot move {path} aside ({exc.strerror}): "
-                         "fix the permissions of its folder") from exc
-    return target
-
-
-def _read_only(path: Path) -> str:
-    return (f"cannot write {path} (read-only location or no permission): "
-            "run tracker where it may write, or fix the permissions")
-
-
-def _damaged(path: Path, what: str) -> str:
-    """One line for a store that cannot be read, with the way out."""
-    from tracker.text import one_line
-
-    return (f"{path} is damaged ({one_line(what)}): run `tracker store rebuild` to rebuild "
-            "it from the runs noted in git, or move it away or delete it")
-
-
-def _store_error(path: Path, exc: sqlite3.Error, timeout: float) -> StoreError | None:
-    """The StoreError for an SQLite error about the file itself; None for any other error."""
-    name = getattr(exc, "sqlite_errorname", None) or ""
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        return StoreLocked(f"{path} is locked by another process (waited {timeout:g} s): "
-                          "let it finish, then retry")
-    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
-        return StoreError(_read_only(path))
-    if name == "SQLITE_NOTADB":
-        return StoreError(f"{path} is not a tracker store (not an SQLite database): "
-                          "move it away or delete it")
-    if name.startswith("SQLITE_CORRUPT"):
-        return StoreError(f"{path} is a damaged SQLite database ({exc}): run `tracker store "
-                          "rebuild` to rebuild it from the runs noted in git, or move it away "
-                          "or delete it")
-
-    if name == "SQLITE_FULL":
-        return StoreError(f"the disk is full writing {path}: free some space and retry")
-    if name.startswith("SQLITE_IOERR"):
-        return StoreError(f"cannot read or write {path} ({exc}): check the disk")
-    return None

@@ -254,3 +254,17 @@ def _load_run(db: sqlite3.Connection, row: tuple[Any, ...]) -> RunRecord:
                      collection_errors=errors, file_hashes=hashes, id=run_id,
                      deselected=deselected, deselected_markers=deselected_markers,
                      collection_skips=tuple(skips), test_file_lines=test_file_lines)
+
+
+# --- the queries that read what the decoders above decode ---------------------------------
+
+_RUN_COLUMNS = "id, started, finished, git_commit, dirty, args, exit_code, source"
+
+# One row a run, nothing else read: the ten first columns, then the counts in _COUNTED order.
+_SUMMARY_COLUMNS = ("SELECT id, started, finished, git_commit, dirty, exit_code, source,"
+                    " coverage_units, coverage_covered, n_tests, "
+                    + ", ".join(f"n_{outcome}" for outcome in _COUNTED)
+                    + ", args, note_key, pruned FROM runs")
+_SUMMARIES = _SUMMARY_COLUMNS + " ORDER BY id DESC LIMIT ?"
+#: Commits asked for at once by summaries_of (SQLite's default limit of variables is 999).
+_BATCH = 500

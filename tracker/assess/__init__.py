@@ -51,8 +51,8 @@ def assess(plan: Plan, evidence: Evidence, today: dt.date) -> Assessment:
     """Judge the plan against its evidence as of ``today``."""
     items: list[ItemAssessment] = []
     phases: list[PhaseAssessment] = []
-    view = (RunView(evidence.run, evidence.current_hashes, evidence.first_coverage,
-                     evidence.workspace.tests) if evidence.run is not None else None)
+    view = (RunView(evidence.run, evidence.current_hashes, evidence.workspace.tests)
+            if evidence.run is not None else None)
     sources = SourceTests(evidence.workspace.tests)
     flaky = {f.nodeid: f for f in evidence.flaky}
     for index, phase in enumerate(plan.phases, start=1):

@@ -161,8 +161,7 @@ def reassess(previous: Assessment, evidence: Evidence, changed: Collection[str],
     olds = [o for o in before.outcomes if o.nodeid in wanted]
     news = [o for o in run.outcomes if o.nodeid in wanted]
     positions = index.touched([*olds, *news])
-    view = RunView(run, evidence.current_hashes, evidence.first_coverage,
-                   evidence.workspace.tests)
+    view = RunView(run, evidence.current_hashes, evidence.workspace.tests)
     items = list(previous.items)
     phases_touched: set[int] = set()
     windows: dict[int, tuple[dt.date | None, dt.date | None]] = {}

@@ -73,15 +73,15 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
     sources = sources or SourceTests(evidence.workspace.tests)
     test_ids, source_count, source_files = sources.of(ev)
     link_cases = _link_cases(ev, view)
-    tally = coverage = delta = counts = unmeasured = own = None
+    tally = coverage = counts = unmeasured = own = None
     stale: tuple[str, ...] = ()
     if view is not None:
         tally = view.tally(item.id, ev)
         stale = view.stale(ev, tally)
-        coverage, delta, counts = view.target_coverage(ev)
+        coverage, counts = view.target_coverage(ev)
         unmeasured = view.coverage_unknown(ev)
         if unmeasured:
-            coverage = delta = counts = None
+            coverage = counts = None
         else:
             figure = view.own_coverage(ev, tally)
             own = figure.percent if figure is not None else None
@@ -107,7 +107,7 @@ def judge_item(phase: Phase, item: Item, evidence: Evidence, view: RunView | Non
     return ItemAssessment(item=item, phase_id=phase.id, status=status, reason=reason,
                           evidence=ev, test_ids=test_ids, test_count=count, test_files=files,
                           due=due, days_late=days_late, tally=tally, target_coverage=coverage,
-                          target_counts=counts, coverage_delta=delta, stale_files=stale,
+                          target_counts=counts, stale_files=stale,
                           own_coverage=own,
                           link_cases=link_cases, days_left=days_left, quality=found,
                           delta=item_change(item.id, ev, evidence.changes), flaky=known_flaky)

@@ -23,15 +23,14 @@ from tracker.evidence.results import (
 from tracker.evidence.values import ItemEvidence, LinkResult, StaticTest
 from tracker.plan.model import LinkKind
 
-#: a target's coverage, its change since the first run, and the counts behind it
-_TargetCoverage = tuple[float | None, float | None, measures.CoverageCounts | None]
+#: a target's coverage and the counts behind it
+_TargetCoverage = tuple[float | None, measures.CoverageCounts | None]
 
 
 class RunView:
     """The latest run indexed for quick lookups by node id, file, marker and plan item."""
 
     def __init__(self, run: RunRecord, now: dict[str, str],
-                 first: tuple[FileCoverage, ...] = (),
                  static: dict[str, StaticTest] | None = None) -> None:
         self.run = run
         #: files linked or measured whose content changed since the run
@@ -45,7 +44,6 @@ class RunView:
         self.no_whole_run = (run.coverage_hashes is None and not run.coverage
                              and is_partial_run(run))
         self.sources = static or {}  #: the tests the source shows, by node id
-        self.first: dict[str, FileCoverage] = {f.path: f for f in first}
         self._tallies: dict[tuple[object, ...], Tally] = {}
         self._coverage: dict[tuple[str, ...], _TargetCoverage] = {}
         self._own: dict[tuple[tuple[str, ...], tuple[str, ...]], OwnCoverage | None] = {}
@@ -143,11 +141,10 @@ class RunView:
         return known
 
     def target_coverage(self, ev: ItemEvidence) -> _TargetCoverage:
-        """Coverage of an item's targets in the run, its change since the first run, and
-        the counts behind it."""
+        """Coverage of an item's targets in the run and the counts behind it."""
         files = tuple([f for target in ev.targets for f in target.files])
         if not files:
-            return None, None, None
+            return None, None
         known = self._coverage.get(files)
         if known is None:
             known = self._coverage[files] = self._target_coverage(files)
@@ -158,11 +155,8 @@ class RunView:
         measured = [coverage[f] for f in unique if f in coverage]
         counts = measures.coverage_counts(measured)
         if counts is None:  # nothing measured: unknown, whether or not the files are Python
-            return None, None, None
-        now = counts.percent
-        before = [self.first[f] for f in unique if f in self.first]
-        was = measures.coverage_of(before) if before else None
-        return now, (now - was if was is not None else None), counts
+            return None, None
+        return counts.percent, counts
 
     def own_coverage(self, ev: ItemEvidence, tally: Tally) -> OwnCoverage | None:
         """What the item's own tests (the files of its linked tests that ran) ran of its

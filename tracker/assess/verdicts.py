@@ -121,7 +121,6 @@ class ItemAssessment:
     target_coverage: float | None = None  #: coverage of the item's targets in the run
     #: the statement and branch counts behind ``target_coverage``
     target_counts: measures.CoverageCounts | None = None
-    coverage_delta: float | None = None  #: change since the oldest recorded run
     #: the targets' statements the item's own tests ran (their test files), in percent;
     #: None when the run recorded no contexts (see tracker.evidence.own_coverage)
     own_coverage: float | None = None

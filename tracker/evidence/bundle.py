@@ -10,7 +10,7 @@ from enum import StrEnum
 from tracker.evidence.commits import GitLog
 from tracker.evidence.deltas import RunFacts
 from tracker.evidence.flaky import Flaky
-from tracker.evidence.results import FileCoverage, RunRecord
+from tracker.evidence.results import RunRecord
 from tracker.evidence.timeline import Timeline
 from tracker.evidence.values import Workspace
 
@@ -133,7 +133,6 @@ class Evidence:
     run: RunRecord | None = None  #: the latest recorded run, None when there is none
     current_hashes: dict[str, str] = field(default_factory=dict)  #: sha1 of files runs depend on
     history: tuple[RunPoint, ...] = ()  #: recorded runs, oldest first
-    first_coverage: tuple[FileCoverage, ...] = ()  #: per-file coverage of the oldest run kept
     #: commits recording reviews and approvals, as git shows them; None when git was not
     #: asked (or the plan is not in a repository). Which of them count is judged by assess.
     signoffs: SignOffEvidence | None = None

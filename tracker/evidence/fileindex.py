@@ -15,6 +15,7 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from tracker.evidence.dirents import Entries
 from tracker.evidence.keyword import haystack
 from tracker.evidence.patterns import FolderCache, expand
 from tracker.evidence.pytest_config import PytestConfig
@@ -29,6 +30,12 @@ from tracker.paths import DATA_DIR
 ENVIRONMENTS = frozenset((".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox",
                           "node_modules", "site-packages", "__pycache__", ".mypy_cache",
                           ".pytest_cache", ".ruff_cache"))
+
+
+#: Whether a folder its parent's listing shows as a plain folder (not a symlink) is where its
+#: path says. Not on Windows: a junction lists as a plain folder yet leads elsewhere, and
+#: only ``realpath`` resolves it.
+_LISTED_FOLDERS_ARE_REAL = os.name != "nt"
 
 
 class FileIndex:
@@ -56,6 +63,7 @@ class FileIndex:
         self._inside: dict[str, bool] = {}
         self._paths: dict[str, Path | None] = {}
         self._modes: dict[str, int] = {}
+        self._entries = Entries()  #: one os.scandir per folder answers what paths are
 
     def inside(self, path: Path | str) -> bool:
         """True when ``path`` (after symlinks) stays under the root."""
@@ -63,7 +71,8 @@ class FileIndex:
         known = self._inside.get(text)
         if known is None:
             folder = text.rpartition(os.sep)[0]
-            real = os.path.realpath(text) if os.path.islink(text) else self._real_dir(folder)
+            linked = self._entries.is_link(text)
+            real = os.path.realpath(text) if linked else self._real_dir(folder)
             known = self._inside[text] = self._under_root(real)
         return known
 
@@ -75,16 +84,17 @@ class FileIndex:
         return self._paths[relpath]
 
     def mode(self, path: Path) -> int:
-        """The type and permission bits of ``path`` (symlinks followed); 0 when missing."""
+        """The type bits of ``path``'s mode (symlinks followed); 0 when missing. Served from
+        the listing of its folder (:mod:`.dirents`), not a ``stat`` per path."""
         text = os.fspath(path)
         mode = self._modes.get(text)
         if mode is None:
-            try:
-                mode = os.stat(text).st_mode
-            except (OSError, ValueError):
-                mode = 0
-            self._modes[text] = mode
+            mode = self._modes[text] = self._entries.mode(text)
         return mode
+
+    def size(self, path: Path) -> int:
+        """The size of the file at ``path``; raises OSError when it cannot be stat-ed."""
+        return self._entries.size(os.fspath(path))
 
     def is_file(self, path: Path) -> bool:
         return stat.S_ISREG(self.mode(path))
@@ -96,7 +106,16 @@ class FileIndex:
         """The real path of a folder, resolved once per folder."""
         real = self._real_dirs.get(folder)
         if real is None:
-            real = self._real_dirs[folder] = os.path.realpath(folder or os.sep)
+            # a plain subfolder of a folder under the root: its parent's real path and its
+            # name, from the parent's listing, without resolving every component again
+            parent, _, name = folder.rpartition(os.sep)
+            entry = (self._entries.entry(folder) if _LISTED_FOLDERS_ARE_REAL
+                     and folder.startswith(self._root_text + os.sep) else None)
+            if entry is not None and not entry.is_symlink() and _is_dir(entry):
+                real = self._real_dir(parent) + os.sep + name
+            else:
+                real = os.path.realpath(folder or os.sep)
+            self._real_dirs[folder] = real
         return real
 
     def _under_root(self, real: str) -> bool:
@@ -168,11 +187,10 @@ class FileIndex:
 
     def _walk(self, folder: str, prefix: str,
               skipped: Callable[[str], bool]) -> Iterator[str]:
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=_name)
-        except OSError:
+        listing = self._entries.listing(folder)
+        if listing is None:
             return
+        entries = sorted(listing.values(), key=_name)
         subfolders = []
         for entry in entries:
             if _is_dir(entry):

@@ -71,8 +71,6 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
                        if s.id not in known]
         summaries = on_history(recent, lineage)
         chain = _chain(store, [s for s in summaries if not s.pruned])  # whole runs only
-        first = (store.coverage(summaries[-1].id)
-                 if len(summaries) > 1 and summaries[-1].coverage_total is not None else ())
         if changes:
             changed, flaky = gather_changes(root, store, workspace)
             base = dataclasses.replace(base, changes=changed, flaky=flaky)
@@ -86,7 +84,7 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
     ran.update(p for run in chain for p in run.file_hashes if is_conftest(p))
     hashes = _current_hashes(root, workspace, ran)
     return dataclasses.replace(base, run=layer(chain, hashes), current_hashes=hashes,
-                               history=points, first_coverage=first)
+                               history=points)
 
 
 def gather_changes(root: Path, store: Store, workspace: Workspace

@@ -33,6 +33,8 @@ from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
+from tracker.evidence.line_ranges import decode_lines, encode_lines
+from tracker.evidence.note_sets import COMPACT_ABOVE, BadSet, decode_set, encode_set
 from tracker.evidence.results import (
     OUTCOMES,
     CollectionError,
@@ -53,7 +55,12 @@ FORMAT_NAME = "tracker-run"
 #      which test file ran which lines ({test file: {measured file: "1-4,7"}}): readers
 #      that do not know it ignore it, so the version stays 1, and lines without it are
 #      written exactly as before (same text, same key).
-FORMAT_VERSION = 1
+#   2  a run deselecting more than note_sets.COMPACT_ABOVE tests carries them compactly in
+#      ``deselected_z`` (zlib+base64 of a JSON array, see note_sets) instead of the
+#      ``deselected`` list: a 427-test -m run of a 62,000-test suite went from 5.08 MB to
+#      0.4 MB. Only such lines are version 2; every other line is written exactly as in
+#      version 1, and version 1 lines are read as before.
+FORMAT_VERSION = 2
 
 #: A note (every run of one commit) larger than this is skipped unread.
 MAX_NOTE_BYTES = 64 * 2**20
@@ -108,7 +115,7 @@ def encode_run(run: RunRecord, tracker_version: str) -> NoteLine:
                           f"{run.commit[:10]}): notes hold only runs of committed code; "
                           "commit, then run again")
     payload = {
-        "format": FORMAT_NAME, "version": FORMAT_VERSION, "tracker": tracker_version,
+        "format": FORMAT_NAME, "tracker": tracker_version,
         "commit": run.commit, "dirty": False, "source": run.source, "args": list(run.args),
         "exit_code": run.exit_code, "started": _time(run.started),
         "finished": _time(run.finished),
@@ -117,11 +124,16 @@ def encode_run(run: RunRecord, tracker_version: str) -> NoteLine:
                               for e in run.collection_errors],
         "collection_skips": [{"id": e.nodeid, "message": e.message}
                              for e in run.collection_skips],
-        "deselected": [_deselected(nodeid, run.deselected_markers.get(nodeid, ()))
-                       for nodeid in run.deselected],
         "coverage": [_coverage(f) for f in run.coverage],
         "file_hashes": dict(run.file_hashes),
     }
+    if len(run.deselected) > COMPACT_ABOVE:  # version 2: thousands of ids, compressed
+        payload["version"] = 2
+        payload["deselected_z"] = encode_set(run.deselected, run.deselected_markers)
+    else:  # version 1, as every line before: a readable list
+        payload["version"] = 1
+        payload["deselected"] = [_deselected(nodeid, run.deselected_markers.get(nodeid, ()))
+                                 for nodeid in run.deselected]
     if run.test_file_lines:  # only then: the lines of runs without contexts stay as they were
         payload["test_file_lines"] = {test: {path: encode_lines(lines)
                                              for path, lines in files.items()}
@@ -170,20 +182,6 @@ def _coverage(f: FileCoverage) -> dict[str, Any]:
     if f.missing_arcs:
         out["missing_arcs"] = ",".join(f"{a}>{b}" for a, b in f.missing_arcs)
     return out
-
-
-def encode_lines(lines: tuple[int, ...]) -> str:
-    """``(1, 2, 3, 4, 7)`` → ``"1-4,7"`` (sorted, repeats dropped: line numbers are a set)."""
-    parts: list[str] = []
-    ordered = sorted(set(lines))
-    i = 0
-    while i < len(ordered):
-        j = i
-        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
-            j += 1
-        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
-        i = j + 1
-    return ",".join(parts)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -268,7 +266,7 @@ def _run(data: dict[str, Any]) -> RunRecord:
     if _get(data, "dirty", bool):
         raise _Bad("a run on a dirty tree (notes never hold one)")
     tests = tuple(_outcome(t) for t in _list(data, "tests", dict))
-    deselected = _list(data, "deselected", dict)
+    deselected, deselected_markers = _deselected_of(data)
     hashes = _get(data, "file_hashes", dict)
     coverage = tuple(_file(f) for f in _list(data, "coverage", dict))
     for path, sha in hashes.items():
@@ -281,9 +279,7 @@ def _run(data: dict[str, Any]) -> RunRecord:
         outcomes=tests, coverage=coverage,
         collection_errors=_errors(data, "collection_errors"),
         file_hashes=dict(hashes),
-        deselected=tuple(_get(d, "id", str) for d in deselected),
-        deselected_markers={d["id"]: tuple(_list(d, "markers", str, ())) for d in deselected
-                            if d.get("markers")},
+        deselected=deselected, deselected_markers=deselected_markers,
         collection_skips=_errors(data, "collection_skips"),
         test_file_lines=_test_file_lines(data, {f.path: f.statements for f in coverage}))
 
@@ -306,6 +302,22 @@ def _test_file_lines(data: dict[str, Any], statements: dict[str, int],
             except ValueError as exc:
                 raise _Bad(f"test_file_lines of {_shown(test)}: {exc}") from None
     return out
+
+
+def _deselected_of(data: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """The deselected ids and their markers: a list (version 1 and small sets), or the
+    compact ``deselected_z`` (version 2 only, never beside a list)."""
+    if "deselected_z" not in data:
+        listed = _list(data, "deselected", dict)
+        return (tuple(_get(d, "id", str) for d in listed),
+                {d["id"]: tuple(_list(d, "markers", str, ())) for d in listed
+                 if d.get("markers")})
+    if data["version"] < 2 or "deselected" in data:
+        raise _Bad("deselected_z in a version 1 line, or beside deselected")
+    try:
+        return decode_set(data["deselected_z"])
+    except BadSet as exc:
+        raise _Bad(str(exc)) from None
 
 
 def _get(data: dict[str, Any], name: str, kind: type | tuple[type, ...],
@@ -387,21 +399,3 @@ def _file(f: dict[str, Any]) -> FileCoverage:
     except ValueError as exc:
         raise _Bad(f"coverage of {_shown(path)}: {exc}") from None
     return FileCoverage(path, statements, lines, branches, missing_branches, arc_pairs)
-
-
-def decode_lines(text: str, limit: int) -> tuple[int, ...]:
-    """``"1-4,7"`` → ``(1, 2, 3, 4, 7)``. ValueError for a range that runs backwards or for
-    more than ``limit`` lines, counted before any is expanded (a hostile ``"1-999999999"``
-    costs nothing)."""
-    ranges = []
-    total = 0
-    for part in filter(None, text.split(",")):
-        first, dash, last = part.partition("-")
-        start, end = int(first), int(last) if dash else int(first)
-        if end < start:
-            raise ValueError("a range of missing lines runs backwards")
-        total += end - start + 1
-        if total > limit:
-            raise ValueError("more missing lines than statements")
-        ranges.append(range(start, end + 1))
-    return tuple(n for r in ranges for n in r)

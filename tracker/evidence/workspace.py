@@ -275,7 +275,7 @@ class _Resolver:
         if not self.index.is_file(path):
             return None, "file missing"
         try:
-            if path.stat().st_size > MAX_CHECK_BYTES:
+            if self.index.size(path) > MAX_CHECK_BYTES:
                 return None, "file too large to search"
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:

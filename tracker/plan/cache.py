@@ -86,7 +86,7 @@ LOADING_FILES = (
     "evidence/__init__.py", "evidence/keyword.py",
     "plan/__init__.py", "plan/cache.py", "plan/dates.py", "plan/fields.py", "plan/links.py",
     "plan/load.py", "plan/measures.py", "plan/model.py", "plan/phases.py", "plan/reader.py",
-    "plan/records.py", "plan/yamlread.py",
+    "plan/records.py", "plan/yaml_problems.py", "plan/yamlread.py",
 )
 
 

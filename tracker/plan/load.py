@@ -18,7 +18,8 @@ from tracker.gcpause import paused_gc
 from tracker.plan import phases, records
 from tracker.plan.model import CoverageConfig, Plan, Review
 from tracker.plan.reader import Reader
-from tracker.plan.yamlread import YMap, decode, read_yaml
+from tracker.plan.yaml_problems import decode
+from tracker.plan.yamlread import YMap, read_yaml
 from tracker.problems import Location, Problem, Severity, sort_problems
 
 #: Files larger than this are not plans; refuse before parsing.

@@ -9,10 +9,10 @@ problem becomes a :class:`~tracker.problems.Problem`.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from tracker.gcpause import paused_gc
+from tracker.plan.yaml_problems import alias_use, position, yaml_error_problem
 from tracker.problems import Location, Problem
 
 if TYPE_CHECKING:
@@ -324,79 +324,6 @@ class _Cycle(_TooBig):
     pass
 
 
-def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
-    """Decode a plan file's bytes as UTF-8, explaining binary or mis-encoded input."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, [Problem(Location(path, 1, 1),
-                              "file is UTF-16 encoded: save it as UTF-8")]
-    nul = data.find(b"\x00")
-    if nul != -1:
-        line = data.count(b"\n", 0, nul) + 1
-        return None, [Problem(Location(path, line, 1),
-                              "file is binary (contains NUL bytes), not YAML text: "
-                              "point the command at your plan.yaml")]
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        byte = data[exc.start]
-        return None, [Problem(Location(path, line, column),
-                              f"byte 0x{byte:02x} is not valid UTF-8: save the file as UTF-8")]
-
-
-def _position(text: str, index: int) -> tuple[int, int]:
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1
-
-
-def _yaml_error_problem(exc: yaml.YAMLError, text: str, path: str) -> Problem:
-    if isinstance(exc, yaml.reader.ReaderError):
-        line, column = _position(text, exc.position)
-        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1]
-                                                                         or "?")
-        return Problem(Location(path, line, column),
-                       f"control character 0x{char:02x} is not allowed in YAML: remove it")
-    mark = getattr(exc, "problem_mark", None)
-    start = getattr(exc, "context_mark", None)
-    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
-    context = " ".join(str(getattr(exc, "context", None) or "").split())
-    if mark is None or (start is not None and mark.index >= len(text.rstrip())):
-        mark, start = start, None  # an error at the very end is really where the thing began
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    at_tab = mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t"
-    if at_tab or "'\\t'" in problem:
-        message = "tab character: YAML indents with spaces only; replace the tab with spaces"
-    elif "duplicate anchor" in context and start is not None:
-        message = (f"anchor defined twice (first at line {start.line + 1}): give each anchor "
-                   "its own name")
-    else:
-        message = f"invalid YAML: {problem}"
-        if context:
-            message += f" ({context}"
-            if start is not None and start.line + 1 != line:
-                message += f" that started at line {start.line + 1}"
-            message += ")"
-        message += "; fix the syntax at this position"
-    return Problem(Location(path, line, column), message)
-
-
-def _alias_use(text: str, anchor: Location) -> Location:
-    """Where ``*name`` first refers back to the anchor ``&name`` at ``anchor``, if findable."""
-    lines = text.splitlines()
-    start = lines[anchor.line - 1][anchor.column - 1:] if anchor.line <= len(lines) else ""
-    match = re.match(r"&([^\s,\[\]{}]+)", start)
-    if not match:
-        return anchor
-    needle = "*" + match.group(1)
-    for number in range(anchor.line, len(lines) + 1):
-        line = lines[number - 1]
-        offset = line.find(needle, anchor.column if number == anchor.line else 0)
-        if offset != -1:
-            return Location(anchor.path, number, offset + 1)
-    return anchor
-
-
 def read_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML document into YMap/YSeq/scalars; problems instead of exceptions."""
     with paused_gc():  # parsing and converting make tens of thousands of acyclic objects
@@ -408,12 +335,12 @@ def _read(text: str, path: str) -> tuple[Any, list[Problem]]:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        return None, [_yaml_error_problem(exc, text, path)]
+        return None, [yaml_error_problem(exc, text, path)]
     except RecursionError:
         return None, [Problem(Location(path, 1, 1),
                               "YAML nests too deeply to read: flatten the structure")]
     except UnicodeEncodeError as exc:  # a lone surrogate, from text not read from a file
-        line, column = _position(text, exc.start)
+        line, column = position(text, exc.start)
         return None, [Problem(Location(path, line, column),
                               f"character U+{ord(text[exc.start]):04X} is not Unicode text: "
                               "remove it")]
@@ -424,7 +351,7 @@ def _read(text: str, path: str) -> tuple[Any, list[Problem]]:
     try:
         value = converter.convert(node)
     except _Cycle as cycle:
-        where = _alias_use(text, cycle.where)
+        where = alias_use(text, cycle.where)
         return None, [Problem(where, "an alias refers to the mapping or list that contains "
                                            "it (a cycle): write the data out without the cycle")]
     except _TooBig as big:

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import queue
 import shlex
 import subprocess
-import threading
-import time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -24,9 +21,9 @@ from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.widgets import Input, Static, Tree
 
-from tracker.assess import Assessment
 from tracker.tui.commands import TrackerCommands
 from tracker.tui.format import user
+from tracker.tui.live_runs import LIVE_SECONDS, LiveRuns
 from tracker.tui.snapshot import Snapshot, changed, take_snapshot
 from tracker.tui.widgets.details import DetailPane
 from tracker.tui.widgets.key_footer import KeyFooter
@@ -34,17 +31,11 @@ from tracker.tui.widgets.plan_header import PlanHeader
 from tracker.tui.widgets.plan_tree import NodeRef, PlanTree
 from tracker.tui.widgets.run_bar import RunBar
 
-if TYPE_CHECKING:  # imported when a run starts: most sessions never run tests
-    from tracker.tui.live import LiveJudge, LiveRun
-
 WATCH_SECONDS = 0.5
-#: how often a live run's report is read and its news shown: a finished test shows within
-#: about twice this (the report is read, then drained), plus the time to judge it
-LIVE_SECONDS = 0.04
 
 
-class TrackerApp(App[int]):
-    """The plan at a glance, with live runs."""
+class TrackerApp(LiveRuns):
+    """The plan at a glance, with live runs (:class:`~tracker.tui.live_runs.LiveRuns`)."""
 
     CSS_PATH = "app.tcss"
     TITLE = "tracker"
@@ -72,18 +63,10 @@ class TrackerApp(App[int]):
     def __init__(self, snapshot: Snapshot, today: dt.date, *, watch: bool = True) -> None:
         super().__init__()
         self.snapshot = snapshot
-        self.good: Snapshot | None = snapshot if snapshot.assessment else None
+        self.good = snapshot if snapshot.assessment else None
         self.today = today
         self.watching = watch
-        self.live: LiveRun | None = None
-        self.events: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
-        self.cancel = threading.Event()
-        self.run_label = ""
-        self._live_assessment: Assessment | None = None
-        self._live_judge: LiveJudge | None = None  #: judges the run going on, if any
         self._history_loading = False
-        self._live_dirty = False  #: results came in that the tree does not show yet
-        self._assess_after = 0.0  #: monotonic time before which a live re-judgement waits
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -159,10 +142,6 @@ class TrackerApp(App[int]):
         node = tree.cursor_node
         assessment = self.current_assessment()
         self.query_one(DetailPane).show(assessment, node.data if node else None)
-
-    def current_assessment(self) -> Assessment | None:
-        """The provisional assessment during a run, else the last good one."""
-        return self._live_assessment or (self.good.assessment if self.good else None)
 
     @on(Tree.NodeHighlighted)
     def _highlighted(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
@@ -306,128 +285,3 @@ class TrackerApp(App[int]):
         if self.live is not None:
             self.cancel.set()
         self.exit()
-
-    # -- live runs ---------------------------------------------------------------------------
-
-    def action_run_all(self) -> None:
-        self.start_run([], "all tests")
-
-    def action_run_selected(self) -> None:
-        node = self.query_one(PlanTree).cursor_node
-        assessment = self.current_assessment()
-        if node is None or node.data is None or assessment is None:
-            return
-        ref: NodeRef = node.data
-        items = ([assessment.item(ref.id)] if ref.kind == "item"
-                 else assessment.phase_items(ref.phase_id))
-        ids = sorted({t for ia in items if ia for t in ia.test_ids})
-        if not ids:
-            self.notify("nothing linked to run here", severity="warning")
-            return
-        self.start_run(ids, f"{len(ids)} tests of {ref.kind} {ref.id}")
-
-    def start_run(self, args: list[str], label: str) -> None:
-        if self.live is not None:
-            self.notify("a run is already going; esc cancels it", severity="warning")
-            return
-        if self.good is None or self.good.assessment is None:
-            return
-        self.cancel.clear()
-        from tracker.tui.live import LiveJudge, LiveRun
-
-        assert self.good.plan is not None and self.good.evidence is not None
-        self._live_judge = LiveJudge(self.good.plan, self.good.evidence, self.today)
-        self.live = LiveRun(started=dt.datetime.now(dt.UTC), scope=tuple(args))
-        self.run_label = label
-        self.query_one(RunBar).start(label)
-        self.run_worker_thread(args)
-
-    def action_cancel_run(self) -> None:
-        box = self.filter_box()
-        if box is not None and (box.has_focus or box.has_class("-visible") and not self.live):
-            box.value = ""
-            box.remove_class("-visible")
-            self.query_one(PlanTree).focus()
-            return
-        if self.live is not None:
-            self.cancel.set()
-            self.notify("cancelling the run…")
-
-    @work(thread=True, exclusive=True, group="run")
-    def run_worker_thread(self, args: list[str]) -> None:
-        from tracker.errors import StoreError
-        from tracker.paths import default_store_path
-        from tracker.runner import RunCancelled, RunError, run_suite, wants_contexts
-        from tracker.store import Store
-
-        snapshot = self.good
-        assert snapshot is not None and snapshot.plan is not None
-        root = snapshot.plan_path.resolve().parent
-        message, severity = "", "information"
-        try:
-            with open(os.devnull, "w") as sink:
-                outcome = run_suite(root, args, plan_coverage=snapshot.plan.coverage,
-                                    output=sink, listener=self.events.put, cancel=self.cancel,
-                                    contexts=wants_contexts(snapshot.plan),
-                                    poll_seconds=LIVE_SECONDS)
-            from tracker.pending import record_run
-
-            def say(line: str) -> None:  # waiting for a locked store, from the worker thread
-                self.call_from_thread(self.notify, line, severity="warning")
-
-            with Store.open(default_store_path(root)) as store:  # kept aside first: never lost
-                run_id = record_run(store, root, outcome.record, say)
-            counts = ", ".join(f"{n} {k}" for k, n in outcome.record.counts().items() if n)
-            message = f"run {run_id} recorded: {counts or 'no tests'}"
-        except RunCancelled:
-            message, severity = "run cancelled: nothing recorded", "warning"
-        except (RunError, StoreError) as exc:
-            message, severity = str(exc), "error"
-        self.call_from_thread(self.finish_run, message, severity)
-
-    def drain_events(self) -> None:
-        """Fold streamed report events into the view (runs every LIVE_SECONDS)."""
-        live = self.live
-        if live is None:
-            return
-        touched = False
-        while True:
-            try:
-                event = self.events.get_nowait()
-            except queue.Empty:
-                break
-            touched = live.feed(event) or touched
-        self.query_one(RunBar).progress(live.collected, live.counts())
-        now = time.monotonic()
-        if touched:
-            self._live_dirty = True
-        if self._live_dirty and now >= self._assess_after:
-            self._live_dirty = False
-            if self.show_live(live) is None:  # the whole plan judged: a while on a big plan,
-                # so the UI stays free at least half of the time; the items a few results
-                # change take little, and waiting would only delay the next results
-                self._assess_after = time.monotonic() + (time.monotonic() - now)
-
-    def show_live(self, live: LiveRun) -> frozenset[str] | None:
-        """Judge the results received so far (after the first time, only the items they can
-        change) and relabel what was judged again; the ids of those items (None: all)."""
-        assert self._live_judge is not None, "a live run has its judge"
-        previous = self._live_assessment
-        self._live_assessment, judged = self._live_judge.judge(live)
-        self.query_one(PlanTree).relabel(self._live_assessment, judged)
-        if previous is None or (previous.done, previous.headline) != (
-                self._live_assessment.done, self._live_assessment.headline):
-            self.query_one(PlanHeader).show(self._live_assessment)
-        self.show_details()
-        return judged
-
-    def finish_run(self, message: str, severity: str) -> None:
-        self.drain_events()
-        self.live = None
-        self._live_assessment = None
-        self._live_judge = None
-        self.query_one(RunBar).stop()
-        # the message may quote a test id or a path: shown literally (markup off, cleaned)
-        self.notify(user(message).plain, severity=severity,  # type: ignore[arg-type]
-                    markup=False)
-        self.action_reload()
