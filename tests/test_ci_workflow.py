@@ -8,7 +8,9 @@ process, every exchange a real `git push`/`git fetch`.
 
 from __future__ import annotations
 
+import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,25 @@ def test_a_clone_without_the_notes_sees_no_run_and_says_so(remote, tmp_path):
     status = tracker(lone, "status", "--today", TODAY, "--require", "1")
     assert status.returncode == 1
     assert "required but not done: phase 1: 0 of 2 done" in status.stderr
+
+
+def test_ci_compares_the_documents_statuses_not_their_figures(tmp_path):
+    """.ci/same-statuses passes a document whose figures moved and fails one whose status
+    moved: CI's fallback when our own run's coverage differs by a line from the refresh's."""
+    script = Path(__file__).resolve().parent.parent / ".ci" / "same-statuses"
+    committed = Path(__file__).resolve().parent.parent / "docs" / "testing" / "plan.md"
+    text = committed.read_text(encoding="utf-8")
+    figures = tmp_path / "figures.md"
+    figures.write_text(re.sub(r"\d+\.\d%", "12.3%", text), encoding="utf-8")
+    status = tmp_path / "status.md"
+    status.write_text(text.replace("- [x]", "- [ ]", 1).replace("✔ done:", "◐ in progress:", 1),
+                      encoding="utf-8")
+
+    def compare(other: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(script), str(committed), str(other)],
+                              capture_output=True, text=True, check=False)
+
+    assert compare(figures).returncode == 0
+    moved = compare(status)
+    assert moved.returncode == 1
+    assert "in progress" in moved.stderr
