@@ -84,7 +84,9 @@ def test_a_kill_at_any_moment_leaves_the_store_whole(tmp_path):
         proc.wait()
         after = runs(root)
         assert after[:len(before)] == before, f"moment {moment}: an earlier run changed"
-        assert after[len(before):] in ([], [CASES]), f"moment {moment}: a partial run"
+        # a run killed after pytest ended but before storing keeps its run aside; the next
+        # run stores it before its own: a moment may add two runs, each whole, never part
+        assert all(n == CASES for n in after[len(before):]), f"moment {moment}: a partial run"
     done = tracker_run(root)  # records what a killed run kept aside, then its own
     assert done.wait(timeout=300) == 0
     final = runs(root)
