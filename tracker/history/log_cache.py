@@ -16,17 +16,16 @@ the folder, a file not owned by the current user is not read, and a damaged one 
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from tracker import __version__
 from tracker.evidence.commits import GitLog
-from tracker.gcpause import paused_gc
 from tracker.history.log import PendingLog
-from tracker.paths import data_dir, replace_quietly
+from tracker.paths import data_dir
+from tracker.pickle_cache import code_stamp, write_entry
+from tracker.pickle_cache import read_entry as _read_entry
 
 #: Version of the entry layout; bump it when GitLog or the parsing changes meaning.
 FORMAT = 1
@@ -69,50 +68,12 @@ def entry_key(code: Iterable[str], *parts: str) -> bytes:
     mtime of the modules ``code`` names (relative to the tracker package), which decide the
     value, so an edited checkout never reads what its older self wrote."""
     digest = hashlib.sha256()
-    for part in (__version__, sys.version, _code_stamp(code), *parts):
+    for part in (__version__, sys.version, code_stamp(code), *parts):
         digest.update(part.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
     return digest.digest()
 
 
-def _code_stamp(code: Iterable[str]) -> str:
-    package = Path(__file__).resolve().parent.parent
-    stamps = []
-    for name in code:
-        try:
-            info = os.stat(package / name)
-        except OSError:
-            return "unknown"
-        stamps.append(f"{info.st_size}:{info.st_mtime_ns}")
-    return ",".join(stamps)
-
-
 def read_entry(path: Path, key: bytes) -> object | None:
     """The stored value when the file is ours and was written for ``key``; else None."""
-    try:
-        with open(path, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            getuid = getattr(os, "getuid", None)
-            if info.st_size > MAX_ENTRY_BYTES or (getuid is not None
-                                                  and info.st_uid != getuid()):
-                return None
-            if handle.read(len(key)) != key:
-                return None
-            data = handle.read()
-    except OSError:
-        return None
-    try:
-        with paused_gc():
-            loaded: object = pickle.loads(data)
-            return loaded
-    except Exception:  # damaged: walk again, and the write replaces it
-        return None
-
-
-def write_entry(path: Path, key: bytes, value: object) -> None:
-    """Keep ``value`` for ``key``, replacing the file in one step; never raises."""
-    try:
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # something in it does not pickle: simply do not cache
-        return
-    replace_quietly(path, key + data, mode=0o600)
+    return _read_entry(path, key, MAX_ENTRY_BYTES)

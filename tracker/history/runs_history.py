@@ -32,8 +32,9 @@ from tracker.evidence.timeline import Timeline, timeline
 from tracker.evidence.values import ItemEvidence
 from tracker.history.backfill_index import BackfillIndex
 from tracker.history.log import PendingLog
-from tracker.history.log_cache import entry_key, read_entry, write_entry
+from tracker.history.log_cache import entry_key, read_entry
 from tracker.paths import data_dir, default_store_path
+from tracker.pickle_cache import write_entry
 from tracker.plan.model import Plan
 from tracker.store import RunSummary, Store
 

@@ -22,16 +22,14 @@ the current user is not read.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar, cast
 
 from tracker import __version__
-from tracker.gcpause import paused_gc
-from tracker.paths import data_dir, replace_quietly
+from tracker.paths import data_dir
+from tracker.pickle_cache import code_stamp, read_entry, write_entry
 
 T = TypeVar("T")
 
@@ -82,7 +80,8 @@ def _key(name: str, text: str) -> bytes:
 #: edit to any of them must show in the key. tests/test_plan_cache.py checks that loading a
 #: plan imports no tracker module missing here.
 LOADING_FILES = (
-    "__init__.py", "gcpause.py", "paths.py", "pickling.py", "problems.py", "text.py",
+    "__init__.py", "gcpause.py", "paths.py", "pickle_cache.py", "pickling.py", "problems.py",
+    "text.py",
     "evidence/__init__.py", "evidence/keyword.py",
     "plan/__init__.py", "plan/cache.py", "plan/dates.py", "plan/fields.py", "plan/links.py",
     "plan/load.py", "plan/measures.py", "plan/model.py", "plan/phases.py", "plan/reader.py",
@@ -92,46 +91,12 @@ LOADING_FILES = (
 
 def _code_stamp() -> str:
     """Size and mtime of every file of the loading code: an edit in a checkout shows."""
-    package = Path(__file__).resolve().parent.parent
-    parts = []
-    for name in LOADING_FILES:
-        try:
-            info = os.stat(package / name)
-        except OSError:
-            return "unknown"
-        parts.append(f"{info.st_size}:{info.st_mtime_ns}")
-    return ",".join(parts)
+    return code_stamp(LOADING_FILES)
 
 
 def _read(path: Path, key: bytes) -> object | None:
     """The stored result when the file is ours and was written for ``key``; else None."""
-    try:
-        with open(path, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if info.st_size > MAX_ENTRY_BYTES or info.st_uid != _uid():
-                return None
-            if handle.read(len(key)) != key:
-                return None
-            data = handle.read()
-    except OSError:
-        return None
-    try:
-        with paused_gc():  # tens of thousands of acyclic objects, as when building them
-            loaded: object = pickle.loads(data)
-            return loaded
-    except Exception:  # damaged: build it again, and the write replaces it
-        return None
+    return read_entry(path, key, MAX_ENTRY_BYTES)
 
 
-def _uid() -> int:
-    getuid = getattr(os, "getuid", None)  # not on Windows, where st_uid is always 0
-    return getuid() if getuid is not None else 0
-
-
-def _write(path: Path, key: bytes, result: object) -> None:
-    """Store ``result`` for ``key``, replacing the file in one step; never raises."""
-    try:
-        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # something in it does not pickle: simply do not cache
-        return
-    replace_quietly(path, key + data, mode=0o600)
+_write = write_entry
