@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -36,6 +38,18 @@ def test_version_and_help():
         done = run_cli(name, "--help", cwd=Path.cwd())
         assert done.returncode == 0, name
         assert "Usage: tracker " + name in done.stdout
+
+
+def test_the_program_exits_with_mains_code_and_its_heap_frozen(sample):
+    """The console script's entry returns main's exit code, having frozen what is alive out
+    of the collector (so the interpreter's exit does not walk it); main alone does not."""
+    probe = ("import gc, sys\nfrom tracker import cli\nsys.argv = ['tracker', *sys.argv[1:]]\n"
+             "code = cli.main()\nbefore = gc.get_freeze_count()\ncode2 = cli.entry()\n"
+             "print(code, before, code2, gc.get_freeze_count() > 0, file=sys.stderr)\n")
+    for argv, code in ((["check"], "0"), (["check", "--strict"], "1"), (["nope"], "2")):
+        done = subprocess.run([sys.executable, "-c", probe, *argv], cwd=sample, text=True,
+                              capture_output=True, timeout=60, check=False)
+        assert done.stderr.splitlines()[-1] == f"{code} 0 {code} True", (argv, done.stderr)
 
 
 def test_check_clean_warnings_and_strict(sample):

@@ -22,7 +22,7 @@ from tracker.evidence.keyword import (
     keyword_filter,
     parse_keyword,
 )
-from tracker.evidence.patterns import FolderCache, expand, parts_of, search
+from tracker.evidence.patterns import FolderCache, count, expand, is_plain, parts_of, search
 from tracker.evidence.pytest_config import read_pytest_config
 
 from .helpers import write
@@ -191,6 +191,59 @@ def test_search_keeps_re_syntax_and_stops_on_time() -> None:
     with pytest.raises(PatternTooSlow):
         search(r"(a|aa)+$", "a" * 50_000 + "b", timeout=0.2)
     assert time.monotonic() - started < 10
+
+
+#: Pieces of plain patterns: characters (a newline, a non-ASCII letter), anchors, any
+#: character, and escaped punctuation, including what would otherwise repeat or group.
+_PLAIN_PIECES = ["a", "b", "\n", " ", "é", "-", "=", ">", "7", ".", "^", "$", "\\.", "\\*",
+                 "\\+", "\\(", "\\[", "\\|", "\\\\", "\\{", "\\$", "\\^"]
+
+
+def test_plain_patterns_are_told_from_the_others() -> None:
+    for plain in ("^pytest>=7", "a.b$", r"v1\.2\.3", r"\(x\)", "", "^$", "naïve text"):
+        assert is_plain(plain), plain
+    for other in ("a+", "a*", "a?", "a{2}", "(a)", "[ab]", "a|b", r"\w", r"\d", r"(\w)\1",
+                  "\\", r"\é", "(?i)a"):
+        assert not is_plain(other), other
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PLAIN_PIECES), max_size=6).map("".join),
+       st.lists(st.sampled_from(["a", "b", "\n", " ", "é", ".", "^", "$", "-", "=", ">", "7",
+                                 "*", "+", "(", "[", "|", "\\", "{"]), max_size=30).map("".join))
+def test_plain_patterns_answer_as_the_regex_module_does(pattern: str, text: str) -> None:
+    """A plain pattern is answered by ``re``: the same answers, search and count, as the
+    ``regex`` module (which answers every other pattern) gives."""
+    import regex
+
+    assert is_plain(pattern)
+    assert search(pattern, text) is (regex.search(pattern, text, regex.MULTILINE) is not None)
+    assert count(pattern, text) == sum(1 for _ in regex.finditer(pattern, text,
+                                                                 regex.MULTILINE))
+
+
+def test_a_plan_with_plain_regexes_only_does_not_import_regex(tmp_path: Path) -> None:
+    """``regex`` is imported for the patterns that need it, not for ``^pytest>=7``."""
+    write(tmp_path, "requirements.txt", "pytest>=7.4\n")
+    write(tmp_path, "plan.yaml", """
+        title: Plain
+        phases:
+          - id: "1"
+            title: One
+            items:
+              - id: pinned
+                text: Pin pytest
+                files:
+                  - {file: requirements.txt, contains: "^pytest>=7", regex: true}
+                  - {file: requirements.txt, lacks: "^nose$", regex: true}
+        """)
+    probe = ("import sys\nfrom tracker.cli import main\ncode = main(['status', '--json'])\n"
+             "print('regex' in sys.modules, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
+    assert json.loads(done.stdout)["items"][0]["status"] == "done"
 
 
 # --- -k expressions ------------------------------------------------------------------------

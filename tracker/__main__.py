@@ -1,5 +1,5 @@
 """Entry point for ``python -m tracker``."""
 
-from tracker.cli import main
+from tracker.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

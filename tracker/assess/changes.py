@@ -20,15 +20,18 @@ in the evidence (:class:`tracker.evidence.bundle.ChangeEvidence`, ``Evidence.fla
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from tracker.assess.verdicts import TrendPoint
-from tracker.evidence.bundle import ChangeEvidence
-from tracker.evidence.deltas import ItemDelta, item_delta
-from tracker.evidence.flaky import Flaky
 from tracker.evidence.layering import INTERRUPTED
 from tracker.evidence.pytest_args import selection
-from tracker.evidence.timeline import CommitRow
-from tracker.evidence.values import ItemEvidence
+
+if TYPE_CHECKING:  # history's modules: imported only when history was gathered
+    from tracker.evidence.bundle import ChangeEvidence
+    from tracker.evidence.deltas import ItemDelta
+    from tracker.evidence.flaky import Flaky
+    from tracker.evidence.timeline import CommitRow
+    from tracker.evidence.values import ItemEvidence
 
 #: The most commits a trend shows (the newest): a chart of hundreds of points says no more.
 TREND_POINTS = 40
@@ -40,6 +43,8 @@ def item_change(item_id: str, ev: ItemEvidence, changes: ChangeEvidence | None
     file (there is nothing whose arrival to tell)."""
     if changes is None or not ev.links and not ev.marked:
         return None
+    from tracker.evidence.deltas import item_delta  # imported once history is at hand
+
     return item_delta(item_id, ev, changes.log, changes.with_runs, changes.runs,
                       changes.current)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from tracker import metrics as measures
 from tracker.assess.changes import flaky_failure, flaky_of, item_change
@@ -16,10 +17,12 @@ from tracker.assess.quality import Finding, findings
 from tracker.assess.run_view import RunView, source_cases
 from tracker.assess.verdicts import CLOSED, ItemAssessment, Status, Tally
 from tracker.evidence.bundle import Evidence, LiveProgress
-from tracker.evidence.flaky import Flaky
 from tracker.evidence.values import ItemEvidence, StaticTest
 from tracker.plan.model import Claim, Item, Phase
 from tracker.problems import Problem, Severity
+
+if TYPE_CHECKING:  # read with the history of runs only
+    from tracker.evidence.flaky import Flaky
 
 
 class SourceTests:

@@ -2,16 +2,18 @@
 met, and its trend over recorded runs."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tracker import metrics as measures
 from tracker.assess.quality import source_measure
 from tracker.assess.verdicts import MACHINE_DEPENDENT, MetricAssessment
 from tracker.evidence.bundle import RunPoint
-from tracker.evidence.results import (
-    RunRecord,
-)
 from tracker.evidence.values import Workspace
 from tracker.plan.measures import SOURCE_MEASURES, parse_measure
 from tracker.plan.model import Metric
+
+if TYPE_CHECKING:  # a run's module: imported only when there is one
+    from tracker.evidence.results import RunRecord
 
 
 def judge_metric(metric: Metric, run: RunRecord | None,

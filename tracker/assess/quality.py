@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tracker.evidence.complexity import own_names
-from tracker.evidence.quality_values import FunctionComplexity, QualityEvidence, TestQuality
-from tracker.evidence.values import ItemEvidence, StaticTest
 from tracker.plan.measures import Measure
 from tracker.plan.model import Item
+
+if TYPE_CHECKING:  # the quality evidence's modules: imported only by plans that measure it
+    from tracker.evidence.quality_values import FunctionComplexity, QualityEvidence, TestQuality
+    from tracker.evidence.values import ItemEvidence, StaticTest
 
 #: Markers that make pytest run an ``async def`` test (pytest-asyncio's, anyio's, trio's).
 ASYNC_MARKS = frozenset({"asyncio", "anyio", "trio"})
@@ -160,6 +162,8 @@ def _target_functions(ev: ItemEvidence, quality: QualityEvidence
 
 
 def _own_names(ev: ItemEvidence, quality: QualityEvidence) -> Iterable[str]:
+    from tracker.evidence.complexity import own_names  # only with quality evidence
+
     files = dict.fromkeys(f for t in ev.targets for f in t.files)
     for relpath in files:
         yield from own_names(relpath, quality.complexity.get(relpath, ()))

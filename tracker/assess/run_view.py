@@ -7,21 +7,24 @@ is computed once per distinct link and shared, which keeps judging linear in the
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from tracker import metrics as measures
 from tracker.assess.verdicts import Tally
 from tracker.evidence.hashes import conftest_candidates
 from tracker.evidence.keyword import haystack, keyword_filter
 from tracker.evidence.layering import is_partial_run
-from tracker.evidence.own_coverage import OwnCoverage, own_coverage
-from tracker.evidence.results import (
-    CollectionError,
-    FileCoverage,
-    RunRecord,
-    TestOutcome,
-)
-from tracker.evidence.values import ItemEvidence, LinkResult, StaticTest
 from tracker.plan.model import LinkKind
+
+if TYPE_CHECKING:  # a run's modules: a plan judged without one never imports them
+    from tracker.evidence.own_coverage import OwnCoverage
+    from tracker.evidence.results import (
+        CollectionError,
+        FileCoverage,
+        RunRecord,
+        TestOutcome,
+    )
+    from tracker.evidence.values import ItemEvidence, LinkResult, StaticTest
 
 #: a target's coverage and the counts behind it
 _TargetCoverage = tuple[float | None, measures.CoverageCounts | None]
@@ -168,6 +171,8 @@ class RunView:
         tests = tuple(sorted({o.file for o in tally.outcomes}))
         key = (files, tests)
         if key not in self._own:
+            from tracker.evidence.own_coverage import own_coverage
+
             self._own[key] = own_coverage(self.run, tests, files)
         return self._own[key]
 

@@ -13,20 +13,20 @@ from enum import StrEnum
 from functools import cached_property
 from itertools import compress
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from tracker import metrics as measures
-from tracker.assess.quality import Finding
-from tracker.evidence.deltas import ItemDelta
-from tracker.evidence.flaky import Flaky
-from tracker.evidence.results import (
-    FAILING,
-    RunRecord,
-    TestOutcome,
-)
 from tracker.evidence.values import CheckResult, ItemEvidence, LinkResult
 from tracker.plan.model import Item, Metric, Phase, Plan
 from tracker.problems import Problem
 from tracker.signoffs import SignOffs, judge_signoffs
+
+if TYPE_CHECKING:  # what runs, history and quality measures add: a plan judged without
+    # them (a fresh clone's document, ``check``) never imports their modules
+    from tracker.assess.quality import Finding
+    from tracker.evidence.deltas import ItemDelta
+    from tracker.evidence.flaky import Flaky
+    from tracker.evidence.results import RunRecord, TestOutcome
 
 _OUTCOME = attrgetter("outcome")
 
@@ -93,6 +93,8 @@ class Tally:
 
     @cached_property
     def failed(self) -> tuple[TestOutcome, ...]:
+        from tracker.evidence.results import FAILING  # a tally exists only with a run
+
         if not self.count(*FAILING):
             return ()
         outcomes = self.outcomes  # filtered at C speed: big items link hundreds of tests

@@ -6,13 +6,15 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from tracker.evidence.commits import GitLog
-from tracker.evidence.deltas import RunFacts
-from tracker.evidence.flaky import Flaky
-from tracker.evidence.results import RunRecord
-from tracker.evidence.timeline import Timeline
-from tracker.evidence.values import Workspace
+if TYPE_CHECKING:  # only named here: a plan judged without runs never imports them
+    from tracker.evidence.commits import GitLog
+    from tracker.evidence.deltas import RunFacts
+    from tracker.evidence.flaky import Flaky
+    from tracker.evidence.results import RunRecord
+    from tracker.evidence.timeline import Timeline
+    from tracker.evidence.values import Workspace
 
 
 class Signature(StrEnum):

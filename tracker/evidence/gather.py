@@ -12,7 +12,6 @@ from tracker.evidence.bundle import ChangeEvidence, Evidence, RunPoint, SignOffE
 from tracker.evidence.hashes import is_conftest
 from tracker.evidence.layering import INTERRUPTED, MAX_LAYERS, is_partial_run, layer
 from tracker.evidence.pytest_args import selection
-from tracker.evidence.shards import combine_runs, suite_parts
 from tracker.evidence.values import Workspace
 from tracker.evidence.workspace import gather_workspace
 from tracker.history.gitcli import last_change
@@ -119,6 +118,8 @@ def _chain(store: Store, summaries: list[RunSummary]) -> list[RunRecord]:
     """The runs to lay over each other (tracker.evidence.layering), newest evidence first,
     down to the first whole run. Runs of one commit that are parts of one suite (CI shards,
     each noted by its own job) are combined into one run first."""
+    from tracker.evidence.shards import combine_runs, suite_parts  # runs' modules: only with runs
+
     chain: list[RunRecord] = []
     for _, group in groupby(summaries, key=lambda s: (s.commit, s.dirty)):
         records = [store.run(s.id) for s in list(group)[:MAX_PARTS]]

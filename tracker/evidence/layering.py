@@ -15,11 +15,13 @@ not measured.
 from __future__ import annotations
 
 import dataclasses
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tracker.evidence.hashes import conftest_candidates
 from tracker.evidence.pytest_args import is_partial
-from tracker.evidence.results import FileCoverage, RunRecord
+
+if TYPE_CHECKING:  # the runs' module: imported where there are runs to lay
+    from tracker.evidence.results import FileCoverage, RunRecord
 
 #: pytest's exit status for a session interrupted (Ctrl-C) part-way.
 INTERRUPTED = 2

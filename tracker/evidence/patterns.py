@@ -16,6 +16,11 @@ would stop all of them:
   ``timeout``; :func:`search` turns running out of it into :class:`PatternTooSlow`.
   ``google-re2`` would be linear-time instead, but rejects lookarounds and backreferences
   that valid plans may hold; a bound on time keeps every pattern that worked working.
+  A *plain* pattern (:func:`is_plain`: characters, escaped punctuation, ``.``, ``^`` and
+  ``$``, nothing that repeats, alternates or groups) cannot backtrack, and ``re`` and
+  ``regex`` read it alike: on a text small enough that its worst case stays far inside the
+  time bound, ``re`` answers it, and the plan that holds no other regex never imports
+  ``regex`` (its import is a twentieth of a cold ``tracker render``).
 """
 
 from __future__ import annotations
@@ -32,6 +37,26 @@ REGEX_TIMEOUT = 2.0
 
 _MAGIC = re.compile(r"[*?[]")
 
+#: Characters, ASCII punctuation escaped, ``.``, ``^`` and ``$``: no quantifier, class,
+#: group, alternation, backreference or letter escape (``\w``'s tables differ between ``re``
+#: and ``regex``), so a match attempt at one position takes at most one step per character.
+_PLAIN = re.compile(r"(?:[^\\*+?{}()\[\]|]|\\[!-/:-@\[-`{-~ ])*")
+
+#: Characters of text times characters of pattern that ``re`` may step through for a plain
+#: pattern: a tenth of a second or so, far inside REGEX_TIMEOUT even on a slow machine.
+PLAIN_STEPS = 10_000_000
+
+
+def is_plain(pattern: str) -> bool:
+    """Whether ``pattern`` is plain: it means the same to ``re`` and ``regex`` and cannot
+    backtrack (see the module's docstring)."""
+    return _PLAIN.fullmatch(pattern) is not None
+
+
+def _plainly(pattern: str, text: str) -> bool:
+    """Whether ``re`` may answer ``pattern`` on ``text``: plain, and bounded in steps."""
+    return len(text) * max(len(pattern), 1) <= PLAIN_STEPS and is_plain(pattern)
+
 
 class PatternTooSlow(Exception):
     """A regular expression ran out of its time on a file."""
@@ -45,8 +70,11 @@ def search(pattern: str, text: str, timeout: float = REGEX_TIMEOUT) -> bool:
     """Whether ``pattern`` (``re`` syntax, MULTILINE) matches somewhere in ``text``.
 
     Raises PatternTooSlow after ``timeout`` seconds, BadPattern for a pattern ``regex``
-    refuses. ``regex`` is imported here, by the few plans with regex checks only.
+    refuses. ``regex`` is imported here, by the few plans with regex checks that are not
+    plain only.
     """
+    if _plainly(pattern, text):
+        return re.search(pattern, text, re.MULTILINE) is not None
     import regex
 
     try:
@@ -60,6 +88,8 @@ def search(pattern: str, text: str, timeout: float = REGEX_TIMEOUT) -> bool:
 def count(pattern: str, text: str, timeout: float = REGEX_TIMEOUT) -> int:
     """How many non-overlapping matches of ``pattern`` (as :func:`search` reads it) ``text``
     holds; the same errors as :func:`search`, the time bounding the whole count."""
+    if _plainly(pattern, text):
+        return sum(1 for _ in re.finditer(pattern, text, re.MULTILINE))
     import regex
 
     try:

@@ -18,18 +18,18 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker import __version__
-from tracker.evidence.complexity import complexity_of
 from tracker.evidence.fileindex import FileIndex
-from tracker.evidence.quality import read_quality
-from tracker.evidence.quality_values import FunctionComplexity, QualityEvidence, TestQuality
 from tracker.evidence.scancache import MAX_CACHE_BYTES, Stamp, settled
 from tracker.evidence.values import StaticTest, Workspace
 from tracker.paths import data_dir, replace_quietly
 from tracker.plan.measures import parse_measure
 from tracker.plan.model import Plan
+
+if TYPE_CHECKING:  # the readers and their values: imported by plans that ask (see wanted)
+    from tracker.evidence.quality_values import FunctionComplexity, QualityEvidence, TestQuality
 
 #: Version of the cache file's layout and of what the readers find: bump on either change.
 FORMAT = 1
@@ -43,6 +43,8 @@ def wanted(plan: Plan) -> bool:
 
 def gather_quality(plan: Plan, workspace: Workspace, index: FileIndex) -> QualityEvidence:
     """The quality of the tests and the complexity of the files ``plan`` asks about."""
+    from tracker.evidence.quality_values import QualityEvidence
+
     cache = _Cache(data_dir(index.root) / "cache" / "quality.json", _key(index))
     found = QualityEvidence(asyncio_auto=index.config.asyncio_auto)
     tests: dict[str, list[StaticTest]] = {}
@@ -112,6 +114,8 @@ class _Cache:
             known = _decode_tests(entry, stamp)
             if known is not None and all(t.nodeid in known for t in tests):
                 return {t.nodeid: known[t.nodeid] for t in tests}
+        from tracker.evidence.quality import read_quality
+
         read = read_quality(index.read(relpath), tests)
         if stamp is not None and settled(stamp[1], self.now_ns):
             self.quality[relpath] = [stamp[0], stamp[1], {
@@ -128,6 +132,8 @@ class _Cache:
             known = _decode_functions(entry, stamp)
             if known is not None:
                 return known
+        from tracker.evidence.complexity import complexity_of
+
         functions = complexity_of(index.read(relpath))
         if stamp is not None and settled(stamp[1], self.now_ns):
             self.functions[relpath] = [stamp[0], stamp[1],
@@ -169,6 +175,8 @@ def _stamped(entry: Any, stamp: Stamp) -> Any:
 
 
 def _decode_tests(entry: Any, stamp: Stamp) -> dict[str, TestQuality] | None:
+    from tracker.evidence.quality_values import TestQuality
+
     payload = _stamped(entry, stamp)
     if not isinstance(payload, dict):
         return None
@@ -187,6 +195,8 @@ def _decode_tests(entry: Any, stamp: Stamp) -> dict[str, TestQuality] | None:
 
 
 def _decode_functions(entry: Any, stamp: Stamp) -> tuple[FunctionComplexity, ...] | None:
+    from tracker.evidence.quality_values import FunctionComplexity
+
     payload = _stamped(entry, stamp)
     if not isinstance(payload, list):
         return None

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tracker.evidence.quality_values import QualityEvidence
 from tracker.pickling import pickled_by_fields
 from tracker.plan.model import FileCheck, TestLink
 from tracker.problems import Problem
+
+if TYPE_CHECKING:  # read only for plans that measure quality (tracker.evidence.quality_gather)
+    from tracker.evidence.quality_values import QualityEvidence
 
 
 @pickled_by_fields

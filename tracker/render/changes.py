@@ -9,9 +9,13 @@ clock or the machine, so the bytes are the same wherever the document is rendere
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tracker.assess import ItemAssessment, TrendPoint
-from tracker.evidence.flaky import Flaky
 from tracker.text import md_code, md_inline
+
+if TYPE_CHECKING:  # read with the history of runs only
+    from tracker.evidence.flaky import Flaky
 
 #: A trend needs two points; one commit's figures are already in the metrics.
 MIN_POINTS = 2
