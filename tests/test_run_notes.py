@@ -216,8 +216,8 @@ def test_a_lost_store_is_recreated_and_a_sound_one_needs_force(repo):
 
 
 def test_a_subset_runs_thousands_of_deselected_tests_come_back_from_its_note(repo, tmp_path):
-    """A -m run deselecting more than note_sets.COMPACT_ABOVE tests is noted compactly (format
-    version 2): imported into a fresh store it is the run the local store holds, deselected
+    """A -m run deselecting more than note_sets.COMPACT_ABOVE tests is noted compactly (since
+    format version 2): imported into a fresh store it is the run the local store holds, deselected
     ids in order and their markers, so every judgement made from it is the same."""
     root, shas = repo
     ids = tuple(f"tests/test_{i % 9}.py::TestT::test_{i}[p{i % 4}]" for i in range(2500))
@@ -227,7 +227,7 @@ def test_a_subset_runs_thousands_of_deselected_tests_come_back_from_its_note(rep
         local.add_run(run)
         here = local.latest_run()
     line = note_run(root, run)
-    assert '"version":2' in line.text and '"deselected_z":' in line.text
+    assert '"version":3' in line.text and '"deselected_z":' in line.text
     with Store.open(tmp_path / "fresh.db") as fresh:
         assert import_notes(root, fresh).imported == 1
         there = fresh.latest_run()

@@ -594,7 +594,7 @@ def test_a_version_5_store_learns_which_note_blobs_it_imported(path):
         assert store.imported_blobs() == frozenset() and store.note_keys() == {"a" * 64}
         store.mark_imported_blobs(["b1", "b2", "b1"])
         assert store.imported_blobs() == {"b1", "b2"}
-    assert pragma(path, "user_version") == [(SCHEMA_VERSION,)] == [(8,)]
+    assert pragma(path, "user_version") == [(SCHEMA_VERSION,)] == [(9,)]
 
 
 def test_a_failing_migration_changes_nothing(path, monkeypatch):

@@ -34,6 +34,8 @@ from typing import Any
 
 from tracker import store_sets
 from tracker.errors import StoreError
+from tracker.evidence.note_fields import BadLine
+from tracker.evidence.note_parts import SplitRun
 from tracker.evidence.results import (
     FileCoverage,
     RunRecord,
@@ -70,13 +72,20 @@ from tracker.store_schema import (
     _identity,
     _migrate,
 )
+from tracker.store_parts import insert_split, load_split, load_split_coverage
 from tracker.store_writes import KEEP_COVERAGE, KEEP_WHOLE, insert_run, prune_runs
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "RunSummary", "Store", "StoreError",
-           "StoreLocked", "default_store_path", "move_aside"]
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "RunRefused", "RunSummary", "Store",
+           "StoreError", "StoreLocked", "default_store_path", "move_aside"]
 
 #: Seconds to wait for another process's write lock before giving up.
 DEFAULT_TIMEOUT = 5.0
+
+
+class RunRefused(StoreError):
+    """A run imported from a note turned out unreadable when it was read whole (its note's
+    parts do not hold, or disagree with its summary): it is removed from the store, as the
+    import would have skipped its line, and the message names its commit."""
 
 class Store:
     """An open store. Use :meth:`open`; close it, or use it as a context manager."""
@@ -87,6 +96,9 @@ class Store:
         self._timeout = timeout
         self.keep_whole = KEEP_WHOLE  #: see :meth:`prune`
         self.keep_coverage = KEEP_COVERAGE
+        #: runs refused while this store was open (see :class:`RunRefused`): id → warning.
+        #: They are left out of every listing, even where the store cannot be written.
+        self.refused: dict[int, str] = {}
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -158,13 +170,14 @@ class Store:
         """StoreError unless the newest runs can be read: ``run`` asks before the suite runs,
         so that a damaged store is said at once, not after minutes of tests."""
         for table in ("runs", "outcomes", "coverage", "collection_errors", "not_run",
-                      "run_files", "deselected_sets"):
+                      "run_files", "deselected_sets", "run_parts"):
             with self._read() as db:
                 if not db.execute(f"PRAGMA table_info({table})").fetchall():
                     raise StoreError(damaged_message(self.path, f"the table {table} is missing"))
         newest = next((s for s in self.runs(limit=KEEP_WHOLE) if not s.pruned), None)
         if newest is not None:  # the rows every judgement reads first
-            self.run(newest.id)
+            with contextlib.suppress(RunRefused):  # a bad note, not a damaged store
+                self.run(newest.id)
 
     def _prepare(self) -> None:
         db = self._db
@@ -217,15 +230,21 @@ class Store:
                 raise StoreError(f"a run with the note key {note_key} is in {self.path} already")
             return self._insert(db, run, note_key)
 
-    def add_noted_run(self, run: RunRecord, note_key: str) -> int | None:
+    def add_noted_run(self, run: RunRecord | SplitRun, note_key: str) -> int | None:
         """Write a run read from a git note, unless a run with its key is stored already.
 
         Returns the new id, or None when the run was there (imported before, or noted here):
-        importing the same notes again, or two imports at once, store each run once.
+        importing the same notes again, or two imports at once, store each run once. A
+        :class:`SplitRun` (a version 3 line) is stored as its summary and undecoded parts
+        (tracker.store_parts), decoded when it is read.
         """
         with self._write() as db:  # the write lock is held from the check to the insert
             if self._noted(db, note_key) is not None:
                 return None
+            if isinstance(run, SplitRun):
+                run_id = insert_split(db, run, note_key)
+                self._prune(db)
+                return run_id
             return self._insert(db, run, note_key)
 
     def set_note_key(self, run_id: int, note_key: str) -> bool:
@@ -293,27 +312,36 @@ class Store:
     # --- reading ---------------------------------------------------------------------------
 
     def run(self, run_id: int) -> RunRecord:
-        """The run with this id, whole; StoreError if there is none or it was pruned."""
+        """The run with this id, whole; StoreError if there is none or it was pruned.
+
+        RunRefused for a run kept as the parts of its note (tracker.store_parts) that turn
+        out unreadable now that they are decoded: the run is removed from the store (when
+        it may be written) and left out of every listing of this Store from now on.
+        """
         with self._read() as db:
             row = db.execute(f"SELECT {_RUN_COLUMNS}, pruned FROM runs WHERE id = ?",
                              (run_id,)).fetchone()
-            if row is None:
+            if row is None or run_id in self.refused:
                 raise self._no_run(run_id)
             if row[-1]:
                 raise StoreError(f"run {run_id} in {self.path} was pruned: only its totals "
                                  f"are kept (the newest {self.keep_whole} runs are kept whole)")
-            return _load_run(db, row[:-1])
+            try:
+                return load_split(db, run_id) or _load_run(db, row[:-1])
+            except BadLine as exc:
+                refused = exc
+        raise self._refuse(run_id, row[3], refused)
 
     def latest_run(self, commit: str | None = None) -> RunRecord | None:
         """The newest run (highest id), or the newest on ``commit``; None when there is none."""
         with self._read() as db:
             if commit is None:
-                cursor = db.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT 1")
+                cursor = db.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1")
             else:
-                cursor = db.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE git_commit = ?"
+                cursor = db.execute("SELECT id FROM runs WHERE git_commit = ?"
                                     " ORDER BY id DESC LIMIT 1", (_text(commit),))
             row = cursor.fetchone()
-            return None if row is None else _load_run(db, row)
+        return None if row is None else self.run(row[0])
 
     def runs(self, limit: int | None = None) -> list[RunSummary]:
         """Summaries of the newest ``limit`` runs (all when None), newest first."""
@@ -321,7 +349,8 @@ class Store:
             return []
         bound = -1 if limit is None else limit  # LIMIT -1: no limit
         with self._read() as db:  # rows decoded inside: a damaged row is a StoreError
-            return [_summary(row) for row in db.execute(_SUMMARIES, (bound,)).fetchall()]
+            return [_summary(row) for row in db.execute(_SUMMARIES, (bound,)).fetchall()
+                    if row[0] not in self.refused]
 
     def summaries_of(self, commits: Iterable[str]) -> list[RunSummary]:
         """Summaries of every run recorded on one of ``commits``, newest first: the runs that
@@ -335,20 +364,46 @@ class Store:
                 marks = ", ".join("?" * len(batch))
                 rows += db.execute(f"{_SUMMARY_COLUMNS} WHERE git_commit IN ({marks})",
                                    batch).fetchall()
-            return sorted((_summary(row) for row in rows), key=lambda s: -s.id)
+            return sorted((_summary(row) for row in rows if row[0] not in self.refused),
+                          key=lambda s: -s.id)
 
     def runs_of_commit(self, commit: str) -> list[RunRecord]:
         """Every whole run recorded on ``commit``, newest first: the reruns and the shards
         that separate CI jobs noted (see tracker.evidence.shards). Pruned runs are left out."""
         with self._read() as db:
-            rows = db.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE git_commit = ?"
-                              " AND pruned = 0 ORDER BY id DESC", (_text(commit),)).fetchall()
-            return [_load_run(db, row) for row in rows]
+            ids = [run_id for (run_id,) in db.execute(
+                "SELECT id FROM runs WHERE git_commit = ? AND pruned = 0 ORDER BY id DESC",
+                (_text(commit),))]
+        runs = []
+        for run_id in ids:
+            with contextlib.suppress(RunRefused):
+                runs.append(self.run(run_id))
+        return runs
 
     def coverage(self, run_id: int) -> tuple[FileCoverage, ...]:
-        """Only the per-file coverage of a run: what coverage deltas compare against."""
+        """Only the per-file coverage of a run: what coverage deltas compare against.
+        RunRefused as for :meth:`run`."""
         with self._read() as db:
-            return _load_coverage(db, run_id)
+            if run_id in self.refused:
+                return ()
+            try:
+                found = load_split_coverage(db, run_id)
+                return _load_coverage(db, run_id) if found is None else found
+            except BadLine as exc:
+                refused = exc
+            row = db.execute("SELECT git_commit FROM runs WHERE id = ?", (run_id,)).fetchone()
+        raise self._refuse(run_id, row[0] if row else None, refused)
+
+    def _refuse(self, run_id: int, commit: str | None, why: BadLine) -> RunRefused:
+        """Forget a run whose note's parts do not hold: deleted where the store may be
+        written, left out of this Store's listings in any case; the error to raise."""
+        message = (f"skipped the run noted on {(commit or '?')[:12]} (run {run_id}): {why}; "
+                   "it is removed from the store")
+        self.refused[run_id] = message
+        with contextlib.suppress(StoreError):  # read-only or locked: left out all the same
+            with self._write() as db:
+                db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        return RunRefused(message)
 
     def runs_count(self) -> int:
         """How many runs are stored."""

@@ -65,7 +65,11 @@ def import_notes(root: Path, store: Store, ref: str = NOTES_REF) -> ImportResult
 
     Runs are stored oldest first, so that store ids follow time and pruning keeps the newest
     whole. A note that cannot be read, or lines of it that cannot, give one warning naming the
-    commit; valid text is stored as it is (the display code cleans what it shows). A note
+    commit; valid text is stored as it is (the display code cleans what it shows). Runs of
+    version 3 lines are stored as their checked header and undecoded parts (see
+    tracker.store_parts): the store keeps only the newest runs whole, so a first sync of
+    hundreds of runs does not decode them all; a run whose parts turn out bad when read is
+    refused then (Store.run), with one warning naming its commit. A note
     whose blob was imported before is not read again (a blob's id is a hash of its text): a
     sync reads only the notes that changed, and warns of a bad note once.
     """
@@ -78,7 +82,7 @@ def import_notes(root: Path, store: Store, ref: str = NOTES_REF) -> ImportResult
         if note.text is None:
             bad.append(f"skipped the note on {note.commit[:12]}: {note.problem}")
             continue
-        read = decode_note(note.text, known)
+        read = decode_note(note.text, known, split=True)  # version 3: decoded when read
         seen += read.known
         if read.problems:
             more = len(read.problems) - 1
