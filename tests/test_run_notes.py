@@ -25,7 +25,7 @@ from tracker.history.notes import NOTES_REF, NotesError, append_line, read_notes
 from tracker.history.run_notes import import_notes, note_run, rebuild_store
 from tracker.store import RunRefused, Store, StoreError, default_store_path
 
-from .helpers import git, write
+from .helpers import git, obeying_modes, write
 
 T0 = dt.datetime(2026, 3, 5, 12, 0, 0, 250000, tzinfo=dt.UTC)
 
@@ -319,11 +319,16 @@ def test_a_refused_run_is_left_out_where_the_store_cannot_be_written(repo, tmp_p
     with Store.open(path) as store:
         import_notes(root, store)
     path.chmod(0o444)
-    try:
+
+    def read() -> None:
         with Store.open(path, read_only=True) as store:
             with pytest.raises(RunRefused):
                 store.run(1)
             assert store.runs() == [] and store.summaries_of([shas[1]]) == []
             assert store.coverage(1) == ()
+    try:
+        obeying_modes(read)  # as root too: the file's mode binds
     finally:
         path.chmod(0o644)
+    with Store.open(path) as store:
+        assert store.runs_count() == 1, "it could not be removed: only left out"

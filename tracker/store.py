@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -53,6 +53,7 @@ from tracker.store_files import (
     read_only_message,
     store_error,
 )
+from tracker.store_parts import insert_split, load_split, load_split_coverage
 from tracker.store_rows import (
     _BATCH,
     _RUN_COLUMNS,
@@ -72,7 +73,7 @@ from tracker.store_schema import (
     _identity,
     _migrate,
 )
-from tracker.store_parts import insert_split, load_split, load_split_coverage
+from tracker.store_tx import Transactions
 from tracker.store_writes import KEEP_COVERAGE, KEEP_WHOLE, insert_run, prune_runs
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "RunRefused", "RunSummary", "Store",
@@ -87,7 +88,7 @@ class RunRefused(StoreError):
     parts do not hold, or disagree with its summary): it is removed from the store, as the
     import would have skipped its line, and the message names its commit."""
 
-class Store:
+class Store(Transactions):
     """An open store. Use :meth:`open`; close it, or use it as a context manager."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path, timeout: float) -> None:
@@ -400,9 +401,9 @@ class Store:
         message = (f"skipped the run noted on {(commit or '?')[:12]} (run {run_id}): {why}; "
                    "it is removed from the store")
         self.refused[run_id] = message
-        with contextlib.suppress(StoreError):  # read-only or locked: left out all the same
-            with self._write() as db:
-                db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        # read-only or locked: left out all the same
+        with contextlib.suppress(StoreError), self._write() as db:
+            db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         return RunRefused(message)
 
     def runs_count(self) -> int:
@@ -419,54 +420,6 @@ class Store:
         except StoreError as exc:
             return str(exc)
         return None if found == ["ok"] else "; ".join(found)
-
-    # --- transactions and errors -------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: committed at the end, rolled back on any exception."""
-        with self._translated():
-            # IMMEDIATE: take the write lock now (waiting up to the timeout), not half-way.
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-                self._db.execute("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:  # SQLite may have rolled back already
-                    self._db.execute("ROLLBACK")
-                raise
-
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """A read transaction, so that the queries of one call see a single snapshot."""
-        with self._translated():
-            self._db.execute("BEGIN")
-            try:
-                yield self._db
-            except sqlite3.OperationalError as exc:
-                if "no such" not in str(exc):
-                    raise
-                raise StoreError(damaged_message(self.path, f"{exc}: a table or column tracker "
-                                                     "needs is missing")) from exc
-            except (ValueError, TypeError, KeyError, IndexError, UnicodeDecodeError) as exc:
-                # a row no tracker wrote: a time that is not a time, JSON that is not JSON,
-                # bytes that are not text. The file is damaged: say so, not a traceback.
-                why = f"a row cannot be read: {exc}"
-                raise StoreError(damaged_message(self.path, why)) from exc
-            finally:
-                if self._db.in_transaction:
-                    self._db.execute("COMMIT")
-
-    @contextlib.contextmanager
-    def _translated(self) -> Iterator[None]:
-        """Turn SQLite's errors about the file (locked, read-only, damaged) into StoreError."""
-        try:
-            yield
-        except sqlite3.Error as exc:
-            error = store_error(self.path, exc, self._timeout)
-            if error is None:
-                raise
-            raise error from exc
 
     def _no_run(self, run_id: int) -> StoreError:
         return StoreError(f"there is no run {run_id} in {self.path}: "

@@ -3,8 +3,9 @@
 Git is the shared store: a run is attached to its commit under ``refs/notes/tracker``
 (tracker.history.run_notes), every clone fetches the notes and imports them. This module only
 turns a :class:`~tracker.evidence.results.RunRecord` into a line and lines back into records;
-no I/O, no git. The format is documented in ``docs/notes-format.md``; the checks of every field are in
-:mod:`tracker.evidence.note_fields`, the version 3 layout in :mod:`tracker.evidence.note_parts`.
+no I/O, no git. The format is documented in ``docs/notes-format.md``; the checks of every
+field are in :mod:`tracker.evidence.note_fields`, the version 3 layout in
+:mod:`tracker.evidence.note_parts`.
 
 Why the shape:
 
