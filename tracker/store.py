@@ -30,12 +30,10 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker import store_sets
 from tracker.errors import StoreError
-from tracker.evidence.note_fields import BadLine
-from tracker.evidence.note_parts import SplitRun
 from tracker.evidence.results import (
     FileCoverage,
     RunRecord,
@@ -53,7 +51,7 @@ from tracker.store_files import (
     read_only_message,
     store_error,
 )
-from tracker.store_parts import insert_split, load_split, load_split_coverage
+from tracker.store_parts import BadParts, insert_split, load_split, load_split_coverage
 from tracker.store_rows import (
     _BATCH,
     _RUN_COLUMNS,
@@ -75,6 +73,9 @@ from tracker.store_schema import (
 )
 from tracker.store_tx import Transactions
 from tracker.store_writes import KEEP_COVERAGE, KEEP_WHOLE, insert_run, prune_runs
+
+if TYPE_CHECKING:
+    from tracker.evidence.note_parts import SplitRun
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "RunRefused", "RunSummary", "Store",
            "StoreError", "StoreLocked", "default_store_path", "move_aside"]
@@ -242,7 +243,7 @@ class Store(Transactions):
         with self._write() as db:  # the write lock is held from the check to the insert
             if self._noted(db, note_key) is not None:
                 return None
-            if isinstance(run, SplitRun):
+            if not isinstance(run, RunRecord):  # a SplitRun
                 run_id = insert_split(db, run, note_key)
                 self._prune(db)
                 return run_id
@@ -329,7 +330,7 @@ class Store(Transactions):
                                  f"are kept (the newest {self.keep_whole} runs are kept whole)")
             try:
                 return load_split(db, run_id) or _load_run(db, row[:-1])
-            except BadLine as exc:
+            except BadParts as exc:
                 refused = exc
         raise self._refuse(run_id, row[3], refused)
 
@@ -390,12 +391,12 @@ class Store(Transactions):
             try:
                 found = load_split_coverage(db, run_id)
                 return _load_coverage(db, run_id) if found is None else found
-            except BadLine as exc:
+            except BadParts as exc:
                 refused = exc
             row = db.execute("SELECT git_commit FROM runs WHERE id = ?", (run_id,)).fetchone()
         raise self._refuse(run_id, row[0] if row else None, refused)
 
-    def _refuse(self, run_id: int, commit: str | None, why: BadLine) -> RunRefused:
+    def _refuse(self, run_id: int, commit: str | None, why: BadParts) -> RunRefused:
         """Forget a run whose note's parts do not hold: deleted where the store may be
         written, left out of this Store's listings in any case; the error to raise."""
         message = (f"skipped the run noted on {(commit or '?')[:12]} (run {run_id}): {why}; "

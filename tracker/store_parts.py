@@ -18,10 +18,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+from typing import TYPE_CHECKING
 
-from tracker.evidence.note_parts import SplitRun, decode_coverage, decode_parts
 from tracker.evidence.results import OUTCOMES, FileCoverage, RunRecord
 from tracker.store_rows import _format_time, _text
+
+if TYPE_CHECKING:  # the note modules load only when a run is stored or read from its parts
+    from tracker.evidence.note_parts import SplitRun
+
+
+class BadParts(Exception):
+    """A run's parts do not hold when decoded; the message says why, in a few words."""
 
 _RUN_ROW = (
     "INSERT INTO runs (started, finished, git_commit, dirty, args, exit_code, source,"
@@ -48,17 +55,31 @@ def insert_split(db: sqlite3.Connection, run: SplitRun, note_key: str) -> int:
 
 def load_split(db: sqlite3.Connection, run_id: int) -> RunRecord | None:
     """The run ``run_id`` decoded from its parts; None when it is not kept as parts.
-    BadLine (tracker.evidence.note_fields) when the parts do not hold."""
+    BadParts when the parts do not hold."""
     row = db.execute("SELECT header, coverage_part, tests_part FROM run_parts"
                      " WHERE run_id = ?", (run_id,)).fetchone()
     if row is None or row[2] is None:
         return None
-    return dataclasses.replace(decode_parts(row[0], row[1], row[2]), id=run_id)
+    from tracker.evidence.note_fields import BadLine
+    from tracker.evidence.note_parts import decode_parts
+
+    try:
+        return dataclasses.replace(decode_parts(row[0], row[1], row[2]), id=run_id)
+    except BadLine as exc:
+        raise BadParts(str(exc)) from None
 
 
 def load_split_coverage(db: sqlite3.Connection, run_id: int) -> tuple[FileCoverage, ...] | None:
     """The per-file coverage of run ``run_id`` from its coverage part; None when it is not
-    kept as parts. BadLine as for :func:`load_split`."""
+    kept as parts. BadParts as for :func:`load_split`."""
     row = db.execute("SELECT header, coverage_part FROM run_parts WHERE run_id = ?",
                      (run_id,)).fetchone()
-    return None if row is None else decode_coverage(row[0], row[1])
+    if row is None:
+        return None
+    from tracker.evidence.note_fields import BadLine
+    from tracker.evidence.note_parts import decode_coverage
+
+    try:
+        return decode_coverage(row[0], row[1])
+    except BadLine as exc:
+        raise BadParts(str(exc)) from None
