@@ -335,14 +335,19 @@ class Store(Transactions):
         raise self._refuse(run_id, row[3], refused)
 
     def latest_run(self, commit: str | None = None) -> RunRecord | None:
-        """The newest run (highest id), or the newest on ``commit``; None when there is none."""
+        """The newest run (highest id), or the newest on ``commit``; None when there is none.
+        A pruned run comes back with the rows it kept; RunRefused as for :meth:`run`."""
         with self._read() as db:
             if commit is None:
-                cursor = db.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1")
+                cursor = db.execute(f"SELECT {_RUN_COLUMNS}, pruned FROM runs"
+                                    " ORDER BY id DESC LIMIT 1")
             else:
-                cursor = db.execute("SELECT id FROM runs WHERE git_commit = ?"
-                                    " ORDER BY id DESC LIMIT 1", (_text(commit),))
+                cursor = db.execute(f"SELECT {_RUN_COLUMNS}, pruned FROM runs"
+                                    " WHERE git_commit = ? ORDER BY id DESC LIMIT 1",
+                                    (_text(commit),))
             row = cursor.fetchone()
+            if row is not None and row[-1]:
+                return _load_run(db, row[:-1])
         return None if row is None else self.run(row[0])
 
     def runs(self, limit: int | None = None) -> list[RunSummary]:
