@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -82,6 +82,10 @@ __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "RunRefused", "RunSummary", "Stor
 
 #: Seconds to wait for another process's write lock before giving up.
 DEFAULT_TIMEOUT = 5.0
+
+
+#: Runs kept as note parts stored in one transaction by add_noted_runs.
+_SPLIT_BATCH = 50
 
 
 class RunRefused(StoreError):
@@ -232,22 +236,43 @@ class Store(Transactions):
                 raise StoreError(f"a run with the note key {note_key} is in {self.path} already")
             return self._insert(db, run, note_key)
 
-    def add_noted_run(self, run: RunRecord | SplitRun, note_key: str) -> int | None:
+    def add_noted_run(self, run: RunRecord | SplitRun, note_key: str, *,
+                      whole: bool = True) -> int | None:
         """Write a run read from a git note, unless a run with its key is stored already.
 
         Returns the new id, or None when the run was there (imported before, or noted here):
         importing the same notes again, or two imports at once, store each run once. A
         :class:`SplitRun` (a version 3 line) is stored as its summary and undecoded parts
-        (tracker.store_parts), decoded when it is read.
+        (tracker.store_parts), decoded when it is read; not ``whole``, as pruning would leave
+        it (an import of hundreds of runs knows which ones the newest will push out).
         """
-        with self._write() as db:  # the write lock is held from the check to the insert
-            if self._noted(db, note_key) is not None:
-                return None
-            if not isinstance(run, RunRecord):  # a SplitRun
-                run_id = insert_split(db, run, note_key)
+        return self.add_noted_runs([(run, note_key, whole)])[0]
+
+    def add_noted_runs(self, runs: Sequence[tuple[RunRecord | SplitRun, str, bool]]
+                       ) -> list[int | None]:
+        """:meth:`add_noted_run` for each ``(run, note_key, whole)``, in order: split runs a
+        few dozen to a transaction (an import stores hundreds; each is a few inserts), a run
+        decoded whole (an older line) alone in its own, so the write lock is never held
+        long."""
+        ids: list[int | None] = []
+        start = 0
+        while start < len(runs):
+            end = start + 1
+            while (end < len(runs) and end - start < _SPLIT_BATCH
+                   and not isinstance(runs[end][0], RunRecord)
+                   and not isinstance(runs[start][0], RunRecord)):
+                end += 1
+            with self._write() as db:  # the write lock is held from the checks to the inserts
+                for run, note_key, whole in runs[start:end]:
+                    if self._noted(db, note_key) is not None:
+                        ids.append(None)
+                    elif isinstance(run, RunRecord):
+                        ids.append(self._insert(db, run, note_key))
+                    else:
+                        ids.append(insert_split(db, run, note_key, tests=whole))
                 self._prune(db)
-                return run_id
-            return self._insert(db, run, note_key)
+            start = end
+        return ids
 
     def set_note_key(self, run_id: int, note_key: str) -> bool:
         """Mark a stored run as noted under ``note_key`` (after its note was written), so that

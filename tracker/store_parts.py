@@ -33,23 +33,27 @@ class BadParts(Exception):
 _RUN_ROW = (
     "INSERT INTO runs (started, finished, git_commit, dirty, args, exit_code, source,"
     " note_key, n_tests, " + ", ".join(f"n_{outcome}" for outcome in OUTCOMES)
-    + ", coverage_units, coverage_covered) VALUES ("
-    + ", ".join("?" * (11 + len(OUTCOMES))) + ")")
+    + ", coverage_units, coverage_covered, pruned) VALUES ("
+    + ", ".join("?" * (12 + len(OUTCOMES))) + ")")
 
 
-def insert_split(db: sqlite3.Connection, run: SplitRun, note_key: str) -> int:
+def insert_split(db: sqlite3.Connection, run: SplitRun, note_key: str, *,
+                 tests: bool = True) -> int:
     """Write the summary row and the parts of ``run`` (inside the caller's transaction); its
-    new id. The totals are the header's: nothing of the parts is decoded here."""
+    new id. The totals are the header's: nothing of the parts is decoded here. Without
+    ``tests`` the run is stored as pruning would leave it once it is no longer kept whole:
+    its tests part is not written at all."""
     summary = run.summary
     units, covered = summary.coverage if summary.coverage is not None else (None, None)
     run_id = db.execute(_RUN_ROW, (
         _format_time(run.started), _format_time(run.finished), _text(run.commit), 0,
         json.dumps(list(run.args)), run.exit_code, _text(run.source), note_key,
         summary.tests, *(summary.counts[outcome] for outcome in OUTCOMES), units, covered,
+        0 if tests else 1,
     )).lastrowid
     assert run_id is not None
     db.execute("INSERT INTO run_parts VALUES (?, ?, ?, ?)",
-               (run_id, run.header, run.coverage_part, run.tests_part))
+               (run_id, run.header, run.coverage_part, run.tests_part if tests else None))
     return run_id
 
 

@@ -179,7 +179,7 @@ _V9_RUN_PARTS = (
     """CREATE TABLE run_parts (
         run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
         header TEXT NOT NULL,                  -- the line's header: a JSON object
-        coverage_part TEXT NOT NULL,           -- {"coverage": [...], "test_file_lines": {...}}
+        coverage_part TEXT NOT NULL,           -- {"coverage": [...]}
         tests_part TEXT                        -- {"tests": [...], ...}; NULL once pruned
     )""",
 )

@@ -143,16 +143,16 @@ def encode_run(run: RunRecord, tracker_version: str, *,
         "file_hashes": dict(run.file_hashes),
     }
     coverage: dict[str, Any] = {"coverage": [_coverage(f) for f in run.coverage]}
+    if run.test_file_lines:  # only then: the lines of runs without contexts stay as they were
+        tests["test_file_lines"] = {test: {path: encode_lines(lines)
+                                           for path, lines in files.items()}
+                                    for test, files in run.test_file_lines.items()}
     compact = len(run.deselected) > COMPACT_ABOVE
     if compact:  # version 2 and later: thousands of ids, compressed
         tests["deselected_z"] = encode_set(run.deselected, run.deselected_markers)
     else:  # a readable list
         tests["deselected"] = [_deselected(nodeid, run.deselected_markers.get(nodeid, ()))
                                for nodeid in run.deselected]
-    if run.test_file_lines:  # only then: the lines of runs without contexts stay as they were
-        coverage["test_file_lines"] = {test: {path: encode_lines(lines)
-                                              for path, lines in files.items()}
-                                       for test, files in run.test_file_lines.items()}
     if version >= PARTS_VERSION:
         header.update(version=PARTS_VERSION, summary=summary_of(run))
         body = "{" + lay_out(header, coverage, tests)
@@ -296,7 +296,8 @@ def _checked_key(line: str, key: str | None) -> str:
         raise BadLine("does not start with its key")
     if len(line) > MAX_LINE_BYTES:
         raise BadLine(f"longer than {MAX_LINE_BYTES // 2**20} MB")
-    body = "{" + line[len(key) + 10:]  # after '{"key":"<64 hex>",'
-    if hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest() != key:
+    digest = hashlib.sha256(b"{")  # then the line after '{"key":"<64 hex>",', copied once
+    digest.update(memoryview(line.encode("utf-8", "surrogatepass"))[len(key) + 10:])
+    if digest.hexdigest() != key:
         raise BadLine("its content does not match its key (edited by hand?)")
     return key

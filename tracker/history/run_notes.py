@@ -90,12 +90,11 @@ def import_notes(root: Path, store: Store, ref: str = NOTES_REF) -> ImportResult
                        f": {read.problems[0]}" + (f" (and {more} more)" if more else ""))
         pending.extend(read.runs)
     pending.sort(key=lambda noted: (noted.run.started, noted.key))
-    imported = 0
-    for noted in pending:
-        if store.add_noted_run(noted.run, noted.key) is None:
-            seen += 1  # the same run in two notes, or another import stored it meanwhile
-        else:
-            imported += 1
+    whole_from = len(pending) - store.keep_whole  # older ones: pruned by the newer at once
+    ids = store.add_noted_runs([(noted.run, noted.key, n >= whole_from)
+                                for n, noted in enumerate(pending)])
+    imported = sum(run_id is not None for run_id in ids)
+    seen += len(ids) - imported  # the same run in two notes, or another import stored it
     store.mark_imported_blobs(note.blob for note in raw_notes)  # read once, warned once
     return ImportResult(imported, seen, len(raw_notes), tuple(bad))
 
