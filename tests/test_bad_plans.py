@@ -132,6 +132,8 @@ CASES = [
     # unknown keys
     Case("unknown_key_titel.yaml", 2, "did you mean 'title'?"),
     Case("unknown_key_test_in_item.yaml", 10, "did you mean 'tests'?"),
+    Case("unknown_key_coverage_in_expect.yaml", 10,
+         "did you mean 'own_coverage' or 'target_coverage'?"),
     # links leaving the repository
     Case("link_dotdot.yaml", 11, "outside the repository", render=True),
     Case("link_absolute.yaml", 11, "absolute path"),

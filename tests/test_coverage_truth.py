@@ -95,6 +95,26 @@ def test_with_only_subset_runs_the_reason_says_no_whole_run_yet(repo):
                           "coverage of targets not measured: no run of the whole suite yet")
 
 
+def test_targets_the_coverage_settings_leave_out_are_said_once_with_the_cause(repo):
+    """A project whose coverage ``source`` names other folders (a copied config that reads
+    source = ["jinja2", "tests"]) measures none of the targets: the reason names that, not
+    "needs a tracker run", and says it once though two expectations wanted it."""
+    plan = repo / "plan.yaml"
+    plan.write_text(plan.read_text().replace("expect: {target_coverage: 50}",
+                                             "expect: {target_coverage: 50, own_coverage: 50}"))
+    hashes = {"tests/test_a.py": "A", "src/app.py": "S1"}
+    tests_only = (FileCoverage("tests/test_a.py", statements=3, missing=()),
+                  FileCoverage("tests/conftest.py", statements=1, missing=()))
+    got = reasons(judge(repo, [record(0, (), hashes, tests_only)], hashes))
+    assert got["app"] == (Status.IN_PROGRESS,
+                          "coverage of targets not measured: the run's coverage left them out "
+                          "(it measured 2 other files, such as tests/conftest.py: check "
+                          "coverage's `source` setting)")
+    assert got["plain"][0] is Status.DONE  # no coverage expected: nothing to say
+    measured = reasons(judge(repo, [record(0, (), hashes)], hashes))
+    assert "left them out" not in measured["app"][1]
+
+
 def test_the_cases_that_did_not_run_are_counted_not_the_functions(repo):
     hashes = {"tests/test_a.py": "A", "src/app.py": "S1"}
     plan = load_plan(repo / "plan.yaml").plan

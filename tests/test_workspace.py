@@ -278,6 +278,25 @@ def test_unittest_classes_and_inherited_tests_are_linked(repo):
     assert [p.location.path for p in ws.problems] == ["tests/test_client.py"], "plan('props')"
 
 
+def test_a_file_whose_classes_inherit_tests_from_another_file_says_so(repo):
+    """pallets' test suites subclass a test class imported from a sibling test file; the
+    scan of one file cannot see those tests, and must not claim the file holds none."""
+    write(repo, "tests/test_base.py", "class TestSigner:\n    def test_sign(self):\n"
+                                      "        assert 1\n")
+    write(repo, "tests/test_url.py", "from test_base import TestSigner as Base\n\n"
+                                     "class TestURLSigner(Base):\n    pass\n\n"
+                                     "class Helper(Base):\n    pass\n")
+    write(repo, "tests/test_empty.py", "X = 1\n")
+    ws = evidence(repo, """
+      - {id: url, text: URL, tests: [tests/test_url.py]}
+      - {id: empty, text: Empty, tests: [tests/test_empty.py]}
+""")
+    assert ws.items["url"].links[0].problem == (
+        "reading shows no test function: TestURLSigner inherits its tests from Base, "
+        "defined in another file; a run shows them")
+    assert ws.items["empty"].links[0].problem == "the files hold no test functions"
+
+
 def finishes(work: Callable[[], Any], fifo: Path, seconds: float = 10) -> Any:
     """What ``work()`` returns, run in a thread; fails if it is still running after
     ``seconds`` (blocked on the FIFO), after unblocking it by opening the FIFO's write end."""

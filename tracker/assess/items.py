@@ -238,10 +238,11 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
     wanted = item.expect.own_coverage
     if wanted is not None:
         if own is None:
-            missing.append(unmeasured or ("coverage of targets by its own tests not measured: "
-                                          "needs a `tracker run` of its tests" if tally else
-                                          "coverage of targets by its own tests not yet "
-                                          "measured"))
+            if not (unmeasured and target is not None):  # else said once, just above
+                missing.append(unmeasured or (
+                    "coverage of targets by its own tests not measured: needs a `tracker run` "
+                    "of its tests" if tally else
+                    "coverage of targets by its own tests not yet measured"))
         elif own + 1e-9 < wanted:
             missing.append(f"its own tests cover {measures.percent(own)} of the targets, "
                            f"{wanted:g}% expected")

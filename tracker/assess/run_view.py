@@ -47,6 +47,7 @@ class RunView:
         self._tallies: dict[tuple[object, ...], Tally] = {}
         self._coverage: dict[tuple[str, ...], _TargetCoverage] = {}
         self._own: dict[tuple[tuple[str, ...], tuple[str, ...]], OwnCoverage | None] = {}
+        self._measured: frozenset[str] | None = None
         self.by_base: dict[str, list[TestOutcome]] = {}
         self.by_id: dict[str, TestOutcome] = {}
         self.by_file: dict[str, list[TestOutcome]] = {}
@@ -178,12 +179,24 @@ class RunView:
             return None
         if self.no_whole_run:
             return "coverage of targets not measured: no run of the whole suite yet"
+        measured = self.measured()
+        if measured and not files & measured:
+            other = f"{len(measured)} other file" + ("" if len(measured) == 1 else "s")
+            return (f"coverage of targets not measured: the run's coverage left them out (it "
+                    f"measured {other}, such as {min(measured)}: check coverage's `source` "
+                    "setting)")
         changed = sorted(files & self.coverage_changed)
         if not changed:
             return None
         shown = ", ".join(changed[:3]) + (", …" if len(changed) > 3 else "")
         return (f"coverage of targets not measured since {shown} changed: "
                 "needs a run of the whole suite")
+
+    def measured(self) -> frozenset[str]:
+        """The files the run's coverage measured (built once)."""
+        if self._measured is None:
+            self._measured = frozenset(f.path for f in self.run.coverage)
+        return self._measured
 
     def named(self) -> list[tuple[TestOutcome, str]]:
         """Every result with the names a ``-k`` expression is matched against, built once."""

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 @click.argument("rev_range", metavar="REV_RANGE")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Commits run at the same time (each in its own worktree and process).")
-@click.option("--note", is_flag=True,
+@click.option("--note/--no-note", default=None,
               help="Also attach each run to its commit as a git note (refs/notes/tracker), "
-                   "for tracker sync to share.")
+                   "for tracker sync to share. Default: plan.yaml's runs: {note: ...}, else "
+                   "no.")
 @click.option("--key", "patterns", multiple=True, metavar="PATTERN",
               help="Files whose content decides a run's results, as .gitignore lines "
                    "('src/', 'tests/', '!*.md'); repeatable, replaces the default "
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
               help="Run again the commits that could not be judged before (after installing "
                    "a missing module, fetching missing objects).")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- PYTEST_ARGS...]")
-def backfill_command(plan_path: Path, rev_range: str, jobs: int, note: bool,
+def backfill_command(plan_path: Path, rev_range: str, jobs: int, note: bool | None,
                      patterns: tuple[str, ...], retry: bool,
                      pytest_args: tuple[str, ...]) -> None:
     """Record the runs nobody recorded: the suite with coverage at each commit of REV_RANGE.
@@ -58,7 +59,8 @@ def backfill_command(plan_path: Path, rev_range: str, jobs: int, note: bool,
     plan = loaded_plan(plan_path)
     root = plan_path.resolve().parent
     args = tuple(from_folder([a for a in pytest_args if a != "--"], Path.cwd(), root))
-    options = Options(revisions=(rev_range,), pytest_args=args, jobs=jobs, note=note,
+    options = Options(revisions=(rev_range,), pytest_args=args, jobs=jobs,
+                      note=plan.runs.note if note is None else note,
                       patterns=tuple(patterns) or DEFAULT_PATTERNS,
                       coverage=(plan.coverage.source, plan.coverage.omit), retry=retry,
                       plan=plan_path.resolve().name)

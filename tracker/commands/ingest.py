@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tracker.commands.common import EXIT_BAD, count, fail, load_or_exit, plan_option
-from tracker.commands.noting import note_option
+from tracker.commands.noting import Noting, note_option
 from tracker.commands.run import open_store
 
 if TYPE_CHECKING:
@@ -27,14 +27,15 @@ if TYPE_CHECKING:
 @click.option("--commit", help="The commit the results belong to (default: HEAD).")
 @note_option
 def ingest_command(plan_path: Path, junit_files: tuple[Path, ...],
-                   coverage_files: tuple[Path, ...], commit: str | None, note: bool) -> None:
+                   coverage_files: tuple[Path, ...], commit: str | None, note: bool | None) -> None:
     """Record results produced elsewhere (CI artifacts, other runners) as a run.
 
     Test cases become outcomes with node ids rebuilt as pytest writes them, so the plan's
     links match; coverage comes from coverage.py data files or their JSON reports. Several
     --junit and --coverage files (the shards of one suite) are recorded as one run: the union
     of the tests (a test in several reports counts with its worst outcome) and the coverage
-    combined by coverage.py. With --note the run is also attached to its commit as a git note.
+    combined by coverage.py. With --note (or plan.yaml's runs: {note: true}) the run is also
+    attached to its commit as a git note.
     """
     import datetime as dt
 
@@ -44,9 +45,11 @@ def ingest_command(plan_path: Path, junit_files: tuple[Path, ...],
     from tracker.evidence.results import RunRecord
     from tracker.history.gitcli import head_state
 
-    load_or_exit(plan_path)
+    loaded = load_or_exit(plan_path)
+    assert loaded.plan is not None  # load_or_exit exits otherwise
+    noting = Noting.of(note, loaded.plan)
     root = plan_path.resolve().parent
-    if note and commit is None:
+    if noting.insisted and commit is None:
         from tracker.commands.noting import refuse_dirty_tree
 
         refuse_dirty_tree(root)
@@ -72,7 +75,7 @@ def ingest_command(plan_path: Path, junit_files: tuple[Path, ...],
 
         # kept aside first and recorded after runs kept earlier: a locked store loses nothing
         run_id = record_run(store, root, record, lambda line: click.echo(line, err=True))
-        if note:
+        if noting.wanted:
             from tracker.commands.noting import note_recorded
 
             noted = note_recorded(root, store, run_id, record)
@@ -86,7 +89,7 @@ def ingest_command(plan_path: Path, junit_files: tuple[Path, ...],
                + (f", {count(len(coverage), 'file')} of coverage" if coverage else ""))
     if noted is not None:
         click.echo(noted[1], err=True)
-        if not noted[0]:
+        if not noted[0] and noting.insisted:
             raise click.exceptions.Exit(EXIT_BAD)
 
 

@@ -5,11 +5,17 @@ A run of a dirty tree is never noted: no commit holds the code it ran. ``run --n
 that before the tests start (a long suite is not run for nothing) and again after, since the
 tree may change while the tests run. A refusal is one line and exit 2; the run itself stays
 recorded in the local store either way, and its summary is printed first.
+
+plan.yaml's ``runs: {note: true}`` makes noting the project's default. Asked for by the plan
+rather than by the person typing, a run that cannot be noted (uncommitted changes, the usual
+case while working) is said in one line and is not an error: the command exits as it would
+have without notes. ``--no-note`` turns the default off for one command.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,18 +25,35 @@ from tracker.commands.common import fail
 
 if TYPE_CHECKING:
     from tracker.evidence.results import RunRecord
+    from tracker.plan.model import Plan
     from tracker.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def note_option(function: F) -> F:
-    """``--note``, the same on every command that records a run."""
+    """``--note/--no-note``, the same on every command that records a run."""
     return click.option(
-        "--note", is_flag=True,
+        "--note/--no-note", default=None,
         help="Also attach the run to its commit as a git note (refs/notes/tracker), to share "
-             "with tracker sync. Refused, exit 2, for a tree with uncommitted changes.",
+             "with tracker sync. Refused, exit 2, for a tree with uncommitted changes. "
+             "Default: plan.yaml's runs: {note: ...}, else no.",
     )(function)
+
+
+@dataclass(frozen=True, slots=True)
+class Noting:
+    """Whether a command notes its run, and whether failing to is an error."""
+
+    wanted: bool  #: note the run
+    insisted: bool  #: --note was typed: a run that cannot be noted is exit 2
+
+    @classmethod
+    def of(cls, flag: bool | None, plan: Plan) -> Noting:
+        """``--note``/``--no-note`` when given, else the plan's ``runs: {note: ...}``."""
+        if flag is not None:
+            return cls(flag, flag)
+        return cls(plan.runs.note, False)
 
 
 def refuse_dirty_tree(root: Path) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tracker.commands.common import EXIT_BAD, count, fail, loaded_plan, plan_option
-from tracker.commands.noting import note_option
+from tracker.commands.noting import Noting, note_option
 from tracker.lifeline import signals_interrupt
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ OWNED_OPTIONS = ("--tracker-report", "--tracker-scratch", "--tracker-contexts")
 @note_option
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- PYTEST_ARGS...]")
 @signals_interrupt()  # SIGTERM and SIGHUP stop the run as Ctrl-C does
-def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, note: bool,
+def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, note: bool | None,
                 pytest_args: tuple[str, ...]) -> None:
     """Run the project's tests under coverage.py and record the run.
 
@@ -40,8 +40,9 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
     files, else the project's packages; test files are left out unless the project's own
     coverage configuration decides. Every test's outcome,
     markers and fixtures and every file's coverage are stored as one run in .tracker/. With
-    --note the run is also attached to its commit as a git note, for tracker sync to share.
-    The exit code is pytest's (2 when --note is refused: uncommitted changes).
+    --note (or plan.yaml's runs: {note: true}) the run is also attached to its commit as a git
+    note, for tracker sync to share. The exit code is pytest's (2 when --note is refused:
+    uncommitted changes; the plan's default only says so).
     """
     from tracker.errors import StoreError
     from tracker.evidence.pytest_args import from_folder
@@ -53,7 +54,8 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
     _refuse_misplaced(pytest_args)
     plan = loaded_plan(plan_path)
     root = plan_path.resolve().parent
-    if note:
+    noting = Noting.of(note, plan)
+    if noting.insisted:
         from tracker.commands.noting import refuse_dirty_tree
 
         refuse_dirty_tree(root)  # before the tests run, not after
@@ -82,7 +84,7 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
                 log.close()
         run_id = record_run(store, root, outcome.record, _say)  # waits for a locked store
         noted = None
-        if note:
+        if noting.wanted:
             from tracker.commands.noting import note_recorded
 
             noted = note_recorded(root, store, run_id, outcome.record)
@@ -112,7 +114,7 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
     click.echo(summary, err=True)
     if noted is not None:
         click.echo(noted[1], err=True)
-        if not noted[0]:
+        if not noted[0] and noting.insisted:
             raise click.exceptions.Exit(EXIT_BAD)
     raise click.exceptions.Exit(outcome.exit_code)
 

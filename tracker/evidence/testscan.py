@@ -8,7 +8,9 @@ The scan follows pytest's collection rules: module functions and ``Test*`` class
 project's ``python_files`` / ``python_classes`` / ``python_functions`` say), ``unittest.TestCase``
 subclasses whatever their name, ``__test__``, and test methods inherited from base classes.
 Base classes are known only when the same file defines them: one imported from elsewhere adds
-nothing, and makes nothing a ``TestCase`` unless its name says so (:data:`UNITTEST_BASES`).
+nothing, and makes nothing a ``TestCase`` unless its name says so (:data:`UNITTEST_BASES`);
+:func:`inherited_elsewhere` names such classes when a file shows no test, so that the reason
+says why instead of claiming the file holds none (a run then shows what pytest collected).
 """
 
 from __future__ import annotations
@@ -111,6 +113,30 @@ def scan_source(source: str | bytes, relpath: str, config: PytestConfig) -> Scan
     tests: list[StaticTest] = []
     _collect(members.items(), relpath, (), marks, config, tests)
     return ScannedFile(relpath, tuple(tests))
+
+
+def inherited_elsewhere(source: bytes, relpath: str, config: PytestConfig
+                        ) -> list[tuple[str, str]]:
+    """The test classes of a file whose tests may come from a base class another file
+    defines, each with that base's name: ``class TestURLSafe(TestSerializer)`` with
+    ``TestSerializer`` imported. Read only to explain a file in which the scan found no test
+    (pytest would collect the inherited ones; a static read of one file cannot see them)."""
+    try:
+        tree = ast.parse(source, filename=relpath)
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    scope: dict[str, _Class] = {}
+    members, _, _ = _bind(tree.body, scope, scope)
+    found = []
+    for name, member in members.items():
+        if not isinstance(member, _Class) or not member.test_flag():
+            continue
+        if member.unittest or _matches(name, config.python_classes):
+            elsewhere = [b for b in member.mro if isinstance(b, str) and not b.startswith("<")
+                         and b.rpartition(".")[2] not in UNITTEST_BASES]
+            if elsewhere:
+                found.append((name, elsewhere[0]))
+    return found
 
 
 def _bind(body: list[ast.stmt], scope: dict[str, _Class], globals_: dict[str, _Class]

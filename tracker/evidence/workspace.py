@@ -179,8 +179,22 @@ class _Resolver:
             return LinkResult(link, (), tuple(files),
                               f"{first.path}:{first.error_line} has a {first.error}")
         if not tests:
-            return LinkResult(link, (), tuple(files), "the files hold no test functions")
+            return LinkResult(link, (), tuple(files), self._no_tests(files))
         return LinkResult(link, tuple(t.nodeid for t in tests), tuple(files))
+
+    def _no_tests(self, files: list[str]) -> str:
+        """Why reading ``files`` found no test: none there, or test classes whose tests come
+        from a base class of another file, which only pytest's collection (a run) shows."""
+        from tracker.evidence.testscan import inherited_elsewhere
+
+        for f in files:
+            inherits = inherited_elsewhere(self.index.read(f), f, self.index.config)
+            if inherits:
+                cls, base = inherits[0]
+                where = f" {f}" if len(files) > 1 else ""
+                return (f"reading{where} shows no test function: {cls} inherits its tests from "
+                        f"{base}, defined in another file; a run shows them")
+        return "the files hold no test functions"
 
     def _from_tests(self, link: TestLink, tests: list[StaticTest], why: str) -> LinkResult:
         if not tests:

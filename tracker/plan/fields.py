@@ -27,6 +27,8 @@ PLAN: dict[str, Field] = {
     "approvals": ("[@approval]", "Roles whose sign-off the plan needs."),
     "related": ("[related]", "Other documents: a path, a URL, or {title, path|url}."),
     "coverage": ("@coverage", "Where coverage.py measures, if the project says nowhere else."),
+    "runs": ("@runs", "How this project's runs are recorded: note: true shares them as git "
+                      "notes."),
 }
 
 REVIEW: dict[str, Field] = {
@@ -115,6 +117,12 @@ COVERAGE: dict[str, Field] = {
     "omit": ("[str]", "File patterns not to measure."),
 }
 
+RUNS: dict[str, Field] = {
+    "note": ("bool", "Attach every run of committed code to its commit as a git note "
+                     "(refs/notes/tracker), as --note does; --no-note turns it off for one "
+                     "command."),
+}
+
 TESTLINK: dict[str, Field] = {
     "path": ("str", "A test file or directory."),
     "glob": ("str", "Test files matching a glob."),
@@ -140,7 +148,7 @@ FILECHECK: dict[str, Field] = {
 TABLES: dict[str, dict[str, Field]] = {
     "plan": PLAN, "review": REVIEW, "section": SECTION, "phase": PHASE, "item": ITEM,
     "expect": EXPECT, "metric": METRIC, "risk": RISK, "approval": APPROVAL,
-    "related": RELATED, "coverage": COVERAGE, "testlink": TESTLINK, "filecheck": FILECHECK,
+    "related": RELATED, "coverage": COVERAGE, "runs": RUNS, "testlink": TESTLINK, "filecheck": FILECHECK,
 }
 
 CLAIMS = ("done", "in progress", "todo", "skipped", "blocked")

@@ -16,7 +16,7 @@ from typing import Any
 
 from tracker.gcpause import paused_gc
 from tracker.plan import phases, records
-from tracker.plan.model import CoverageConfig, Plan, Review
+from tracker.plan.model import CoverageConfig, Plan, Review, RunsConfig
 from tracker.plan.reader import Reader
 from tracker.plan.yaml_problems import decode
 from tracker.plan.yamlread import YMap, read_yaml
@@ -127,6 +127,7 @@ def _plan(r: Reader, tree: Any) -> Plan | None:
         approvals=r.each(root, "approvals", "approvals", "approval", records.approval),
         related=records.related_list(r, root),
         coverage=_coverage(r, root),
+        runs=_runs(r, root),
     )
     _check_dates(r, plan, created_written=root.get("created") is not None)
     return plan
@@ -144,6 +145,13 @@ def _coverage(r: Reader, root: YMap) -> CoverageConfig:
         return CoverageConfig()
     m = r.mapping(root["coverage"], root.value_loc("coverage"), "coverage", "coverage")
     return CoverageConfig() if m is None else records.coverage(r, m)
+
+
+def _runs(r: Reader, root: YMap) -> RunsConfig:
+    if root.get("runs") is None:
+        return RunsConfig()
+    m = r.mapping(root["runs"], root.value_loc("runs"), "runs", "runs")
+    return RunsConfig() if m is None else RunsConfig(note=r.bool_(m, "note", "runs"))
 
 
 def _check_dates(r: Reader, plan: Plan, *, created_written: bool) -> None:

@@ -307,6 +307,16 @@ class CoverageConfig:
 
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
+class RunsConfig:
+    """How the project's runs are recorded. ``note``: every run of committed code is attached
+    to its commit as a git note, so a team shares its evidence without asking each person to
+    remember ``--note``."""
+
+    note: bool = False
+
+
+@pickled_by_fields
+@dataclass(frozen=True, slots=True)
 class Plan:
     """A whole testing plan, as written."""
 
@@ -326,6 +336,7 @@ class Plan:
     approvals: tuple[Approval, ...] = ()
     related: tuple[Related, ...] = ()
     coverage: CoverageConfig = field(default_factory=CoverageConfig)
+    runs: RunsConfig = field(default_factory=RunsConfig)
 
     def items(self) -> list[tuple[Phase, Item]]:
         """Every item with its phase, in document order."""

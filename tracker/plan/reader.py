@@ -66,8 +66,8 @@ class Reader:
             return
         for key in value:
             if key not in allowed:
-                close = close_match(key, list(allowed), cutoff=0.6)
-                hint = (f"did you mean {close!r}?" if close else
+                close = close_matches(key, list(allowed), cutoff=0.6)
+                hint = (f"did you mean {' or '.join(map(repr, close))}?" if close else
                         f"allowed keys: {', '.join(allowed)}")
                 self.error(value.key_loc(key), f"unknown key {key!r} in {what}: {hint}")
 
@@ -275,6 +275,15 @@ def close_match(word: str, choices: list[str] | tuple[str, ...], cutoff: float) 
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
     return close[0] if close else None
+
+
+def close_matches(word: str, choices: list[str], cutoff: float) -> list[str]:
+    """The closest choice, and every other whose name holds ``word`` as a part: ``coverage`` in
+    an item's expect is ``own_coverage`` or ``target_coverage``, and naming only one would send
+    the reader to a meaning they may not have meant."""
+    close = close_match(word, choices, cutoff)
+    parts = [c for c in choices if c != close and word in c.split("_")]
+    return [close, *parts] if close else parts
 
 
 def kind_of(value: Any) -> str:
