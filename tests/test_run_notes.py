@@ -332,3 +332,21 @@ def test_a_refused_run_is_left_out_where_the_store_cannot_be_written(repo, tmp_p
         path.chmod(0o644)
     with Store.open(path) as store:
         assert store.runs_count() == 1, "it could not be removed: only left out"
+
+
+def test_runs_the_import_itself_pushes_out_are_stored_without_their_tests(repo, tmp_path):
+    """An import knows which of its runs the newer ones prune at once: those are stored as
+    pruning leaves them (summary and coverage), never with their tests part."""
+    root, shas = repo
+    runs = [a_run(shas[n], n) for n in range(3)]
+    for run in runs:
+        note_run(root, run)
+    with Store.open(tmp_path / "s.db") as store:
+        store.keep_whole = 1
+        assert import_notes(root, store).imported == 3
+        assert [s.pruned for s in store.runs()] == [False, True, True]
+        assert store.run(3) == dataclasses.replace(runs[2], id=3)
+        with pytest.raises(StoreError, match="pruned"):
+            store.run(1)
+        assert store.coverage(1) == runs[0].coverage
+        assert [s.counts["failed"] for s in store.runs()] == [1, 1, 1]
