@@ -24,7 +24,7 @@ from tracker.evidence.note_format import (
     encode_run,
 )
 from tracker.evidence.results import RunRecord
-from tracker.history.notes import NOTES_REF, append_line, read_notes, resolve_commit
+from tracker.history.notes import NOTES_REF, append_line, resolve_commit, stream_notes
 from tracker.store import Store, StoreLocked, move_aside
 
 
@@ -77,8 +77,9 @@ def import_notes(root: Path, store: Store, ref: str = NOTES_REF) -> ImportResult
     pending: list[NotedRun] = []
     bad: list[str] = []
     seen = 0
-    raw_notes = read_notes(root, MAX_NOTE_BYTES, ref, skip=store.imported_blobs())
-    for note in raw_notes:
+    blobs: list[str] = []
+    for note in stream_notes(root, MAX_NOTE_BYTES, ref, skip=store.imported_blobs()):
+        blobs.append(note.blob)
         if note.text is None:
             bad.append(f"skipped the note on {note.commit[:12]}: {note.problem}")
             continue
@@ -95,8 +96,8 @@ def import_notes(root: Path, store: Store, ref: str = NOTES_REF) -> ImportResult
                                 for n, noted in enumerate(pending)])
     imported = sum(run_id is not None for run_id in ids)
     seen += len(ids) - imported  # the same run in two notes, or another import stored it
-    store.mark_imported_blobs(note.blob for note in raw_notes)  # read once, warned once
-    return ImportResult(imported, seen, len(raw_notes), tuple(bad))
+    store.mark_imported_blobs(blobs)  # read once, warned once
+    return ImportResult(imported, seen, len(blobs), tuple(bad))
 
 
 def _runs(n: int) -> str:
