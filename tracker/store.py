@@ -1,12 +1,13 @@
 """The run store: every recorded run in one SQLite file, normally ``.tracker/tracker.db``.
 
-This module (opening, transactions, reading) and its parts, :mod:`tracker.store_schema` (the
+This module (writing and reading runs) and its parts, :mod:`tracker.store_open` (opening
+the file), :mod:`tracker.store_tx` (transactions), :mod:`tracker.store_schema` (the
 migrations), :mod:`tracker.store_rows` (values to rows and back), :mod:`tracker.store_writes`
-(writing a run, pruning old ones), :mod:`tracker.store_sets` (deselected sets) and
-:mod:`tracker.store_files` (the file on disk: refusing, moving aside, SQLite's errors), are the
-only ones that know SQL. The rest of the tool exchanges plain values from
-:mod:`tracker.evidence.results` with them, so the file format can change (through a
-migration) without anyone else noticing.
+(writing a run, pruning old ones), :mod:`tracker.store_parts` (runs kept as their note's
+parts), :mod:`tracker.store_sets` (deselected sets) and :mod:`tracker.store_files` (the file
+on disk: refusing, moving aside, SQLite's errors), are the only ones that know SQL. The rest
+of the tool exchanges plain values from :mod:`tracker.evidence.results` with them, so the
+file format can change (through a migration) without anyone else noticing.
 
 Why the choices:
 
@@ -25,11 +26,8 @@ Why the choices:
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 from collections.abc import Iterable, Sequence
-from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from tracker import store_sets
@@ -38,19 +36,13 @@ from tracker.evidence.results import (
     FileCoverage,
     RunRecord,
 )
-from tracker.paths import (
-    default_store_path,  # noqa: F401  (re-exported)
-    make_dirs,
-    not_a_store,
-)
+from tracker.paths import default_store_path  # noqa: F401  (re-exported)
 from tracker.store_files import (
     StoreLocked,
-    check_header,
     damaged_message,
     move_aside,
-    read_only_message,
-    store_error,
 )
+from tracker.store_open import StoreFile
 from tracker.store_parts import BadParts, insert_split, load_split, load_split_coverage
 from tracker.store_rows import (
     _BATCH,
@@ -66,23 +58,15 @@ from tracker.store_rows import (
 from tracker.store_schema import (
     APPLICATION_ID,
     SCHEMA_VERSION,
-    _check_version,
-    _foreign,
-    _identity,
-    _migrate,
 )
-from tracker.store_tx import Transactions
 from tracker.store_writes import KEEP_COVERAGE, KEEP_WHOLE, insert_run, prune_runs
 
 if TYPE_CHECKING:
     from tracker.evidence.note_parts import SplitRun
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "RunRefused", "RunSummary", "Store",
-           "StoreError", "StoreLocked", "default_store_path", "move_aside"]
-
-#: Seconds to wait for another process's write lock before giving up.
-DEFAULT_TIMEOUT = 5.0
-
+__all__ = ["APPLICATION_ID", "KEEP_COVERAGE", "KEEP_WHOLE", "SCHEMA_VERSION", "RunRefused",
+           "RunSummary", "Store", "StoreError", "StoreLocked", "default_store_path",
+           "move_aside"]
 
 #: Runs kept as note parts stored in one transaction by add_noted_runs.
 _SPLIT_BATCH = 50
@@ -93,84 +77,9 @@ class RunRefused(StoreError):
     parts do not hold, or disagree with its summary): it is removed from the store, as the
     import would have skipped its line, and the message names its commit."""
 
-class Store(Transactions):
+
+class Store(StoreFile):
     """An open store. Use :meth:`open`; close it, or use it as a context manager."""
-
-    def __init__(self, connection: sqlite3.Connection, path: Path, timeout: float) -> None:
-        self._db = connection
-        self.path = path  #: the database file
-        self._timeout = timeout
-        self.keep_whole = KEEP_WHOLE  #: see :meth:`prune`
-        self.keep_coverage = KEEP_COVERAGE
-        #: runs refused while this store was open (see :class:`RunRefused`): id → warning.
-        #: They are left out of every listing, even where the store cannot be written.
-        self.refused: dict[int, str] = {}
-
-    # --- opening ---------------------------------------------------------------------------
-
-    @classmethod
-    def open(cls, path: Path, *, timeout: float = DEFAULT_TIMEOUT,
-             read_only: bool = False) -> Store:
-        """Open the store at ``path``, creating it (and its folder) or migrating it as needed.
-
-        Raises StoreError, leaving the file untouched, when the file is not a tracker store,
-        was written by a newer tracker, cannot be written, or stays locked past ``timeout``.
-        ``read_only``: the caller only reads (status, render, the TUI), so a store it may not
-        write (a read-only checkout, a CI cache) is opened as it is, unchanged.
-        """
-        path = Path(path)
-        reason = not_a_store(path)
-        if reason is not None:
-            raise StoreError(reason)
-        check_header(path)
-        if path.exists() and not os.access(path, os.R_OK | os.W_OK):
-            if read_only and os.access(path, os.R_OK):
-                return cls._immutable(path, timeout)
-            raise StoreError(read_only_message(path))
-        try:
-            if path.exists():  # an existing file may be refused below: touch nothing
-                path.parent.mkdir(parents=True, exist_ok=True)
-            else:
-                make_dirs(path.parent)
-        except OSError as exc:
-            raise StoreError(f"cannot create the folder {path.parent} ({exc.strerror}): "
-                             "run tracker where it may write, or fix the permissions") from exc
-        try:
-            connection = sqlite3.connect(path, timeout=timeout, isolation_level=None)
-        except sqlite3.Error as exc:
-            error = store_error(path, exc, timeout)
-            if error is None:
-                raise
-            raise error from exc
-        store = cls(connection, path, timeout)
-        try:
-            with store._translated():
-                store._prepare()
-        except BaseException:
-            connection.close()
-            raise
-        return store
-
-    @classmethod
-    def _immutable(cls, path: Path, timeout: float) -> Store:
-        """A store this process may read but not write, opened without writing anything:
-        SQLite's ``immutable`` mode takes no locks and needs no -wal or -shm file."""
-        try:
-            uri = f"{path.resolve().as_uri()}?immutable=1"
-            connection = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
-        except (sqlite3.Error, ValueError) as exc:
-            raise StoreError(read_only_message(path)) from exc
-        store = cls(connection, path, timeout)
-        try:
-            with store._translated():
-                if store._check_identity() < SCHEMA_VERSION:
-                    raise StoreError(f"{path} was written by an older tracker and cannot be "
-                                     "upgraded where it is read-only: run a tracker command "
-                                     "where it may write it")
-        except BaseException:
-            connection.close()
-            raise
-        return store
 
     def check(self) -> None:
         """StoreError unless the newest runs can be read: ``run`` asks before the suite runs,
@@ -184,42 +93,6 @@ class Store(Transactions):
         if newest is not None:  # the rows every judgement reads first
             with contextlib.suppress(RunRefused):  # a bad note, not a damaged store
                 self.run(newest.id)
-
-    def _prepare(self) -> None:
-        db = self._db
-        db.execute("PRAGMA foreign_keys = ON")
-        # Only reads until we know the file is ours: nothing below may change a foreign file.
-        version = self._check_identity()
-        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode.lower() != "wal":
-            raise StoreError(read_only_message(self.path))
-        # NORMAL in WAL mode: a killed process loses nothing committed; a power cut may lose
-        # the last runs, never the file's consistency. FULL would fsync every commit.
-        db.execute("PRAGMA synchronous = NORMAL")
-        if version < SCHEMA_VERSION:
-            _migrate(db, SCHEMA_VERSION, self.path)
-
-    def _check_identity(self) -> int:
-        """The file's schema version; StoreError unless it is a tracker store we can read."""
-        app_id, version = _identity(self._db)
-        if app_id == APPLICATION_ID:
-            _check_version(version, self.path)
-            return version
-        empty = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
-        if app_id == 0 and version == 0 and empty:
-            return 0  # a new file, or an empty one: ours to fill
-        raise StoreError(_foreign(self.path))
-
-    def close(self) -> None:
-        """Close the connection; the store's last process also folds the WAL into the file."""
-        self._db.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.close()
 
     # --- writing ---------------------------------------------------------------------------
 
