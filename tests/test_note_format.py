@@ -57,8 +57,10 @@ def test_a_line_is_ascii_json_keyed_by_the_hash_of_the_rest():
     assert line.text.startswith(f'{{"key":"{line.key}",') and key_of(line.text) == line.key
     body = "{" + line.text[len(line.key) + 10:]
     assert hashlib.sha256(body.encode()).hexdigest() == line.key
-    data = json.loads(line.text)
-    assert (data["format"], data["version"], data["tracker"]) == ("tracker-run", 1, "0.1.0")
+    data = json.loads(line.text)  # tabs between the parts are JSON whitespace: one object
+    assert (data["format"], data["version"], data["tracker"]) == ("tracker-run", 3, "0.1.0")
+    old = json.loads(encode_run(clean_run(), "0.1.0", version=2).text)
+    assert (old["version"], "summary" in old) == (1, False)
 
 
 def test_the_key_is_the_runs_identity():
@@ -104,7 +106,9 @@ def reline(payload: dict) -> str:
 
 
 def payload(**changes: object) -> dict:
-    data = json.loads(encode_run(clean_run(), "0.1.0").text)
+    """The fields of a version 1 line (one object, no parts), changed: the field checks are
+    the same in every version (version 3's own cases are in tests/test_note_parts.py)."""
+    data = json.loads(encode_run(clean_run(), "0.1.0", version=2).text)
     del data["key"]
     data.update(changes)
     return data
@@ -184,20 +188,23 @@ def test_a_big_deselected_set_is_written_compactly_and_read_back_exactly():
     ids = tuple(f"tests/test_{i % 7}.py::TestT::test_{i}[p-{i % 3}]" for i in range(3000))
     markers = dict.fromkeys(ids[::11], ("slow",))
     run = clean_run(deselected=ids, deselected_markers=markers)
-    line = encode_run(run, "0.1.0")
+    line = encode_run(run, "0.1.0", version=2)
     data = json.loads(line.text)
     assert data["version"] == 2 and "deselected" not in data
     assert data["deselected_z"]["count"] == 3000
     assert only_run(line.text) == run
-    listed = encode_run(clean_run(deselected=ids[:COMPACT_ABOVE]), "0.1.0")
+    listed = encode_run(clean_run(deselected=ids[:COMPACT_ABOVE]), "0.1.0", version=2)
     assert json.loads(listed.text)["version"] == 1, "small sets stay a readable list"
     assert len(line.text) * 4 < len(json.dumps([{"id": i} for i in ids]))
+    now = encode_run(run, "0.1.0")  # version 3: the same field, in the tests part
+    assert json.loads(now.text)["tests_part"]["deselected_z"] == data["deselected_z"]
+    assert only_run(now.text) == run
 
 
 def test_a_version_1_line_listing_thousands_of_deselected_tests_is_still_read():
     ids = tuple(f"tests/test_a.py::test_{i}" for i in range(COMPACT_ABOVE + 5))
     run = clean_run(deselected=ids, deselected_markers={ids[3]: ("db",)})
-    body = json.loads(encode_run(run, "0.1.0").text)
+    body = json.loads(encode_run(run, "0.1.0", version=2).text)
     del body["key"], body["deselected_z"]
     body["version"] = 1
     body["deselected"] = [{"id": i, "markers": ["db"]} if i == ids[3] else {"id": i}
@@ -215,7 +222,7 @@ def test_a_version_1_line_listing_thousands_of_deselected_tests_is_still_read():
 ])
 def test_a_bad_compact_set_refuses_its_line_with_a_reason(change, reason):
     ids = tuple(f"t.py::test_{i}" for i in range(COMPACT_ABOVE + 1))
-    body = json.loads(encode_run(clean_run(deselected=ids), "0.1.0").text)
+    body = json.loads(encode_run(clean_run(deselected=ids), "0.1.0", version=2).text)
     del body["key"]
     body.update(change)
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -15,14 +17,15 @@ from pathlib import Path
 
 import pytest
 
+from tracker.evidence import note_format, note_parts
 from tracker.evidence.note_format import NoteRefused
 from tracker.evidence.results import FileCoverage, RunRecord, TestOutcome
 from tracker.history import run_notes
 from tracker.history.notes import NOTES_REF, NotesError, append_line, read_notes
 from tracker.history.run_notes import import_notes, note_run, rebuild_store
-from tracker.store import Store, StoreError, default_store_path
+from tracker.store import RunRefused, Store, StoreError, default_store_path
 
-from .helpers import git, write
+from .helpers import git, obeying_modes, write
 
 T0 = dt.datetime(2026, 3, 5, 12, 0, 0, 250000, tzinfo=dt.UTC)
 
@@ -216,8 +219,8 @@ def test_a_lost_store_is_recreated_and_a_sound_one_needs_force(repo):
 
 
 def test_a_subset_runs_thousands_of_deselected_tests_come_back_from_its_note(repo, tmp_path):
-    """A -m run deselecting more than note_sets.COMPACT_ABOVE tests is noted compactly (format
-    version 2): imported into a fresh store it is the run the local store holds, deselected
+    """A -m run deselecting more than note_sets.COMPACT_ABOVE tests is noted compactly (since
+    format version 2): imported into a fresh store it is the run the local store holds, deselected
     ids in order and their markers, so every judgement made from it is the same."""
     root, shas = repo
     ids = tuple(f"tests/test_{i % 9}.py::TestT::test_{i}[p{i % 4}]" for i in range(2500))
@@ -227,10 +230,123 @@ def test_a_subset_runs_thousands_of_deselected_tests_come_back_from_its_note(rep
         local.add_run(run)
         here = local.latest_run()
     line = note_run(root, run)
-    assert '"version":2' in line.text and '"deselected_z":' in line.text
+    assert '"version":3' in line.text and '"deselected_z":' in line.text
     with Store.open(tmp_path / "fresh.db") as fresh:
         assert import_notes(root, fresh).imported == 1
         there = fresh.latest_run()
     assert here is not None and there is not None
     assert dataclasses.replace(there, id=here.id) == here
     assert there.deselected == ids and there.deselected_markers == run.deselected_markers
+
+
+# --- version 3 lines: imported undecoded, decoded when read ------------------------------
+
+def lying_line(run: RunRecord) -> str:
+    """``run``'s version 3 line with a header claiming every test passed and a correct key:
+    what anyone with push rights can write."""
+    data = json.loads(note_format.encode_run(run, "0.1.0").text)
+    del data["key"]
+    coverage, tests = data.pop("coverage_part"), data.pop("tests_part")
+    counts = data["summary"]["counts"]
+    counts["passed"], counts["failed"] = counts["passed"] + counts["failed"], 0
+    rest = note_parts.lay_out(data, coverage, tests)
+    key = hashlib.sha256(("{" + rest).encode()).hexdigest()
+    return f'{{"key":"{key}",{rest}'
+
+
+def test_a_noted_run_is_stored_as_its_parts_and_read_back_whole(repo, tmp_path):
+    """The import decodes nothing but the header: the run read back is the run noted, and
+    pruning drops its tests, then its coverage, as for any run."""
+    root, shas = repo
+    runs = [a_run(shas[n], n) for n in range(3)]
+    for run in runs:
+        note_run(root, run)
+    with Store.open(tmp_path / "s.db") as store:
+        assert import_notes(root, store).imported == 3
+        assert store.run(3) == dataclasses.replace(runs[2], id=3)
+        newest = store.runs()[0]
+        assert (newest.counts["failed"], newest.test_count, newest.coverage_total) == (
+            1, 2, runs[2].coverage_total())
+        store.keep_whole, store.keep_coverage = 1, 2
+        store.prune()
+        with pytest.raises(StoreError, match="pruned"):
+            store.run(2)
+        assert store.coverage(2) == runs[1].coverage  # kept while within keep_coverage
+        assert store.coverage(1) == ()  # past it: only the summary row is left
+        assert [s.pruned for s in store.runs()] == [False, True, True]
+        assert store.runs()[2].counts["passed"] == 1  # the summary stays
+
+
+def test_old_and_new_lines_import_together_once(repo, tmp_path):
+    root, shas = repo
+    old = a_run(shas[0], 0)
+    append_line(root, shas[0], note_format.encode_run(old, "0.1.0", version=2).text,
+                "k" * 64)
+    note_run(root, a_run(shas[1], 1))
+    with Store.open(tmp_path / "s.db") as store:
+        assert import_notes(root, store).imported == 2
+        assert import_notes(root, store).imported == 0
+        assert store.run(1) == dataclasses.replace(old, id=1)
+        assert store.run(2).outcomes == a_run(shas[1], 1).outcomes
+
+
+def test_a_note_whose_header_lies_is_refused_when_read_and_removed(repo, tmp_path):
+    """A line whose summary says more passed than its tests show is imported (its header holds
+    together) but refused the first time it is read whole: one warning naming the commit, the
+    run removed, so nothing shows its figures any more; importing again does not bring it
+    back."""
+    root, shas = repo
+    note_run(root, a_run(shas[0], 0))
+    append_line(root, shas[1], lying_line(a_run(shas[1], 1)), "l" * 64)
+    with Store.open(tmp_path / "s.db") as store:
+        assert import_notes(root, store).imported == 2
+        assert store.runs()[0].counts["failed"] == 0  # the header's word, until read
+        with pytest.raises(RunRefused, match=f"noted on {shas[1][:12]} .*summary does not "
+                                             "match its tests"):
+            store.run(2)
+        assert [s.id for s in store.runs()] == [1] and store.runs_count() == 1
+        assert list(store.refused) == [2]
+        assert store.latest_run() == store.run(1)
+        assert import_notes(root, store).imported == 0
+    with Store.open(tmp_path / "s.db") as store:
+        assert store.runs_count() == 1  # removed from the file, not only hidden
+
+
+def test_a_refused_run_is_left_out_where_the_store_cannot_be_written(repo, tmp_path):
+    root, shas = repo
+    append_line(root, shas[1], lying_line(a_run(shas[1], 1)), "l" * 64)
+    path = tmp_path / "s.db"
+    with Store.open(path) as store:
+        import_notes(root, store)
+    path.chmod(0o444)
+
+    def read() -> None:
+        with Store.open(path, read_only=True) as store:
+            with pytest.raises(RunRefused):
+                store.run(1)
+            assert store.runs() == [] and store.summaries_of([shas[1]]) == []
+            assert store.coverage(1) == ()
+    try:
+        obeying_modes(read)  # as root too: the file's mode binds
+    finally:
+        path.chmod(0o644)
+    with Store.open(path) as store:
+        assert store.runs_count() == 1, "it could not be removed: only left out"
+
+
+def test_runs_the_import_itself_pushes_out_are_stored_without_their_tests(repo, tmp_path):
+    """An import knows which of its runs the newer ones prune at once: those are stored as
+    pruning leaves them (summary and coverage), never with their tests part."""
+    root, shas = repo
+    runs = [a_run(shas[n], n) for n in range(3)]
+    for run in runs:
+        note_run(root, run)
+    with Store.open(tmp_path / "s.db") as store:
+        store.keep_whole = 1
+        assert import_notes(root, store).imported == 3
+        assert [s.pruned for s in store.runs()] == [False, True, True]
+        assert store.run(3) == dataclasses.replace(runs[2], id=3)
+        with pytest.raises(StoreError, match="pruned"):
+            store.run(1)
+        assert store.coverage(1) == runs[0].coverage
+        assert [s.counts["failed"] for s in store.runs()] == [1, 1, 1]

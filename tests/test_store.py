@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker import store as store_module
-from tracker import store_rows, store_schema
+from tracker import store_open, store_rows, store_schema
 from tracker.evidence.results import (
     OUTCOMES,
     CollectionError,
@@ -594,14 +594,14 @@ def test_a_version_5_store_learns_which_note_blobs_it_imported(path):
         assert store.imported_blobs() == frozenset() and store.note_keys() == {"a" * 64}
         store.mark_imported_blobs(["b1", "b2", "b1"])
         assert store.imported_blobs() == {"b1", "b2"}
-    assert pragma(path, "user_version") == [(SCHEMA_VERSION,)] == [(8,)]
+    assert pragma(path, "user_version") == [(SCHEMA_VERSION,)] == [(9,)]
 
 
 def test_a_failing_migration_changes_nothing(path, monkeypatch):
     write_v1_store(path)
     broken = (*store_schema._MIGRATIONS, ("CREATE TABLE later (x)", "SELECT no_such_column"))
     monkeypatch.setattr(store_schema, "_MIGRATIONS", broken)
-    for module in (store_schema, store_module):
+    for module in (store_schema, store_module, store_open):
         monkeypatch.setattr(module, "SCHEMA_VERSION", len(broken))
     with pytest.raises(sqlite3.OperationalError):
         Store.open(path)

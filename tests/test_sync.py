@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.history.notes import NOTES_REF, merge_notes, ref_value
+from tracker.history.notes import NOTES_REF, append_line, merge_notes, ref_value
 from tracker.history.notes_remote import private_ref, sync_notes
 from tracker.history.run_notes import import_notes, note_run
 from tracker.store import Store, default_store_path
@@ -289,3 +289,33 @@ def test_the_note_commands_import_neither_textual_nor_gitpython(world, argv):
     done = subprocess.run([sys.executable, "-c", probe, *argv], cwd=world.a, text=True,
                           capture_output=True, env=clean_env(), check=False)
     assert done.stdout.splitlines()[-1] == "[]", done.stderr
+
+
+def test_a_synced_run_whose_note_lies_is_refused_once_by_the_first_judgement(world):
+    """Version 3 runs are imported undecoded; the first command that reads one whole finds
+    that its header claims what its tests do not show, warns once naming the commit, and
+    judges without it (the run is gone from the store: the next command says nothing)."""
+    from .test_run_notes import lying_line
+
+    note_run(world.a, a_run(world.shas[1], 1))
+    append_line(world.a, world.shas[2], lying_line(a_run(world.shas[2], 2)), "l" * 64)
+    assert tracker(world.a, "sync").returncode == 0
+    done = tracker(world.b, "sync", "--no-push")
+    assert "imported 2 new runs" in done.stdout and done.stderr == "", done.stderr
+    write(world.b, "plan.yaml", """
+        title: Synced
+        phases:
+          - id: "1"
+            title: One
+            items:
+              - {id: all, text: All, tests: [tests/]}
+        """)
+    first = tracker(world.b, "status")
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.count("skipped the run noted on") == 1
+    assert f"noted on {world.shas[2][:12]} (run 2): its summary does not match its tests" \
+        in first.stderr
+    second = tracker(world.b, "status")
+    assert second.stdout == first.stdout and "skipped" not in second.stderr
+    with stored(world.b) as store:
+        assert [s.commit for s in store.runs()] == [world.shas[1]]

@@ -109,4 +109,8 @@ def judge_loaded(plan_path: Path, loaded: LoadResult, today: dt.date, *, runs: b
                               "against the source only", Severity.WARNING)
             loaded = LoadResult(loaded.plan, [*loaded.problems, warning])
         assessment = assess(plan, evidence, today)
+    if evidence.store_warnings:  # noted runs refused when read: said once, as warnings
+        loaded = LoadResult(loaded.plan, [*loaded.problems, *(
+            Problem(Location(str(plan_path), 1), warning, Severity.WARNING)
+            for warning in evidence.store_warnings)])
     return Judgement(plan_path, loaded, evidence, assessment, store_error)

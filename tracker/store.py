@@ -1,12 +1,13 @@
 """The run store: every recorded run in one SQLite file, normally ``.tracker/tracker.db``.
 
-This module (opening, transactions, reading) and its parts, :mod:`tracker.store_schema` (the
+This module (writing and reading runs) and its parts, :mod:`tracker.store_open` (opening
+the file), :mod:`tracker.store_tx` (transactions), :mod:`tracker.store_schema` (the
 migrations), :mod:`tracker.store_rows` (values to rows and back), :mod:`tracker.store_writes`
-(writing a run, pruning old ones), :mod:`tracker.store_sets` (deselected sets) and
-:mod:`tracker.store_files` (the file on disk: refusing, moving aside, SQLite's errors), are the
-only ones that know SQL. The rest of the tool exchanges plain values from
-:mod:`tracker.evidence.results` with them, so the file format can change (through a
-migration) without anyone else noticing.
+(writing a run, pruning old ones), :mod:`tracker.store_parts` (runs kept as their note's
+parts), :mod:`tracker.store_sets` (deselected sets) and :mod:`tracker.store_files` (the file
+on disk: refusing, moving aside, SQLite's errors), are the only ones that know SQL. The rest
+of the tool exchanges plain values from :mod:`tracker.evidence.results` with them, so the
+file format can change (through a migration) without anyone else noticing.
 
 Why the choices:
 
@@ -25,12 +26,9 @@ Why the choices:
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
-from collections.abc import Iterable, Iterator
-from pathlib import Path
-from types import TracebackType
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from tracker import store_sets
 from tracker.errors import StoreError
@@ -38,19 +36,14 @@ from tracker.evidence.results import (
     FileCoverage,
     RunRecord,
 )
-from tracker.paths import (
-    default_store_path,  # noqa: F401  (re-exported)
-    make_dirs,
-    not_a_store,
-)
+from tracker.paths import default_store_path  # noqa: F401  (re-exported)
 from tracker.store_files import (
     StoreLocked,
-    check_header,
     damaged_message,
     move_aside,
-    read_only_message,
-    store_error,
 )
+from tracker.store_open import StoreFile
+from tracker.store_parts import BadParts, insert_split, load_split, load_split_coverage
 from tracker.store_rows import (
     _BATCH,
     _RUN_COLUMNS,
@@ -65,142 +58,41 @@ from tracker.store_rows import (
 from tracker.store_schema import (
     APPLICATION_ID,
     SCHEMA_VERSION,
-    _check_version,
-    _foreign,
-    _identity,
-    _migrate,
 )
 from tracker.store_writes import KEEP_COVERAGE, KEEP_WHOLE, insert_run, prune_runs
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "RunSummary", "Store", "StoreError",
-           "StoreLocked", "default_store_path", "move_aside"]
+if TYPE_CHECKING:
+    from tracker.evidence.note_parts import SplitRun
 
-#: Seconds to wait for another process's write lock before giving up.
-DEFAULT_TIMEOUT = 5.0
+__all__ = ["APPLICATION_ID", "KEEP_COVERAGE", "KEEP_WHOLE", "SCHEMA_VERSION", "RunRefused",
+           "RunSummary", "Store", "StoreError", "StoreLocked", "default_store_path",
+           "move_aside"]
 
-class Store:
+#: Runs kept as note parts stored in one transaction by add_noted_runs.
+_SPLIT_BATCH = 50
+
+
+class RunRefused(StoreError):
+    """A run imported from a note turned out unreadable when it was read whole (its note's
+    parts do not hold, or disagree with its summary): it is removed from the store, as the
+    import would have skipped its line, and the message names its commit."""
+
+
+class Store(StoreFile):
     """An open store. Use :meth:`open`; close it, or use it as a context manager."""
-
-    def __init__(self, connection: sqlite3.Connection, path: Path, timeout: float) -> None:
-        self._db = connection
-        self.path = path  #: the database file
-        self._timeout = timeout
-        self.keep_whole = KEEP_WHOLE  #: see :meth:`prune`
-        self.keep_coverage = KEEP_COVERAGE
-
-    # --- opening ---------------------------------------------------------------------------
-
-    @classmethod
-    def open(cls, path: Path, *, timeout: float = DEFAULT_TIMEOUT,
-             read_only: bool = False) -> Store:
-        """Open the store at ``path``, creating it (and its folder) or migrating it as needed.
-
-        Raises StoreError, leaving the file untouched, when the file is not a tracker store,
-        was written by a newer tracker, cannot be written, or stays locked past ``timeout``.
-        ``read_only``: the caller only reads (status, render, the TUI), so a store it may not
-        write (a read-only checkout, a CI cache) is opened as it is, unchanged.
-        """
-        path = Path(path)
-        reason = not_a_store(path)
-        if reason is not None:
-            raise StoreError(reason)
-        check_header(path)
-        if path.exists() and not os.access(path, os.R_OK | os.W_OK):
-            if read_only and os.access(path, os.R_OK):
-                return cls._immutable(path, timeout)
-            raise StoreError(read_only_message(path))
-        try:
-            if path.exists():  # an existing file may be refused below: touch nothing
-                path.parent.mkdir(parents=True, exist_ok=True)
-            else:
-                make_dirs(path.parent)
-        except OSError as exc:
-            raise StoreError(f"cannot create the folder {path.parent} ({exc.strerror}): "
-                             "run tracker where it may write, or fix the permissions") from exc
-        try:
-            connection = sqlite3.connect(path, timeout=timeout, isolation_level=None)
-        except sqlite3.Error as exc:
-            error = store_error(path, exc, timeout)
-            if error is None:
-                raise
-            raise error from exc
-        store = cls(connection, path, timeout)
-        try:
-            with store._translated():
-                store._prepare()
-        except BaseException:
-            connection.close()
-            raise
-        return store
-
-    @classmethod
-    def _immutable(cls, path: Path, timeout: float) -> Store:
-        """A store this process may read but not write, opened without writing anything:
-        SQLite's ``immutable`` mode takes no locks and needs no -wal or -shm file."""
-        try:
-            uri = f"{path.resolve().as_uri()}?immutable=1"
-            connection = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
-        except (sqlite3.Error, ValueError) as exc:
-            raise StoreError(read_only_message(path)) from exc
-        store = cls(connection, path, timeout)
-        try:
-            with store._translated():
-                if store._check_identity() < SCHEMA_VERSION:
-                    raise StoreError(f"{path} was written by an older tracker and cannot be "
-                                     "upgraded where it is read-only: run a tracker command "
-                                     "where it may write it")
-        except BaseException:
-            connection.close()
-            raise
-        return store
 
     def check(self) -> None:
         """StoreError unless the newest runs can be read: ``run`` asks before the suite runs,
         so that a damaged store is said at once, not after minutes of tests."""
         for table in ("runs", "outcomes", "coverage", "collection_errors", "not_run",
-                      "run_files", "deselected_sets"):
+                      "run_files", "deselected_sets", "run_parts"):
             with self._read() as db:
                 if not db.execute(f"PRAGMA table_info({table})").fetchall():
                     raise StoreError(damaged_message(self.path, f"the table {table} is missing"))
         newest = next((s for s in self.runs(limit=KEEP_WHOLE) if not s.pruned), None)
         if newest is not None:  # the rows every judgement reads first
-            self.run(newest.id)
-
-    def _prepare(self) -> None:
-        db = self._db
-        db.execute("PRAGMA foreign_keys = ON")
-        # Only reads until we know the file is ours: nothing below may change a foreign file.
-        version = self._check_identity()
-        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode.lower() != "wal":
-            raise StoreError(read_only_message(self.path))
-        # NORMAL in WAL mode: a killed process loses nothing committed; a power cut may lose
-        # the last runs, never the file's consistency. FULL would fsync every commit.
-        db.execute("PRAGMA synchronous = NORMAL")
-        if version < SCHEMA_VERSION:
-            _migrate(db, SCHEMA_VERSION, self.path)
-
-    def _check_identity(self) -> int:
-        """The file's schema version; StoreError unless it is a tracker store we can read."""
-        app_id, version = _identity(self._db)
-        if app_id == APPLICATION_ID:
-            _check_version(version, self.path)
-            return version
-        empty = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
-        if app_id == 0 and version == 0 and empty:
-            return 0  # a new file, or an empty one: ours to fill
-        raise StoreError(_foreign(self.path))
-
-    def close(self) -> None:
-        """Close the connection; the store's last process also folds the WAL into the file."""
-        self._db.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.close()
+            with contextlib.suppress(RunRefused):  # a bad note, not a damaged store
+                self.run(newest.id)
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -217,16 +109,43 @@ class Store:
                 raise StoreError(f"a run with the note key {note_key} is in {self.path} already")
             return self._insert(db, run, note_key)
 
-    def add_noted_run(self, run: RunRecord, note_key: str) -> int | None:
+    def add_noted_run(self, run: RunRecord | SplitRun, note_key: str, *,
+                      whole: bool = True) -> int | None:
         """Write a run read from a git note, unless a run with its key is stored already.
 
         Returns the new id, or None when the run was there (imported before, or noted here):
-        importing the same notes again, or two imports at once, store each run once.
+        importing the same notes again, or two imports at once, store each run once. A
+        :class:`SplitRun` (a version 3 line) is stored as its summary and undecoded parts
+        (tracker.store_parts), decoded when it is read; not ``whole``, as pruning would leave
+        it (an import of hundreds of runs knows which ones the newest will push out).
         """
-        with self._write() as db:  # the write lock is held from the check to the insert
-            if self._noted(db, note_key) is not None:
-                return None
-            return self._insert(db, run, note_key)
+        return self.add_noted_runs([(run, note_key, whole)])[0]
+
+    def add_noted_runs(self, runs: Sequence[tuple[RunRecord | SplitRun, str, bool]]
+                       ) -> list[int | None]:
+        """:meth:`add_noted_run` for each ``(run, note_key, whole)``, in order: split runs a
+        few dozen to a transaction (an import stores hundreds; each is a few inserts), a run
+        decoded whole (an older line) alone in its own, so the write lock is never held
+        long."""
+        ids: list[int | None] = []
+        start = 0
+        while start < len(runs):
+            end = start + 1
+            while (end < len(runs) and end - start < _SPLIT_BATCH
+                   and not isinstance(runs[end][0], RunRecord)
+                   and not isinstance(runs[start][0], RunRecord)):
+                end += 1
+            with self._write() as db:  # the write lock is held from the checks to the inserts
+                for run, note_key, whole in runs[start:end]:
+                    if self._noted(db, note_key) is not None:
+                        ids.append(None)
+                    elif isinstance(run, RunRecord):
+                        ids.append(self._insert(db, run, note_key))
+                    else:
+                        ids.append(insert_split(db, run, note_key, tests=whole))
+                self._prune(db)
+            start = end
+        return ids
 
     def set_note_key(self, run_id: int, note_key: str) -> bool:
         """Mark a stored run as noted under ``note_key`` (after its note was written), so that
@@ -293,27 +212,41 @@ class Store:
     # --- reading ---------------------------------------------------------------------------
 
     def run(self, run_id: int) -> RunRecord:
-        """The run with this id, whole; StoreError if there is none or it was pruned."""
+        """The run with this id, whole; StoreError if there is none or it was pruned.
+
+        RunRefused for a run kept as the parts of its note (tracker.store_parts) that turn
+        out unreadable now that they are decoded: the run is removed from the store (when
+        it may be written) and left out of every listing of this Store from now on.
+        """
         with self._read() as db:
             row = db.execute(f"SELECT {_RUN_COLUMNS}, pruned FROM runs WHERE id = ?",
                              (run_id,)).fetchone()
-            if row is None:
+            if row is None or run_id in self.refused:
                 raise self._no_run(run_id)
             if row[-1]:
                 raise StoreError(f"run {run_id} in {self.path} was pruned: only its totals "
                                  f"are kept (the newest {self.keep_whole} runs are kept whole)")
-            return _load_run(db, row[:-1])
+            try:
+                return load_split(db, run_id) or _load_run(db, row[:-1])
+            except BadParts as exc:
+                refused = exc
+        raise self._refuse(run_id, row[3], refused)
 
     def latest_run(self, commit: str | None = None) -> RunRecord | None:
-        """The newest run (highest id), or the newest on ``commit``; None when there is none."""
+        """The newest run (highest id), or the newest on ``commit``; None when there is none.
+        A pruned run comes back with the rows it kept; RunRefused as for :meth:`run`."""
         with self._read() as db:
             if commit is None:
-                cursor = db.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT 1")
+                cursor = db.execute(f"SELECT {_RUN_COLUMNS}, pruned FROM runs"
+                                    " ORDER BY id DESC LIMIT 1")
             else:
-                cursor = db.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE git_commit = ?"
-                                    " ORDER BY id DESC LIMIT 1", (_text(commit),))
+                cursor = db.execute(f"SELECT {_RUN_COLUMNS}, pruned FROM runs"
+                                    " WHERE git_commit = ? ORDER BY id DESC LIMIT 1",
+                                    (_text(commit),))
             row = cursor.fetchone()
-            return None if row is None else _load_run(db, row)
+            if row is not None and row[-1]:
+                return _load_run(db, row[:-1])
+        return None if row is None else self.run(row[0])
 
     def runs(self, limit: int | None = None) -> list[RunSummary]:
         """Summaries of the newest ``limit`` runs (all when None), newest first."""
@@ -321,7 +254,8 @@ class Store:
             return []
         bound = -1 if limit is None else limit  # LIMIT -1: no limit
         with self._read() as db:  # rows decoded inside: a damaged row is a StoreError
-            return [_summary(row) for row in db.execute(_SUMMARIES, (bound,)).fetchall()]
+            return [_summary(row) for row in db.execute(_SUMMARIES, (bound,)).fetchall()
+                    if row[0] not in self.refused]
 
     def summaries_of(self, commits: Iterable[str]) -> list[RunSummary]:
         """Summaries of every run recorded on one of ``commits``, newest first: the runs that
@@ -335,20 +269,46 @@ class Store:
                 marks = ", ".join("?" * len(batch))
                 rows += db.execute(f"{_SUMMARY_COLUMNS} WHERE git_commit IN ({marks})",
                                    batch).fetchall()
-            return sorted((_summary(row) for row in rows), key=lambda s: -s.id)
+            return sorted((_summary(row) for row in rows if row[0] not in self.refused),
+                          key=lambda s: -s.id)
 
     def runs_of_commit(self, commit: str) -> list[RunRecord]:
         """Every whole run recorded on ``commit``, newest first: the reruns and the shards
         that separate CI jobs noted (see tracker.evidence.shards). Pruned runs are left out."""
         with self._read() as db:
-            rows = db.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE git_commit = ?"
-                              " AND pruned = 0 ORDER BY id DESC", (_text(commit),)).fetchall()
-            return [_load_run(db, row) for row in rows]
+            ids = [run_id for (run_id,) in db.execute(
+                "SELECT id FROM runs WHERE git_commit = ? AND pruned = 0 ORDER BY id DESC",
+                (_text(commit),))]
+        runs = []
+        for run_id in ids:
+            with contextlib.suppress(RunRefused):
+                runs.append(self.run(run_id))
+        return runs
 
     def coverage(self, run_id: int) -> tuple[FileCoverage, ...]:
-        """Only the per-file coverage of a run: what coverage deltas compare against."""
+        """Only the per-file coverage of a run: what coverage deltas compare against.
+        RunRefused as for :meth:`run`."""
         with self._read() as db:
-            return _load_coverage(db, run_id)
+            if run_id in self.refused:
+                return ()
+            try:
+                found = load_split_coverage(db, run_id)
+                return _load_coverage(db, run_id) if found is None else found
+            except BadParts as exc:
+                refused = exc
+            row = db.execute("SELECT git_commit FROM runs WHERE id = ?", (run_id,)).fetchone()
+        raise self._refuse(run_id, row[0] if row else None, refused)
+
+    def _refuse(self, run_id: int, commit: str | None, why: BadParts) -> RunRefused:
+        """Forget a run whose note's parts do not hold: deleted where the store may be
+        written, left out of this Store's listings in any case; the error to raise."""
+        message = (f"skipped the run noted on {(commit or '?')[:12]} (run {run_id}): {why}; "
+                   "it is removed from the store")
+        self.refused[run_id] = message
+        # read-only or locked: left out all the same
+        with contextlib.suppress(StoreError), self._write() as db:
+            db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        return RunRefused(message)
 
     def runs_count(self) -> int:
         """How many runs are stored."""
@@ -364,54 +324,6 @@ class Store:
         except StoreError as exc:
             return str(exc)
         return None if found == ["ok"] else "; ".join(found)
-
-    # --- transactions and errors -------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: committed at the end, rolled back on any exception."""
-        with self._translated():
-            # IMMEDIATE: take the write lock now (waiting up to the timeout), not half-way.
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-                self._db.execute("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:  # SQLite may have rolled back already
-                    self._db.execute("ROLLBACK")
-                raise
-
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """A read transaction, so that the queries of one call see a single snapshot."""
-        with self._translated():
-            self._db.execute("BEGIN")
-            try:
-                yield self._db
-            except sqlite3.OperationalError as exc:
-                if "no such" not in str(exc):
-                    raise
-                raise StoreError(damaged_message(self.path, f"{exc}: a table or column tracker "
-                                                     "needs is missing")) from exc
-            except (ValueError, TypeError, KeyError, IndexError, UnicodeDecodeError) as exc:
-                # a row no tracker wrote: a time that is not a time, JSON that is not JSON,
-                # bytes that are not text. The file is damaged: say so, not a traceback.
-                why = f"a row cannot be read: {exc}"
-                raise StoreError(damaged_message(self.path, why)) from exc
-            finally:
-                if self._db.in_transaction:
-                    self._db.execute("COMMIT")
-
-    @contextlib.contextmanager
-    def _translated(self) -> Iterator[None]:
-        """Turn SQLite's errors about the file (locked, read-only, damaged) into StoreError."""
-        try:
-            yield
-        except sqlite3.Error as exc:
-            error = store_error(self.path, exc, self._timeout)
-            if error is None:
-                raise
-            raise error from exc
 
     def _no_run(self, run_id: int) -> StoreError:
         return StoreError(f"there is no run {run_id} in {self.path}: "

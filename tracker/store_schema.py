@@ -170,9 +170,23 @@ _V8_TEST_FILE_LINES = (
     "ALTER TABLE runs ADD COLUMN test_file_lines BLOB",
 )
 
+# Version 9: runs imported from version 3 note lines are kept as the line's parts, decoded
+# when read (tracker.store_parts): a first sync of hundreds of noted runs stores their summary
+# rows and text instead of decoding every test of every run. The parts are JSON text as the
+# note wrote it; ``tests_part`` is dropped when the run is pruned of its tests, the row when
+# it is pruned of its coverage.
+_V9_RUN_PARTS = (
+    """CREATE TABLE run_parts (
+        run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        header TEXT NOT NULL,                  -- the line's header: a JSON object
+        coverage_part TEXT NOT NULL,           -- {"coverage": [...]}
+        tests_part TEXT                        -- {"tests": [...], ...}; NULL once pruned
+    )""",
+)
+
 _MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     _V1_CREATE_TABLES, _V2_ADD_TOTALS, _V3_NOT_RUN, _V4_PRUNED, _V5_NOTES, _V6_NOTE_BLOBS,
-    _V7_DESELECTED_SETS, _V8_TEST_FILE_LINES)
+    _V7_DESELECTED_SETS, _V8_TEST_FILE_LINES, _V9_RUN_PARTS)
 
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = len(_MIGRATIONS)

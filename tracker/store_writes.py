@@ -83,6 +83,11 @@ def prune_runs(db: sqlite3.Connection, keep_whole: int, keep_coverage: int) -> i
         if level == 2:  # which test file ran which lines: part of the coverage
             db.execute("UPDATE runs SET test_file_lines = NULL WHERE id < ?"
                        " AND test_file_lines IS NOT NULL", (oldest_kept,))
+        if level == 1:  # runs kept as note parts (tracker.store_parts) keep their coverage
+            db.execute("UPDATE run_parts SET tests_part = NULL WHERE run_id < ?"
+                       " AND tests_part IS NOT NULL", (oldest_kept,))
+        else:
+            db.execute("DELETE FROM run_parts WHERE run_id < ?", (oldest_kept,))
         if level == 1 and db.execute(
                 "UPDATE runs SET deselected_set = NULL WHERE id < ?"
                 " AND deselected_set IS NOT NULL", (oldest_kept,)).rowcount:

@@ -143,3 +143,6 @@ class Evidence:
     #: tests whose outcome varied over runs of unchanged code (:mod:`.flaky`), most failing
     #: first; read with ``changes``
     flaky: tuple[Flaky, ...] = ()
+    #: one warning per noted run refused while the runs were read (its note's parts did not
+    #: hold when decoded, see tracker.store.RunRefused): the run is left out of everything
+    store_warnings: tuple[str, ...] = ()

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 #: Runs of one commit read to find the parts of one suite (shards).
 MAX_PARTS = 16
 
+#: Times the runs are read when runs are refused meanwhile (tracker.store.RunRefused: a
+#: noted run whose parts turn out bad when decoded), so that no figure of a refused run is
+#: shown; each pass removes the runs it refused.
+_PASSES = 3
+
 
 def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200,
            signoffs: bool = True, updated: bool = True,
@@ -63,16 +68,22 @@ def gather(plan: Plan, plan_path: Path, *, runs: bool = True, history: int = 200
 
     lineage = first_parent(root)
     with Store.open(path, read_only=True) as store:
-        recent = store.runs(limit=history)
-        if lineage is not None:  # HEAD's nearest commits' runs, however old their ids
-            known = {s.id for s in recent}
-            recent += [s for s in store.summaries_of(list(lineage)[:history])
-                       if s.id not in known]
-        summaries = on_history(recent, lineage)
-        chain = _chain(store, [s for s in summaries if not s.pruned])  # whole runs only
-        if changes:
-            changed, flaky = gather_changes(root, store, workspace)
-            base = dataclasses.replace(base, changes=changed, flaky=flaky)
+        for _ in range(_PASSES):  # again when a run was refused while reading: it is gone
+            refused = len(store.refused)
+            recent = store.runs(limit=history)
+            if lineage is not None:  # HEAD's nearest commits' runs, however old their ids
+                known = {s.id for s in recent}
+                recent += [s for s in store.summaries_of(list(lineage)[:history])
+                           if s.id not in known]
+            summaries = on_history(recent, lineage)
+            chain = _chain(store, [s for s in summaries if not s.pruned])  # whole runs only
+            if changes:
+                changed, flaky = gather_changes(root, store, workspace)
+                base = dataclasses.replace(base, changes=changed, flaky=flaky)
+            if len(store.refused) == refused:
+                break
+        summaries = [s for s in summaries if s.id not in store.refused]
+        base = dataclasses.replace(base, store_warnings=tuple(store.refused.values()))
     points = tuple(
         RunPoint(s.id, s.started, s.commit, s.counts, s.coverage_total, s.test_count,
                  (s.finished - s.started).total_seconds())
@@ -119,10 +130,18 @@ def _chain(store: Store, summaries: list[RunSummary]) -> list[RunRecord]:
     down to the first whole run. Runs of one commit that are parts of one suite (CI shards,
     each noted by its own job) are combined into one run first."""
     from tracker.evidence.shards import combine_runs, suite_parts  # runs' modules: only with runs
+    from tracker.store import RunRefused
 
     chain: list[RunRecord] = []
     for _, group in groupby(summaries, key=lambda s: (s.commit, s.dirty)):
-        records = [store.run(s.id) for s in list(group)[:MAX_PARTS]]
+        records = []
+        for s in list(group)[:MAX_PARTS]:
+            try:
+                records.append(store.run(s.id))
+            except RunRefused:  # gone from the store; the store keeps the warning
+                continue
+        if not records:
+            continue
         parts = suite_parts(records)
         combined = combine_runs(parts) if len(parts) > 1 else records[0]
         for record in [combined, *(r for r in records if all(r is not p for p in parts))]:

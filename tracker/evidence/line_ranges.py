@@ -25,16 +25,19 @@ def encode_lines(lines: tuple[int, ...]) -> str:
 def decode_lines(text: str, limit: int) -> tuple[int, ...]:
     """``"1-4,7"`` → ``(1, 2, 3, 4, 7)``. ValueError for a range that runs backwards or for
     more than ``limit`` lines, counted before any is expanded (a hostile ``"1-999999999"``
-    costs nothing)."""
-    ranges = []
-    total = 0
-    for part in filter(None, text.split(",")):
-        first, dash, last = part.partition("-")
-        start, end = int(first), int(last) if dash else int(first)
-        if end < start:
-            raise ValueError("a range of missing lines runs backwards")
-        total += end - start + 1
-        if total > limit:
-            raise ValueError("more missing lines than statements")
-        ranges.append(range(start, end + 1))
-    return tuple(n for r in ranges for n in r)
+    costs nothing). Written for speed: a run's note holds tens of thousands of these."""
+    out: list[int] = []
+    for part in text.split(","):
+        if "-" in part:
+            first, _, last = part.partition("-")
+            start, end = int(first), int(last)
+            if end < start:
+                raise ValueError("a range of missing lines runs backwards")
+            if len(out) + end - start + 1 > limit:
+                raise ValueError("more missing lines than statements")
+            out.extend(range(start, end + 1))
+        elif part:
+            if len(out) >= limit:
+                raise ValueError("more missing lines than statements")
+            out.append(int(part))
+    return tuple(out)

@@ -3,7 +3,9 @@
 Git is the shared store: a run is attached to its commit under ``refs/notes/tracker``
 (tracker.history.run_notes), every clone fetches the notes and imports them. This module only
 turns a :class:`~tracker.evidence.results.RunRecord` into a line and lines back into records;
-no I/O, no git. The format is documented in ``docs/notes-format.md``.
+no I/O, no git. The format is documented in ``docs/notes-format.md``; the checks of every
+field are in :mod:`tracker.evidence.note_fields`, the version 3 layout in
+:mod:`tracker.evidence.note_parts`.
 
 Why the shape:
 
@@ -33,15 +35,18 @@ from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.evidence.line_ranges import decode_lines, encode_lines
-from tracker.evidence.note_sets import COMPACT_ABOVE, BadSet, decode_set, encode_set
-from tracker.evidence.results import (
-    OUTCOMES,
-    CollectionError,
-    FileCoverage,
-    RunRecord,
-    TestOutcome,
+from tracker.evidence.line_ranges import encode_lines
+from tracker.evidence.note_fields import COMMIT, BadLine, run_of, shown
+from tracker.evidence.note_parts import (
+    PARTS_VERSION,
+    SplitRun,
+    decode_parts,
+    lay_out,
+    split_line,
+    summary_of,
 )
+from tracker.evidence.note_sets import COMPACT_ABOVE, encode_set
+from tracker.evidence.results import FileCoverage, RunRecord, TestOutcome
 
 #: The ``format`` field of every line this module writes.
 FORMAT_NAME = "tracker-run"
@@ -60,7 +65,13 @@ FORMAT_NAME = "tracker-run"
 #      ``deselected`` list: a 427-test -m run of a 62,000-test suite went from 5.08 MB to
 #      0.4 MB. Only such lines are version 2; every other line is written exactly as in
 #      version 1, and version 1 lines are read as before.
-FORMAT_VERSION = 2
+#   3  every line is laid out as a header (the version 1 fields but the run's rows, and a
+#      ``summary``: tests per outcome, test count, coverage sums), then a coverage part and
+#      a tests part, split by tabs (see note_parts): an import checks the key and the
+#      header and keeps the parts undecoded until the run is read. The parts hold the
+#      fields of version 2 (``deselected_z`` above COMPACT_ABOVE). Versions 1 and 2 are
+#      read as before, and written on request (``encode_run(..., version=2)``).
+FORMAT_VERSION = 3
 
 #: A note (every run of one commit) larger than this is skipped unread.
 MAX_NOTE_BYTES = 64 * 2**20
@@ -68,10 +79,6 @@ MAX_NOTE_BYTES = 64 * 2**20
 MAX_LINE_BYTES = 16 * 2**20
 
 _KEY = re.compile(r'\{"key":"([0-9a-f]{64})",')
-_COMMIT = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
-_HASH = re.compile(r"[0-9a-f]{40,64}")
-_LINES = re.compile(r"(?:[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*)?")
-_ARCS = re.compile(r"(?:-?[0-9]+>-?[0-9]+(?:,-?[0-9]+>-?[0-9]+)*)?")
 
 
 class NoteRefused(Exception):
@@ -88,10 +95,12 @@ class NoteLine:
 
 @dataclass(frozen=True, slots=True)
 class NotedRun:
-    """A run read back from a note line, with the line's key."""
+    """A run read back from a note line, with the line's key: decoded whole, or (a version 3
+    line read by :func:`decode_note` with ``split``) its header checked and its parts kept
+    for later."""
 
     key: str
-    run: RunRecord
+    run: RunRecord | SplitRun
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,41 +114,52 @@ class ReadNote:
 
 # --- writing -------------------------------------------------------------------------------
 
-def encode_run(run: RunRecord, tracker_version: str) -> NoteLine:
-    """The note line of ``run``; NoteRefused for a run without a commit or on a dirty tree."""
-    if not run.commit or not _COMMIT.fullmatch(run.commit):
+def encode_run(run: RunRecord, tracker_version: str, *,
+               version: int = FORMAT_VERSION) -> NoteLine:
+    """The note line of ``run``; NoteRefused for a run without a commit or on a dirty tree.
+
+    ``version``: 2 writes the line of versions 1 and 2 (one JSON object, no parts), as
+    trackers before version 3 did: tests read old notes back with it.
+    """
+    if not run.commit or not COMMIT.fullmatch(run.commit):
         raise NoteRefused("the run has no commit (outside a git repository, or before the "
                           "first commit): there is nothing to attach it to")
     if run.dirty:
         raise NoteRefused(f"the run was on a dirty tree (tracked files differed from commit "
                           f"{run.commit[:10]}): notes hold only runs of committed code; "
                           "commit, then run again")
-    payload = {
+    header: dict[str, Any] = {
         "format": FORMAT_NAME, "tracker": tracker_version,
         "commit": run.commit, "dirty": False, "source": run.source, "args": list(run.args),
         "exit_code": run.exit_code, "started": _time(run.started),
         "finished": _time(run.finished),
+    }
+    tests: dict[str, Any] = {
         "tests": [_test(o) for o in run.outcomes],
         "collection_errors": [{"id": e.nodeid, "message": e.message}
                               for e in run.collection_errors],
         "collection_skips": [{"id": e.nodeid, "message": e.message}
                              for e in run.collection_skips],
-        "coverage": [_coverage(f) for f in run.coverage],
         "file_hashes": dict(run.file_hashes),
     }
-    if len(run.deselected) > COMPACT_ABOVE:  # version 2: thousands of ids, compressed
-        payload["version"] = 2
-        payload["deselected_z"] = encode_set(run.deselected, run.deselected_markers)
-    else:  # version 1, as every line before: a readable list
-        payload["version"] = 1
-        payload["deselected"] = [_deselected(nodeid, run.deselected_markers.get(nodeid, ()))
-                                 for nodeid in run.deselected]
+    coverage: dict[str, Any] = {"coverage": [_coverage(f) for f in run.coverage]}
     if run.test_file_lines:  # only then: the lines of runs without contexts stay as they were
-        payload["test_file_lines"] = {test: {path: encode_lines(lines)
-                                             for path, lines in files.items()}
-                                      for test, files in run.test_file_lines.items()}
-    body = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
-                      allow_nan=False)
+        tests["test_file_lines"] = {test: {path: encode_lines(lines)
+                                           for path, lines in files.items()}
+                                    for test, files in run.test_file_lines.items()}
+    compact = len(run.deselected) > COMPACT_ABOVE
+    if compact:  # version 2 and later: thousands of ids, compressed
+        tests["deselected_z"] = encode_set(run.deselected, run.deselected_markers)
+    else:  # a readable list
+        tests["deselected"] = [_deselected(nodeid, run.deselected_markers.get(nodeid, ()))
+                               for nodeid in run.deselected]
+    if version >= PARTS_VERSION:
+        header.update(version=PARTS_VERSION, summary=summary_of(run))
+        body = "{" + lay_out(header, coverage, tests)
+    else:  # versions 1 and 2: one object, version 1 unless the compact set needs 2
+        payload = {**header, **tests, **coverage, "version": 2 if compact else 1}
+        body = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                          allow_nan=False)
     key = hashlib.sha256(body.encode("ascii")).hexdigest()
     return NoteLine(key, f'{{"key":"{key}",{body[1:]}')
 
@@ -192,11 +212,14 @@ def key_of(line: str) -> str | None:
     return found.group(1) if found else None
 
 
-def decode_note(text: str, known: Container[str] = frozenset()) -> ReadNote:
+def decode_note(text: str, known: Container[str] = frozenset(), *,
+                split: bool = False) -> ReadNote:
     """Every run of one note, and why each refused line was refused.
 
     Lines whose key is in ``known`` are skipped unparsed (an import passes the store's keys).
-    Blank lines and line order carry no meaning; the same line twice is one run.
+    Blank lines and line order carry no meaning; the same line twice is one run. ``split``:
+    a version 3 line comes back split (:class:`~tracker.evidence.note_parts.SplitRun`), only
+    its key and header checked; its parts are checked when they are decoded.
     """
     runs: dict[str, NotedRun] = {}
     problems: list[str] = []
@@ -211,191 +234,70 @@ def decode_note(text: str, known: Container[str] = frozenset()) -> ReadNote:
             continue
         try:
             checked = _checked_key(line, key)
-            runs[checked] = NotedRun(checked, decode_line(line))
-        except _Bad as exc:
+            run = _split(line, checked) if split and "\t" in line else decode_line(line)
+            runs[checked] = NotedRun(checked, run)
+        except BadLine as exc:
             problems.append(f"line {number}: {exc}")
     return ReadNote(tuple(runs.values()), tuple(problems), skipped)
 
 
 def decode_line(line: str) -> RunRecord:
-    """The run of one line whose key was checked; _Bad says what is wrong with it."""
+    """The run of one line whose key was checked, decoded whole whatever its version;
+    BadLine says what is wrong with it."""
+    if "\t" in line:  # version 3: compact JSON holds no raw tab, only the layout does
+        key = key_of(line)
+        if key is None:
+            raise BadLine("does not start with its key")
+        run = _split(line, key)
+        return decode_parts(run.header, run.coverage_part, run.tests_part)
     try:
         data = json.loads(line)
     except RecursionError:
-        raise _Bad("nested too deeply") from None
+        raise BadLine("nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError: says where, never quotes the line
-        raise _Bad(f"not JSON ({exc})") from None
+        raise BadLine(f"not JSON ({exc})") from None
     if not isinstance(data, dict):
-        raise _Bad("not a JSON object")
+        raise BadLine("not a JSON object")
+    _check_version(data)
+    if data["version"] >= PARTS_VERSION:
+        raise BadLine(f"a version {data['version']} line not laid out in parts")
+    return run_of(data)
+
+
+def _split(line: str, key: str) -> SplitRun:
+    """A version 3 line split; its header's format and version checked first, so that a
+    newer tracker's line is refused by its version, whatever its layout."""
+    head = line[:line.index("\t")]
+    try:
+        data = json.loads(head[:-1] + "}") if head.endswith(",") else None
+    except (RecursionError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        raise BadLine("not JSON (the header before the first tab)")
+    _check_version(data)
+    if data["version"] < PARTS_VERSION:
+        raise BadLine(f"a version {data['version']} line laid out in parts")
+    return split_line(line, key)
+
+
+def _check_version(data: dict[str, Any]) -> None:
     if data.get("format") != FORMAT_NAME:
-        raise _Bad(f"not a tracker run (format {_shown(data.get('format'))})")
+        raise BadLine(f"not a tracker run (format {shown(data.get('format'))})")
     version = data.get("version")
     if type(version) is not int or version < 1:
-        raise _Bad(f"unknown format version {_shown(version)}")
+        raise BadLine(f"unknown format version {shown(version)}")
     if version > FORMAT_VERSION:
-        raise _Bad(f"written by a newer tracker (format version {version}, this tracker reads "
-                   f"up to {FORMAT_VERSION}): upgrade tracker")
-    return _run(data)
-
-
-class _Bad(Exception):
-    """A line that is not a run we can read; the message says why, in our own words."""
+        raise BadLine(f"written by a newer tracker (format version {version}, this tracker "
+                      f"reads up to {FORMAT_VERSION}): upgrade tracker")
 
 
 def _checked_key(line: str, key: str | None) -> str:
     if key is None:
-        raise _Bad("does not start with its key")
+        raise BadLine("does not start with its key")
     if len(line) > MAX_LINE_BYTES:
-        raise _Bad(f"longer than {MAX_LINE_BYTES // 2**20} MB")
-    body = "{" + line[len(key) + 10:]  # after '{"key":"<64 hex>",'
-    if hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest() != key:
-        raise _Bad("its content does not match its key (edited by hand?)")
+        raise BadLine(f"longer than {MAX_LINE_BYTES // 2**20} MB")
+    digest = hashlib.sha256(b"{")  # then the line after '{"key":"<64 hex>",', copied once
+    digest.update(memoryview(line.encode("utf-8", "surrogatepass"))[len(key) + 10:])
+    if digest.hexdigest() != key:
+        raise BadLine("its content does not match its key (edited by hand?)")
     return key
-
-
-def _shown(value: object) -> str:
-    """A value from a note, quoted and cut short: escape sequences are shown, never sent."""
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _run(data: dict[str, Any]) -> RunRecord:
-    commit = _get(data, "commit", str)
-    if not _COMMIT.fullmatch(commit):
-        raise _Bad(f"commit {_shown(commit)} is not a full commit id")
-    if _get(data, "dirty", bool):
-        raise _Bad("a run on a dirty tree (notes never hold one)")
-    tests = tuple(_outcome(t) for t in _list(data, "tests", dict))
-    deselected, deselected_markers = _deselected_of(data)
-    hashes = _get(data, "file_hashes", dict)
-    coverage = tuple(_file(f) for f in _list(data, "coverage", dict))
-    for path, sha in hashes.items():
-        if not isinstance(sha, str) or not _HASH.fullmatch(sha):
-            raise _Bad(f"file_hashes: {_shown(path)} has no hex hash")
-    return RunRecord(
-        started=_moment(data, "started"), finished=_moment(data, "finished"), commit=commit,
-        dirty=False, args=tuple(_list(data, "args", str)),
-        exit_code=_get(data, "exit_code", int), source=_get(data, "source", str),
-        outcomes=tests, coverage=coverage,
-        collection_errors=_errors(data, "collection_errors"),
-        file_hashes=dict(hashes),
-        deselected=deselected, deselected_markers=deselected_markers,
-        collection_skips=_errors(data, "collection_skips"),
-        test_file_lines=_test_file_lines(data, {f.path: f.statements for f in coverage}))
-
-
-def _test_file_lines(data: dict[str, Any], statements: dict[str, int],
-                     ) -> dict[str, dict[str, tuple[int, ...]]]:
-    """The optional ``test_file_lines``: every source file one the run measured, never more
-    lines than its statements."""
-    out: dict[str, dict[str, tuple[int, ...]]] = {}
-    for test, files in _get(data, "test_file_lines", dict, {}).items():
-        if not isinstance(files, dict):
-            raise _Bad(f"test_file_lines of {_shown(test)} is not a mapping")
-        out[test] = {}
-        for path, text in files.items():
-            if not isinstance(text, str) or not _LINES.fullmatch(text) or path not in statements:
-                raise _Bad(f"test_file_lines of {_shown(test)}: {_shown(path)} is not lines of "
-                           "a measured file")
-            try:
-                out[test][path] = decode_lines(text, limit=statements[path])
-            except ValueError as exc:
-                raise _Bad(f"test_file_lines of {_shown(test)}: {exc}") from None
-    return out
-
-
-def _deselected_of(data: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
-    """The deselected ids and their markers: a list (version 1 and small sets), or the
-    compact ``deselected_z`` (version 2 only, never beside a list)."""
-    if "deselected_z" not in data:
-        listed = _list(data, "deselected", dict)
-        return (tuple(_get(d, "id", str) for d in listed),
-                {d["id"]: tuple(_list(d, "markers", str, ())) for d in listed
-                 if d.get("markers")})
-    if data["version"] < 2 or "deselected" in data:
-        raise _Bad("deselected_z in a version 1 line, or beside deselected")
-    try:
-        return decode_set(data["deselected_z"])
-    except BadSet as exc:
-        raise _Bad(str(exc)) from None
-
-
-def _get(data: dict[str, Any], name: str, kind: type | tuple[type, ...],
-         default: Any = ...) -> Any:
-    """``data[name]`` checked to be a ``kind`` (a bool is not an int here)."""
-    if name not in data:
-        if default is ...:
-            raise _Bad(f"no {name}")
-        return default
-    value = data[name]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise _Bad(f"{name} is not {'an' if kind is int else 'a'} {_KINDS.get(kind, kind)}")
-    return value
-
-
-_KINDS: dict[object, str] = {str: "string", int: "integer", bool: "boolean", list: "list",
-                             dict: "mapping", (int, float): "number"}
-
-
-def _list(data: dict[str, Any], name: str, kind: type, default: Any = ...) -> list[Any]:
-    items = _get(data, name, list, default)
-    for item in items:
-        if not isinstance(item, kind):
-            raise _Bad(f"{name}: an entry is not a {_KINDS.get(kind, kind)}")
-    return list(items)
-
-
-def _moment(data: dict[str, Any], name: str) -> dt.datetime:
-    text = _get(data, name, str)
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise _Bad(f"{name} is not an ISO-8601 time") from None
-    if moment.tzinfo is None:
-        raise _Bad(f"{name} has no time zone")
-    return moment.astimezone(dt.UTC)
-
-
-def _outcome(t: dict[str, Any]) -> TestOutcome:
-    nodeid = _get(t, "id", str)
-    outcome = _get(t, "outcome", str)
-    if outcome not in OUTCOMES:
-        raise _Bad(f"test outcome {_shown(outcome)} is not one of {', '.join(OUTCOMES)}")
-    duration = _get(t, "duration", (int, float), 0.0)
-    if isinstance(duration, bool) or not 0 <= duration < math.inf:
-        raise _Bad(f"test duration {_shown(duration)} is not a number of seconds")
-    message = _get(t, "message", str, None)
-    return TestOutcome(nodeid, outcome, float(duration), tuple(_list(t, "markers", str, ())),
-                       tuple(_list(t, "fixtures", str, ())), tuple(_list(t, "plan", str, ())),
-                       message)
-
-
-def _errors(data: dict[str, Any], name: str) -> tuple[CollectionError, ...]:
-    return tuple(CollectionError(_get(e, "id", str), _get(e, "message", str))
-                 for e in _list(data, name, dict))
-
-
-def _count(f: dict[str, Any], name: str) -> int:
-    value: int = _get(f, name, int, 0)
-    if value < 0:
-        raise _Bad(f"coverage {name} is negative")
-    return value
-
-
-def _file(f: dict[str, Any]) -> FileCoverage:
-    path = _get(f, "path", str)
-    missing = _get(f, "missing", str, "")
-    arcs = _get(f, "missing_arcs", str, "")
-    if not _LINES.fullmatch(missing) or not _ARCS.fullmatch(arcs):
-        raise _Bad(f"coverage of {_shown(path)}: missing lines or arcs of an unknown shape")
-    statements, branches = _count(f, "statements"), _count(f, "branches")
-    missing_branches = _count(f, "missing_branches")
-    arc_pairs = tuple((int(a), int(b)) for a, _, b in
-                      (part.partition(">") for part in arcs.split(",") if part))
-    if missing_branches > branches or len(arc_pairs) > missing_branches:
-        raise _Bad(f"coverage of {_shown(path)}: more branches missing than measured")
-    try:
-        lines = decode_lines(missing, limit=statements)
-    except ValueError as exc:
-        raise _Bad(f"coverage of {_shown(path)}: {exc}") from None
-    return FileCoverage(path, statements, lines, branches, missing_branches, arc_pairs)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import queue
 import secrets
 import subprocess
 import threading
@@ -201,9 +202,17 @@ def read_notes(root: Path, max_bytes: int, ref: str = NOTES_REF,
     A note over ``max_bytes``, not a blob, or not UTF-8 text comes back with a problem instead
     of its text; the others are read all the same.
     """
+    return list(stream_notes(root, max_bytes, ref, skip))
+
+
+def stream_notes(root: Path, max_bytes: int, ref: str = NOTES_REF,
+                 skip: Container[str] = frozenset()) -> Iterator[RawNote]:
+    """:func:`read_notes`, one note at a time as git answers: a thread drains git's output
+    while the caller works on the notes already read (an import checks each note's key while
+    git inflates the next), so neither waits for the other."""
     pairs = [(blob, commit) for blob, commit in list_notes(root, ref) if blob not in skip]
     if not pairs:
-        return []
+        return
     try:
         proc = subprocess.Popen(git_command("cat-file", "--batch"), cwd=root,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -214,14 +223,33 @@ def read_notes(root: Path, max_bytes: int, ref: str = NOTES_REF,
     request = "".join(f"{blob}\n" for blob, _ in pairs).encode("ascii")
     feeder = threading.Thread(target=_feed, args=(proc.stdin, request), daemon=True)
     feeder.start()  # a thread: git's answers would fill the pipe before we finished asking
+    answers: queue.SimpleQueue[RawNote | BaseException | None] = queue.SimpleQueue()
+    reader = threading.Thread(target=_drain, args=(proc.stdout, pairs, max_bytes, answers),
+                              daemon=True)
+    reader.start()
     try:
-        notes = [dataclasses.replace(_read_one(proc.stdout, commit, max_bytes), blob=blob)
-                 for blob, commit in pairs]
+        while (answer := answers.get()) is not None:
+            if isinstance(answer, BaseException):
+                raise answer
+            yield answer
     finally:
-        proc.stdout.close()
+        proc.stdout.close()  # a reader still reading stops at once
         proc.wait()
         feeder.join()
-    return notes
+        reader.join()
+
+
+def _drain(out: IO[bytes], pairs: list[tuple[str, str]], max_bytes: int,
+           answers: queue.SimpleQueue[RawNote | BaseException | None]) -> None:
+    """Read git's answer for each of ``pairs`` into ``answers``, then None; an error ends it."""
+    try:
+        for blob, commit in pairs:
+            answers.put(dataclasses.replace(_read_one(out, commit, max_bytes), blob=blob))
+    except (NotesError, OSError, ValueError) as exc:  # ValueError: the pipe was closed
+        answers.put(exc if isinstance(exc, NotesError)
+                    else NotesError("git cat-file stopped before every note was read"))
+        return
+    answers.put(None)
 
 
 def _feed(pipe: IO[bytes], data: bytes) -> None:

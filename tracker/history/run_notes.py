@@ -24,7 +24,7 @@ from tracker.evidence.note_format import (
     encode_run,
 )
 from tracker.evidence.results import RunRecord
-from tracker.history.notes import NOTES_REF, append_line, read_notes, resolve_commit
+from tracker.history.notes import NOTES_REF, append_line, resolve_commit, stream_notes
 from tracker.store import Store, StoreLocked, move_aside
 
 
@@ -65,7 +65,11 @@ def import_notes(root: Path, store: Store, ref: str = NOTES_REF) -> ImportResult
 
     Runs are stored oldest first, so that store ids follow time and pruning keeps the newest
     whole. A note that cannot be read, or lines of it that cannot, give one warning naming the
-    commit; valid text is stored as it is (the display code cleans what it shows). A note
+    commit; valid text is stored as it is (the display code cleans what it shows). Runs of
+    version 3 lines are stored as their checked header and undecoded parts (see
+    tracker.store_parts): the store keeps only the newest runs whole, so a first sync of
+    hundreds of runs does not decode them all; a run whose parts turn out bad when read is
+    refused then (Store.run), with one warning naming its commit. A note
     whose blob was imported before is not read again (a blob's id is a hash of its text): a
     sync reads only the notes that changed, and warns of a bad note once.
     """
@@ -73,12 +77,13 @@ def import_notes(root: Path, store: Store, ref: str = NOTES_REF) -> ImportResult
     pending: list[NotedRun] = []
     bad: list[str] = []
     seen = 0
-    raw_notes = read_notes(root, MAX_NOTE_BYTES, ref, skip=store.imported_blobs())
-    for note in raw_notes:
+    blobs: list[str] = []
+    for note in stream_notes(root, MAX_NOTE_BYTES, ref, skip=store.imported_blobs()):
+        blobs.append(note.blob)
         if note.text is None:
             bad.append(f"skipped the note on {note.commit[:12]}: {note.problem}")
             continue
-        read = decode_note(note.text, known)
+        read = decode_note(note.text, known, split=True)  # version 3: decoded when read
         seen += read.known
         if read.problems:
             more = len(read.problems) - 1
@@ -86,14 +91,13 @@ def import_notes(root: Path, store: Store, ref: str = NOTES_REF) -> ImportResult
                        f": {read.problems[0]}" + (f" (and {more} more)" if more else ""))
         pending.extend(read.runs)
     pending.sort(key=lambda noted: (noted.run.started, noted.key))
-    imported = 0
-    for noted in pending:
-        if store.add_noted_run(noted.run, noted.key) is None:
-            seen += 1  # the same run in two notes, or another import stored it meanwhile
-        else:
-            imported += 1
-    store.mark_imported_blobs(note.blob for note in raw_notes)  # read once, warned once
-    return ImportResult(imported, seen, len(raw_notes), tuple(bad))
+    whole_from = len(pending) - store.keep_whole  # older ones: pruned by the newer at once
+    ids = store.add_noted_runs([(noted.run, noted.key, n >= whole_from)
+                                for n, noted in enumerate(pending)])
+    imported = sum(run_id is not None for run_id in ids)
+    seen += len(ids) - imported  # the same run in two notes, or another import stored it
+    store.mark_imported_blobs(blobs)  # read once, warned once
+    return ImportResult(imported, seen, len(blobs), tuple(bad))
 
 
 def _runs(n: int) -> str:

@@ -36,7 +36,7 @@ from tracker.history.log_cache import entry_key, read_entry
 from tracker.paths import data_dir, default_store_path
 from tracker.pickle_cache import write_entry
 from tracker.plan.model import Plan
-from tracker.store import RunSummary, Store
+from tracker.store import RunRefused, RunSummary, Store
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,8 @@ def flaky_in_store(store: Store, summaries: list[RunSummary],
     for s in kept:
         try:
             runs.append(store.run(s.id))
+        except RunRefused:  # a noted run whose note turned out bad: gone, warned of
+            continue
         except StoreError:
             break  # pruned: so are all older ones
     flaky = flaky_tests(runs, targets)

@@ -148,7 +148,8 @@ FILECHECK: dict[str, Field] = {
 TABLES: dict[str, dict[str, Field]] = {
     "plan": PLAN, "review": REVIEW, "section": SECTION, "phase": PHASE, "item": ITEM,
     "expect": EXPECT, "metric": METRIC, "risk": RISK, "approval": APPROVAL,
-    "related": RELATED, "coverage": COVERAGE, "runs": RUNS, "testlink": TESTLINK, "filecheck": FILECHECK,
+    "related": RELATED, "coverage": COVERAGE, "runs": RUNS, "testlink": TESTLINK,
+    "filecheck": FILECHECK,
 }
 
 CLAIMS = ("done", "in progress", "todo", "skipped", "blocked")
