@@ -104,6 +104,15 @@ class Timings:
     def ratio(self) -> float:
         return self.subject_median / self.floor_median
 
+    @property
+    def paired_ratio(self) -> float:
+        """The median of each round's subject ÷ floor: the two ran back to back, under about
+        the same load, so this is less sensitive to load that changes between rounds."""
+        return statistics.median(s / f for s, f in zip(self.subject, self.floor, strict=True))
+
+    def paired(self) -> tuple[str, ...]:
+        return (f"paired ratio (median of per-round ratios): {self.paired_ratio:.3f}",)
+
     def describe(self) -> tuple[str, ...]:
         return (f"subject runs: {' '.join(f'{t:.3f}' for t in self.subject)}",
                 f"floor runs:   {' '.join(f'{t:.3f}' for t in self.floor)}")
