@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 from collections.abc import Callable
@@ -657,8 +658,10 @@ def _measure(base: Path, name: str, goal: float, interpreter: str, options: Opti
         raise BenchError(f"{len(timings.subject)} timed runs recorded {count - 1} run(s)")
     total = latest.coverage_total()
     runs = len(timings.subject)
+    cpu = statistics.median(timings.subject_cpu) / statistics.median(timings.floor_cpu)
     detail = (f"tracker run {timings.subject_median:.3f}s, coverage run "
-              f"{timings.floor_median:.3f}s, median of {runs}")
+              f"{timings.floor_median:.3f}s, median of {runs}; paired "
+              f"{timings.paired_ratio:.3f}, CPU time {cpu:.3f}")
     extra = (f"interpreter {interpreter}",
              f"{expected} tests in {TEST_FILES} files; {len(measured)} measured files, "
              f"coverage {total:.1f}%; {count} runs stored "

@@ -361,16 +361,26 @@ def _file_lines(data: Any, root: Path, measured: tuple[FileCoverage, ...],
         if not (data.measured_contexts() & test_files):
             return {}
         kept = {f.path for f in measured}
-        found: dict[str, dict[str, set[int]]] = {}
+        found: dict[str, dict[str, list[int]]] = {}
         for name in sorted(data.measured_files()):
             path = _relative(name, root)
             if path not in kept:
                 continue
+            # A run pays for this after pytest exits, with tens of thousands of (line,
+            # context) pairs: one list per context of this file, each line appended once
+            # (a line is one key of contexts_by_lineno), filtered per context, not per pair.
+            by_context: dict[str, list[int]] = {}
             for line, contexts in data.contexts_by_lineno(name).items():
                 for context in contexts:
-                    if context in test_files or not context:
-                        found.setdefault(context, {}).setdefault(path, set()).add(line)
+                    lines = by_context.get(context)
+                    if lines is None:
+                        by_context[context] = [line]
+                    else:
+                        lines.append(line)
+            for context, lines in by_context.items():
+                if context in test_files or not context:
+                    found.setdefault(context, {})[path] = lines
     except Exception as exc:  # sqlite3 errors for a damaged file; coverage's own
         raise CoverageError(f"its contexts cannot be read ({exc})") from exc
-    return {test: {path: tuple(sorted(lines)) for path, lines in sorted(files.items())}
+    return {test: {path: tuple(sorted(set(lines))) for path, lines in sorted(files.items())}
             for test, files in sorted(found.items())}
