@@ -13,6 +13,7 @@ for the store's write), which is an absolute value against an absolute goal.
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -91,6 +92,10 @@ class Timings:
 
     subject: list[float] = field(default_factory=list)
     floor: list[float] = field(default_factory=list)
+    #: CPU seconds (user + system) of each run's whole process tree, in the same order: on a
+    #: shared machine, wall time includes waiting for the CPU, while this counts only work
+    subject_cpu: list[float] = field(default_factory=list)
+    floor_cpu: list[float] = field(default_factory=list)
 
     @property
     def subject_median(self) -> float:
@@ -103,6 +108,21 @@ class Timings:
     @property
     def ratio(self) -> float:
         return self.subject_median / self.floor_median
+
+    @property
+    def paired_ratio(self) -> float:
+        """The median of each round's subject ÷ floor: the two ran back to back, under about
+        the same load, so this is less sensitive to load that changes between rounds."""
+        return statistics.median(s / f for s, f in zip(self.subject, self.floor, strict=True))
+
+    def paired(self) -> tuple[str, ...]:
+        lines = [f"paired ratio (median of per-round ratios): {self.paired_ratio:.3f}"]
+        if self.subject_cpu and self.floor_cpu:
+            subject, floor = (statistics.median(self.subject_cpu),
+                              statistics.median(self.floor_cpu))
+            lines.append(f"CPU time (user+sys, process tree): subject {subject:.3f}s, floor "
+                         f"{floor:.3f}s, ratio {subject / floor:.3f}")
+        return tuple(lines)
 
     def describe(self) -> tuple[str, ...]:
         return (f"subject runs: {' '.join(f'{t:.3f}' for t in self.subject)}",
@@ -140,13 +160,25 @@ def run_checked(cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None
 
 def time_once(cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
     """Wall time of one run of ``cmd`` with its output thrown away."""
+    return time_and_cpu(cmd, cwd, env)[0]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_and_cpu(cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, of the command and every descendant it waited
+    for) of one run of ``cmd`` with its output thrown away."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(list(cmd), cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL, check=False)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise BenchError(f"{' '.join(cmd[:4])} ... exited {done.returncode}")
-    return elapsed
+    return elapsed, _children_cpu() - cpu
 
 
 def interleaved(subject: Sequence[str], floor: Sequence[str], *, cwd: Path, runs: int,
@@ -167,20 +199,23 @@ def interleaved(subject: Sequence[str], floor: Sequence[str], *, cwd: Path, runs
     """
     env = env if env is not None else python_env()
 
-    def once(cmd: Sequence[str]) -> float:
+    def once(cmd: Sequence[str]) -> tuple[float, float]:
         if before is not None:
             before()
         where = floor_cwd if cmd is floor and floor_cwd is not None else cwd
-        return time_once(cmd, where, env)
+        return time_and_cpu(cmd, where, env)
 
     for _ in range(warmup):
         once(subject)
         once(floor)
     timings = Timings()
     for i in range(max(runs, MIN_RUNS)):
-        order = ((subject, timings.subject), (floor, timings.floor))
-        for cmd, out in order if i % 2 == 0 else reversed(order):
-            out.append(once(cmd))
+        order = ((subject, timings.subject, timings.subject_cpu),
+                 (floor, timings.floor, timings.floor_cpu))
+        for cmd, wall, cpu in order if i % 2 == 0 else reversed(order):
+            seconds, cpu_seconds = once(cmd)
+            wall.append(seconds)
+            cpu.append(cpu_seconds)
     return timings
 
 

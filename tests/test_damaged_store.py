@@ -109,3 +109,30 @@ def test_the_read_only_opening_reads_without_writing(project):
         store.close()
     assert path.read_bytes() == before
     assert not path.with_name(path.name + "-wal").exists()
+
+
+def test_a_newest_run_that_cannot_be_read_stops_the_suite_it_started(project):
+    """``tracker run`` reads the newest stored run while pytest starts (not before, which
+    the user would wait for): when that read fails, the suite is stopped before any test
+    runs, nothing is recorded, and the store is said damaged as it was before."""
+    damage(project, "UPDATE runs SET args = '[not json'")
+    (project / "conftest.py").write_text(
+        "import time\n\n\n"
+        "def pytest_configure(config):\n"
+        "    time.sleep(90)  # stopped by tracker long before this ends\n", encoding="utf-8")
+    (project / "tests" / "test_ran.py").write_text(
+        "from pathlib import Path\n\n\n"
+        "def test_leaves_a_mark():\n"
+        "    Path('ran.txt').write_text('the suite ran')\n", encoding="utf-8")
+    done = run_cli("run", "--", "-q", cwd=project)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    line = done.stderr.strip().splitlines()[-1]
+    assert "is damaged" in line and "tracker store rebuild" in line, line
+    assert not (project / "ran.txt").exists(), "the suite ran on after the store was refused"
+    assert not list((project / ".tracker" / "runs").glob("*")), "scratch files left behind"
+    db = sqlite3.connect(default_store_path(project))
+    try:
+        assert db.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+    finally:
+        db.close()

@@ -141,14 +141,15 @@ def add_patiently(store: Store, record: RunRecord, say: Say, wait: float) -> int
 
 
 def record_kept(store: Store, root: Path, say: Say, *, wait: float = 0.0,
-                own: Path | None = None) -> int | None:
+                own: Path | None = None, own_record: RunRecord | None = None) -> int | None:
     """Record the kept runs, oldest first; the id given to ``own`` (a path :func:`keep`
     returned), None when it was not recorded. Stops at the first run the store refuses,
-    leaving it and the later ones kept (raises that StoreError when ``own`` is given)."""
+    leaving it and the later ones kept (raises that StoreError when ``own`` is given).
+    ``own_record``: the run ``own`` holds, so that it is not read back (the user waits)."""
     own_id = None
     for path in sorted(pending_dir(root).glob("run-*.pickle")):
         try:
-            record = load(path)
+            record = own_record if path == own and own_record is not None else load(path)
         except ValueError as exc:
             if path == own:
                 raise StoreError(f"the finished run could not be kept aside ({exc})") from exc
@@ -204,7 +205,8 @@ def record_run(store: Store, root: Path, record: RunRecord, say: Say) -> int:
             f"({exc.strerror}); recording it directly")
         return add_patiently(store, record, say, wait_seconds())
     try:
-        run_id = record_kept(store, root, say, wait=wait_seconds(), own=own)
+        run_id = record_kept(store, root, say, wait=wait_seconds(), own=own,
+                             own_record=record)
     except StoreError as exc:
         raise StoreError(f"{exc}; the run is kept in {own} and the next `tracker run` "
                          "records it") from exc

@@ -23,8 +23,7 @@ from typing import IO, Any
 from tracker.evidence.coverage_data import (
     CoverageError,
     CoverageSettings,
-    read_data_file,
-    read_test_file_lines,
+    read_run_data,
     resolve_settings,
     split_pytest_cov,
 )
@@ -111,8 +110,14 @@ def build_command(root: Path, pytest_args: list[str], report: Path, data_file: P
 def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConfig,
               measure: bool = True, output: IO[str] | None = None,
               listener: Listener | None = None, poll_seconds: float = 0.1,
-              cancel: threading.Event | None = None, contexts: bool = False) -> RunOutcome:
+              cancel: threading.Event | None = None, contexts: bool = False,
+              alongside: Callable[[], None] | None = None) -> RunOutcome:
     """Run the suite, follow its report, and return the complete run (not yet stored).
+
+    ``alongside`` is called in this thread once pytest has started, for the caller's own
+    work that need not wait for the tests nor hold them up (``tracker run`` checks the store
+    deeply and records runs kept earlier): pytest's start-up is what a user waits for. If it
+    raises, pytest is stopped and the exception propagates.
 
     ``contexts``: also record which test file ran which lines (when coverage is measured),
     for the items' own coverage.
@@ -139,13 +144,14 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
             raise RunError(f"cannot make the run's scratch folder in {runs_dir(root)} "
                            f"({exc.strerror}): check the permissions") from exc
         return _run(root, pytest_args, args, settings, scratch, output, listener,
-                    poll_seconds, cancel, contexts)
+                    poll_seconds, cancel, contexts, alongside)
 
 
 def _run(root: Path, pytest_args: list[str], args: list[str],
          settings: CoverageSettings | None, scratch: Path, output: IO[str] | None,
          listener: Listener | None, poll_seconds: float,
-         cancel: threading.Event | None, contexts: bool) -> RunOutcome:
+         cancel: threading.Event | None, contexts: bool,
+         alongside: Callable[[], None] | None) -> RunOutcome:
     """The run itself, its scratch files in ``scratch``: see :func:`run_suite`."""
     report = scratch / "report.jsonl"
     data_file = scratch / ".coverage" if settings is not None else None
@@ -159,8 +165,8 @@ def _run(root: Path, pytest_args: list[str], args: list[str],
     cmd = build_command(root, args, report, data_file, settings, contexts)
     follower = _Follower(root, report, listener, poll_seconds, warm=settings is not None)
     try:
-        exit_code = _wait(cmd, root, env, output, follower, poll_seconds, cancel)
-    except (KeyboardInterrupt, RunCancelled):
+        exit_code = _wait(cmd, root, env, output, follower, poll_seconds, cancel, alongside)
+    except BaseException:  # cancelled, interrupted, or ``alongside`` failed: pytest stopped
         follower.stop()
         raise
     finished = dt.datetime.now(dt.UTC)
@@ -176,11 +182,9 @@ def _run(root: Path, pytest_args: list[str], args: list[str],
     lines: dict[str, dict[str, tuple[int, ...]]] = {}
     if settings is not None and data_file is not None:
         try:
-            coverage = read_data_file(data_file, root, settings, own=True,
-                                      measured_only=is_partial(pytest_args))
-            if contexts and data_file.is_file():
-                lines = read_test_file_lines(data_file, root, coverage,
-                                             {o.file for o in log.outcomes})
+            coverage, lines = read_run_data(
+                data_file, root, settings, measured_only=is_partial(pytest_args),
+                test_files={o.file for o in log.outcomes} if contexts else None)
         except CoverageError as exc:
             raise RunError(f"coverage data could not be read: {exc}") from exc
     hashes = follower.hashes
@@ -301,8 +305,10 @@ def _warm_imports() -> None:
 
 def _wait(cmd: list[str], root: Path, env: dict[str, str], output: IO[str] | None,
           follower: _Follower, poll_seconds: float,
-          cancel: threading.Event | None = None) -> int:
-    """Run ``cmd`` with ``follower`` reading its report; its exit code.
+          cancel: threading.Event | None = None,
+          alongside: Callable[[], None] | None = None) -> int:
+    """Run ``cmd`` with ``follower`` reading its report, calling ``alongside`` meanwhile; its
+    exit code.
 
     The child gets a lifeline and a process group of its own (:mod:`tracker.lifeline`), so
     that it stops with tracker however tracker ends.
@@ -318,6 +324,14 @@ def _wait(cmd: list[str], root: Path, env: dict[str, str], output: IO[str] | Non
         lifeline.started()
         follower.start()
         try:
+            if alongside is not None:
+                try:
+                    alongside()
+                except KeyboardInterrupt:
+                    raise  # stopped below
+                except BaseException:
+                    stop(proc)
+                    raise
             if cancel is None:
                 return proc.wait()  # woken the moment pytest exits
             while True:

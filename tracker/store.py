@@ -84,11 +84,20 @@ class Store(StoreFile):
     def check(self) -> None:
         """StoreError unless the newest runs can be read: ``run`` asks before the suite runs,
         so that a damaged store is said at once, not after minutes of tests."""
+        self.check_tables()
+        self.check_newest()
+
+    def check_tables(self) -> None:
+        """The quick half of :meth:`check`: StoreError unless every table is there."""
         for table in ("runs", "outcomes", "coverage", "collection_errors", "not_run",
                       "run_files", "deselected_sets", "run_parts"):
             with self._read() as db:
                 if not db.execute(f"PRAGMA table_info({table})").fetchall():
                     raise StoreError(damaged_message(self.path, f"the table {table} is missing"))
+
+    def check_newest(self) -> None:
+        """The slow half of :meth:`check`: StoreError unless the newest whole run reads
+        (``tracker run`` asks while pytest starts, not before)."""
         newest = next((s for s in self.runs(limit=KEEP_WHOLE) if not s.pruned), None)
         if newest is not None:  # the rows every judgement reads first
             with contextlib.suppress(RunRefused):  # a bad note, not a damaged store

@@ -59,14 +59,21 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
         from tracker.commands.noting import refuse_dirty_tree
 
         refuse_dirty_tree(root)  # before the tests run, not after
-    store = open_store(root)
+    store = open_store(root, deep=False)  # a foreign or damaged file stops us here...
     passthrough = show_output if show_output is not None else not sys.stderr.isatty()
     log_path = data_dir(root) / "last-run.log"
     listener = None
     progress = None
     outcome = None
-    try:
+
+    def alongside() -> None:  # ...the rest is checked while pytest starts, which takes longer
+        try:
+            store.check_newest()
+        except StoreError as exc:
+            fail(str(exc))  # pytest is stopped
         record_kept(store, root, _say)  # runs an earlier `tracker run` could not record
+
+    try:
         log = None if passthrough else log_path.open("w", encoding="utf-8")
         if not passthrough:
             from tracker.progress import ProgressLine
@@ -76,7 +83,7 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
             args = from_folder(list(pytest_args), Path.cwd(), root)  # pytest runs in root
             outcome = run_suite(root, args, plan_coverage=plan.coverage,
                                 measure=not no_coverage, output=log, listener=listener,
-                                contexts=wants_contexts(plan))
+                                contexts=wants_contexts(plan), alongside=alongside)
         finally:
             if progress is not None:
                 progress.close()
@@ -138,8 +145,9 @@ def _refuse_misplaced(pytest_args: tuple[str, ...]) -> None:
              "pytest)")
 
 
-def open_store(root: Path) -> Store:
-    """The project's store, opened (and created) for writing; exit 2 when it cannot be."""
+def open_store(root: Path, *, deep: bool = True) -> Store:
+    """The project's store, opened (and created) for writing; exit 2 when it cannot be.
+    ``deep=False`` leaves reading the newest run (:meth:`Store.check_newest`) to the caller."""
     from tracker.errors import StoreError
     from tracker.paths import default_store_path
     from tracker.store import Store
@@ -149,7 +157,10 @@ def open_store(root: Path) -> Store:
     except StoreError as exc:
         fail(str(exc))
     try:
-        store.check()  # a damaged store is said now, not after the suite ran
+        if deep:  # a damaged store is said now, not after the suite ran
+            store.check()
+        else:
+            store.check_tables()
     except StoreError as exc:
         store.close()
         fail(str(exc))

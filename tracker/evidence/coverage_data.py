@@ -212,6 +212,29 @@ def read_data_files(data_files: list[Path], root: Path,
 def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | None = None,
                    *, own: bool = False, measured_only: bool = False,
                    also: list[Path] | None = None) -> tuple[FileCoverage, ...]:
+    """See :func:`_read_data`, which this is without the test files' lines."""
+    return _read_data(data_file, root, settings, own=own, measured_only=measured_only,
+                      also=also)[0]
+
+
+TestFileLines = dict[str, dict[str, tuple[int, ...]]]
+
+
+def read_run_data(data_file: Path, root: Path, settings: CoverageSettings, *,
+                  measured_only: bool, test_files: set[str] | None
+                  ) -> tuple[tuple[FileCoverage, ...], TestFileLines]:
+    """``tracker run``'s own data file, read once: its per-file values as
+    :func:`read_data_file` with ``own``, and with ``test_files`` also which lines each of
+    them ran, as :func:`read_test_file_lines` (from the same opened data, not a second
+    read of the file after pytest has exited, when the user is waiting)."""
+    return _read_data(data_file, root, settings, own=True, measured_only=measured_only,
+                      test_files=test_files)
+
+
+def _read_data(data_file: Path, root: Path, settings: CoverageSettings | None = None,
+               *, own: bool = False, measured_only: bool = False,
+               also: list[Path] | None = None, test_files: set[str] | None = None
+               ) -> tuple[tuple[FileCoverage, ...], TestFileLines]:
     """Analyse a coverage.py data file and its parallel parts (``NAME.*``) into per-file values.
 
     The user's files are only read: they are combined in a temporary folder, since they may be
@@ -272,25 +295,31 @@ def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | Non
                     cov.combine(combine, keep=True)
                     cov.save()
                 out = os.path.join(tmp, "report.json")
-                morfs = sorted(cov.get_data().measured_files()) if measured_only else None
+                data = cov.get_data()
+                morfs = sorted(data.measured_files()) if measured_only else None
                 try:
                     cov.json_report(morfs=morfs, outfile=out, ignore_errors=True)
                 except NoDataError:
-                    return ()
+                    return (), {}
             with open(out, "rb") as handle:
                 report = json.load(handle)
+            measured = parse_coverage_json(report, root)
+            if own:  # a test's own subprocesses (pytester, sample projects in a temporary
+                # folder) are not the project's code
+                measured = tuple(f for f in measured if _inside(f.path))
+            lines = (_file_lines(data, root, measured, test_files) if test_files is not None
+                     else {})
     except CoverageException as exc:
         raise CoverageError(said(exc)) from exc
+    except CoverageError:  # ours, already said
+        raise
     except OSError as exc:
         raise CoverageError(f"cannot read it ({exc.strerror or exc})") from exc
     except Exception as exc:  # coverage raises sqlite3 errors for foreign files
         raise CoverageError(f"not a coverage.py data file ({said(exc)})") from exc
     finally:
         os.chdir(cwd)
-    measured = parse_coverage_json(report, root)
-    if own:  # a test's own subprocesses (pytester, sample projects in a temporary folder)
-        return tuple(f for f in measured if _inside(f.path))  # are not the project's code
-    return measured
+    return measured, lines
 
 
 def _inside(path: str) -> bool:
@@ -300,7 +329,7 @@ def _inside(path: str) -> bool:
 
 
 def read_test_file_lines(data_file: Path, root: Path, measured: tuple[FileCoverage, ...],
-                         test_files: set[str]) -> dict[str, dict[str, tuple[int, ...]]]:
+                         test_files: set[str]) -> TestFileLines:
     """Which lines each test file ran, from the contexts of a combined data file that
     ``tracker run`` recorded (:mod:`tracker.evidence.test_contexts`): by test file, then by
     measured source file (only those in ``measured``, the files the run reports), sorted line
@@ -316,21 +345,42 @@ def read_test_file_lines(data_file: Path, root: Path, measured: tuple[FileCovera
     try:
         data = coverage.CoverageData(basename=str(data_file))
         data.read()
+        return _file_lines(data, root, measured, test_files)
+    except CoverageException as exc:
+        raise CoverageError(str(exc)) from exc
+    except CoverageError:
+        raise
+    except Exception as exc:  # sqlite3 errors for a damaged file
+        raise CoverageError(f"its contexts cannot be read ({exc})") from exc
+
+
+def _file_lines(data: Any, root: Path, measured: tuple[FileCoverage, ...],
+                test_files: set[str]) -> TestFileLines:
+    """:func:`read_test_file_lines` from opened data (a ``CoverageData``)."""
+    try:
         if not (data.measured_contexts() & test_files):
             return {}
         kept = {f.path for f in measured}
-        found: dict[str, dict[str, set[int]]] = {}
+        found: dict[str, dict[str, list[int]]] = {}
         for name in sorted(data.measured_files()):
             path = _relative(name, root)
             if path not in kept:
                 continue
+            # A run pays for this after pytest exits, with tens of thousands of (line,
+            # context) pairs: one list per context of this file, each line appended once
+            # (a line is one key of contexts_by_lineno), filtered per context, not per pair.
+            by_context: dict[str, list[int]] = {}
             for line, contexts in data.contexts_by_lineno(name).items():
                 for context in contexts:
-                    if context in test_files or not context:
-                        found.setdefault(context, {}).setdefault(path, set()).add(line)
-    except CoverageException as exc:
-        raise CoverageError(str(exc)) from exc
-    except Exception as exc:  # sqlite3 errors for a damaged file
+                    lines = by_context.get(context)
+                    if lines is None:
+                        by_context[context] = [line]
+                    else:
+                        lines.append(line)
+            for context, lines in by_context.items():
+                if context in test_files or not context:
+                    found.setdefault(context, {})[path] = lines
+    except Exception as exc:  # sqlite3 errors for a damaged file; coverage's own
         raise CoverageError(f"its contexts cannot be read ({exc})") from exc
-    return {test: {path: tuple(sorted(lines)) for path, lines in sorted(files.items())}
+    return {test: {path: tuple(sorted(set(lines))) for path, lines in sorted(files.items())}
             for test, files in sorted(found.items())}
