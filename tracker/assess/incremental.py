@@ -75,6 +75,8 @@ class LinkIndex:
                     self._add_links(ev.links, ev.marked, position)
                 position += 1
         self._prefix_lengths = sorted({len(prefix) for prefix in self._by_prefix})
+        #: the run of the last judgement, indexed (see RunView.advance): kept between them
+        self.view: RunView | None = None
 
     def _add_links(self, links: tuple[LinkResult, ...], marked: tuple[str, ...],
                    position: int) -> None:
@@ -161,7 +163,11 @@ def reassess(previous: Assessment, evidence: Evidence, changed: Collection[str],
     olds = [o for o in before.outcomes if o.nodeid in wanted]
     news = [o for o in run.outcomes if o.nodeid in wanted]
     positions = index.touched([*olds, *news])
-    view = RunView(run, evidence.current_hashes, evidence.workspace.tests)
+    view = index.view  # the last judgement's, brought up to date when it can be
+    if view is None or view.run is not before or not view.advance(
+            run, news, evidence.current_hashes, evidence.workspace.tests):
+        view = RunView(run, evidence.current_hashes, evidence.workspace.tests)
+    index.view = view
     items = list(previous.items)
     phases_touched: set[int] = set()
     windows: dict[int, tuple[dt.date | None, dt.date | None]] = {}
