@@ -38,6 +38,12 @@ if TYPE_CHECKING:  # imported when a run starts: most sessions never run tests
 FOLLOW_SECONDS = 0.01
 
 
+#: during a live run the details pane follows the results at most this often: a pane of
+#: many tests takes longer to lay out than judging their items, and the tree's labels,
+#: which show each result, should not wait for it
+DETAILS_SECONDS = 0.25
+
+
 class LiveNews(Message):
     """Report events are waiting in the queue (posted from the run's worker thread)."""
 
@@ -61,6 +67,7 @@ class LiveRuns(App[int]):
         self._woken = threading.Event()  #: a LiveNews is on its way: no need for another
         self._counts_shown: tuple[int | None, dict[str, int]] | None = None  #: in the bar
         self._resting = False  #: a timer drains the queue when the rest is over
+        self._details_due = False  #: a timer shows the details of the latest judgement
 
     def current_assessment(self) -> Assessment | None:
         """The provisional assessment during a run, else the last good one."""
@@ -106,12 +113,17 @@ class LiveRuns(App[int]):
         from tracker.tui.live import LiveJudge, LiveRun
 
         assert self.good.plan is not None and self.good.evidence is not None
-        self._live_judge = LiveJudge(self.good.plan, self.good.evidence, self.today)
         self.live = LiveRun(started=dt.datetime.now(dt.UTC), scope=tuple(args))
         self.run_label = label
         self._counts_shown = None
         self.query_one(RunBar).start(label)
-        self.run_worker_thread(args)
+        self.run_worker_thread(args)  # pytest starts up meanwhile (its news waits for us)
+        self._live_judge = LiveJudge(self.good.plan, self.good.evidence, self.today)
+        # the whole plan judged once while pytest starts up, not when its first test
+        # finishes: every linked item shows running, and the first results find the UI
+        # ready to judge only what they change
+        self._live_dirty, self._assess_after = True, 0.0
+        self.call_later(self.drain_events)
 
     def action_cancel_run(self) -> None:
         box = self.filter_box()
@@ -217,9 +229,16 @@ class LiveRuns(App[int]):
                 assessment.done, assessment.headline):
             self.query_one(PlanHeader).show(assessment)
         node = tree.cursor_node
-        if _shows_any(node.data if node is not None else None, assessment, judged):
-            self.show_details()
+        if not self._details_due and _shows_any(node.data if node is not None else None,
+                                                assessment, judged):
+            self._details_due = True
+            self.set_timer(DETAILS_SECONDS, self._show_details_due)
         return judged
+
+    def _show_details_due(self) -> None:
+        self._details_due = False
+        if self.live is not None:  # (after the run, the reload that follows shows them)
+            self.show_details()
 
     def finish_run(self, message: str, severity: str) -> None:
         self.drain_events()
