@@ -174,7 +174,8 @@ class LiveRuns(App[int]):
         self.events.put(event)
         if not self._woken.is_set():
             self._woken.set()
-            self.post_message(LiveNews())  # thread-safe, unlike most of Textual
+            if not self.post_message(LiveNews()):  # thread-safe, unlike most of Textual
+                self._woken.clear()  # (the app is closing)
 
     def on_live_news(self, message: LiveNews) -> None:
         self._woken.clear()  # first: an event queued from now on wakes the UI again
