@@ -208,9 +208,11 @@ class LiveRuns(App[int]):
                 self.set_timer(self._assess_after - now, self._rested)
             return
         self._live_dirty = False
-        if self.show_live(live) is None:  # the whole plan judged: a while on a big plan,
-            # so the UI stays free at least half of the time; the items a few results
-            # change take little, and waiting would only delay the next results
+        first = self._live_assessment is None  # judged while pytest starts: no need to rest
+        if self.show_live(live) is None and not first:  # the whole plan judged again (a
+            # file that cannot be collected): a while on a big plan, so the UI stays free
+            # at least half of the time; the items a few results change take little, and
+            # waiting would only delay the next results
             self._assess_after = time.monotonic() + (time.monotonic() - now)
 
     def _rested(self) -> None:
