@@ -76,10 +76,14 @@ def unmeasurable(measure: Measure, run: RunRecord) -> str | None:
     return None
 
 
+#: the measures read from the number of results per outcome
+_FROM_COUNTS = frozenset({"tests.passed", "tests.failed", "tests.pass_rate"})
+
+
 def measure_value(measure: Measure, run: RunRecord) -> float | None:
     """The value of a measure in a run; None when the run does not tell."""
-    counts = run.counts()
     count = len(run.outcomes)
+    counts = run.counts() if measure.name in _FROM_COUNTS else {}  # a pass over every result
     match measure.name:
         case "coverage.total":
             return run.coverage_total()

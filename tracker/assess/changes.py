@@ -43,10 +43,15 @@ def item_change(item_id: str, ev: ItemEvidence, changes: ChangeEvidence | None
     file (there is nothing whose arrival to tell)."""
     if changes is None or not ev.links and not ev.marked:
         return None
+    known = changes.deltas.get(item_id)
+    if known is not None and known[0] is ev:  # the same item judged again (a live run)
+        return known[1]
     from tracker.evidence.deltas import item_delta  # imported once history is at hand
 
-    return item_delta(item_id, ev, changes.log, changes.with_runs, changes.runs,
-                      changes.current)
+    delta = item_delta(item_id, ev, changes.log, changes.with_runs, changes.runs,
+                       changes.current)
+    changes.deltas[item_id] = (ev, delta)
+    return delta
 
 
 def trend(changes: ChangeEvidence | None) -> tuple[TrendPoint, ...]:

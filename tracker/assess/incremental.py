@@ -24,7 +24,7 @@ from tracker.assess import assess, judge_phase, phase_window
 from tracker.assess.items import SourceTests, claim_warnings, judge_item, unmatched_links
 from tracker.assess.metric_values import judge_metric
 from tracker.assess.run_view import RunView, names_of
-from tracker.assess.verdicts import Assessment, ItemAssessment
+from tracker.assess.verdicts import Assessment, ItemAssessment, Status
 from tracker.evidence.bundle import Evidence
 from tracker.evidence.keyword import KeywordError, Matcher, haystack, parse_keyword
 from tracker.evidence.layering import is_partial_run
@@ -75,6 +75,8 @@ class LinkIndex:
                     self._add_links(ev.links, ev.marked, position)
                 position += 1
         self._prefix_lengths = sorted({len(prefix) for prefix in self._by_prefix})
+        #: the run of the last judgement, indexed (see RunView.advance): kept between them
+        self.view: RunView | None = None
 
     def _add_links(self, links: tuple[LinkResult, ...], marked: tuple[str, ...],
                    position: int) -> None:
@@ -161,7 +163,11 @@ def reassess(previous: Assessment, evidence: Evidence, changed: Collection[str],
     olds = [o for o in before.outcomes if o.nodeid in wanted]
     news = [o for o in run.outcomes if o.nodeid in wanted]
     positions = index.touched([*olds, *news])
-    view = RunView(run, evidence.current_hashes, evidence.workspace.tests)
+    view = index.view  # the last judgement's, brought up to date when it can be
+    if view is None or view.run is not before or not view.advance(
+            run, news, evidence.current_hashes, evidence.workspace.tests):
+        view = RunView(run, evidence.current_hashes, evidence.workspace.tests)
+    index.view = view
     items = list(previous.items)
     phases_touched: set[int] = set()
     windows: dict[int, tuple[dt.date | None, dt.date | None]] = {}
@@ -171,10 +177,11 @@ def reassess(previous: Assessment, evidence: Evidence, changed: Collection[str],
         phase = plan.phases[slot.phase]
         if slot.phase not in windows:
             windows[slot.phase] = phase_window(plan, phase)
-        item = items[position].item
-        items[position] = judge_item(phase, item, evidence, view, today,
-                                     windows[slot.phase][1], index.sources, flaky)
-        phases_touched.add(slot.phase)
+        old = items[position]
+        items[position] = new = judge_item(phase, old.item, evidence, view, today,
+                                           windows[slot.phase][1], index.sources, flaky)
+        if (old.done, old.status is Status.SKIPPED) != (new.done, new.status is Status.SKIPPED):
+            phases_touched.add(slot.phase)  # what a phase's judgement counts has changed
     phases = list(previous.phases)
     for phase_index in phases_touched:
         phase = plan.phases[phase_index]
@@ -185,10 +192,12 @@ def reassess(previous: Assessment, evidence: Evidence, changed: Collection[str],
         previous, items=judged, phases=tuple(phases),
         metrics=tuple(judge_metric(m, run, evidence.history, evidence.workspace)
                       for m in plan.metrics),
-        updated=evidence.plan_updated, warnings=_all(claim_warnings, judged),
+        updated=evidence.plan_updated,
+        warnings=_kept(claim_warnings, previous.warnings, previous.items, judged, positions),
         run=run, run_partial=is_partial_run(run),
         signoffs=judge_signoffs(plan.approvals, evidence.signoffs),
-        unmatched=_all(unmatched_links, judged))
+        unmatched=_kept(unmatched_links, previous.unmatched, previous.items, judged,
+                        positions))
     return assessment, frozenset(items[p].item.id for p in positions)
 
 
@@ -199,3 +208,13 @@ def _differs(before: RunRecord, run: RunRecord) -> bool:
 def _all(each: Callable[[ItemAssessment], list[Problem]],
          items: tuple[ItemAssessment, ...]) -> tuple[Problem, ...]:
     return tuple(problem for ia in items for problem in each(ia))
+
+
+def _kept(each: Callable[[ItemAssessment], list[Problem]], known: tuple[Problem, ...],
+          before: tuple[ItemAssessment, ...], after: tuple[ItemAssessment, ...],
+          positions: Collection[int]) -> tuple[Problem, ...]:
+    """The problems ``each`` finds in the items ``after``, known to be ``known`` in the items
+    ``before``: those only when the items judged again (at ``positions``) give the same."""
+    if all(each(before[p]) == each(after[p]) for p in positions):
+        return known
+    return _all(each, after)

@@ -36,6 +36,7 @@ class RunView:
     def __init__(self, run: RunRecord, now: dict[str, str],
                  static: dict[str, StaticTest] | None = None) -> None:
         self.run = run
+        self.now = now  #: the hashes of the files now
         #: files linked or measured whose content changed since the run
         self.changed = frozenset(f for f, h in run.file_hashes.items()
                                  if now.get(f) not in (None, h))
@@ -47,6 +48,7 @@ class RunView:
         self.no_whole_run = (run.coverage_hashes is None and not run.coverage
                              and is_partial_run(run))
         self.sources = static or {}  #: the tests the source shows, by node id
+        self._static = static  #: as given (see advance)
         self._tallies: dict[tuple[object, ...], Tally] = {}
         self._coverage: dict[tuple[str, ...], _TargetCoverage] = {}
         self._own: dict[tuple[tuple[str, ...], tuple[str, ...]], OwnCoverage | None] = {}
@@ -77,6 +79,45 @@ class RunView:
                            tuple[dict[str, TestOutcome], dict[str, None], frozenset[str]]] = {}
         self._named: list[tuple[TestOutcome, str]] | None = None
         self._by_marker: dict[str, list[str]] | None = None
+
+    def advance(self, run: RunRecord, news: Iterable[TestOutcome], now: dict[str, str],
+                static: dict[str, StaticTest] | None) -> bool:
+        """Show ``run`` instead, in place, when it differs from the run shown only in the
+        outcomes ``news`` of tests this run has too, each with the same markers, fixtures
+        and plan items (a live run reporting the tests of the last run again); False,
+        with nothing changed, otherwise (a new test, other marks: build a new view).
+
+        Which tests each link selects then stays the same: the results of the links
+        worked out so far are kept with the new outcomes put in, and a live update costs
+        what its few new results touch, not a pass over the whole run for every link.
+        """
+        if (now is not self.now and now != self.now) or static is not self._static:
+            return False
+        if len(run.outcomes) != len(self.run.outcomes):
+            return False
+        swapped: dict[str, TestOutcome] = {}
+        for new in news:
+            old = self.by_id.get(new.nodeid)
+            if old is None or (old.markers, old.fixtures, old.plan_items) != (
+                    new.markers, new.fixtures, new.plan_items):
+                return False
+            if old is not new:
+                swapped[new.nodeid] = new
+        for nodeid, new in swapped.items():
+            old = self.by_id[nodeid]
+            self.by_id[nodeid] = new
+            for table, key in ((self.by_base, new.base_id), (self.by_file, new.file),
+                               *((self.by_item, item) for item in new.plan_items)):
+                cases = table[key]
+                cases[next(i for i, o in enumerate(cases) if o is old)] = new
+        for found in [*(f for f, _ in self._dynamic.values()),
+                      *(f for f, _, _ in self._linked.values())]:
+            for nodeid in found.keys() & swapped.keys():
+                found[nodeid] = swapped[nodeid]
+        self.run = run
+        self._tallies.clear()  # they hold the old outcomes; the items judged again redo them
+        self._scopes = self._named = None  # built again only if a new link needs them
+        return True
 
     def tally(self, item_id: str, ev: ItemEvidence) -> Tally:
         """What the run says about an item's linked tests.
@@ -110,8 +151,10 @@ class RunView:
         for o in self.by_item.get(own, ()) if own is not None else ():
             found[o.nodeid] = o
             files.add(o.file)
-        for nodeid in found:  # a case that ran is not missing, whatever else was deselected
-            not_run.pop(nodeid, None)
+        # a case that ran is not missing, whatever else was deselected (the sets' common
+        # part found at C speed: marker links select hundreds of results, missing few)
+        for nodeid in not_run.keys() & found.keys() if not_run else ():
+            del not_run[nodeid]
         deselected = tuple(n for n in not_run if n in self._deselected_ids)
         return Tally(tuple(found.values()), tuple(not_run), _in_scopes(files, self.broken),
                      frozenset(files), deselected, _in_scopes(files, self.skipped),

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only named here: a plan judged without runs never imports them
     from tracker.evidence.commits import GitLog
-    from tracker.evidence.deltas import RunFacts
+    from tracker.evidence.deltas import ItemDelta, RunFacts
     from tracker.evidence.flaky import Flaky
     from tracker.evidence.results import RunRecord
     from tracker.evidence.timeline import Timeline
-    from tracker.evidence.values import Workspace
+    from tracker.evidence.values import ItemEvidence, Workspace
 
 
 class Signature(StrEnum):
@@ -123,6 +123,12 @@ class ChangeEvidence:
     #: "now" for deltas: the run of the newest first-parent commit that has one (a run of an
     #: older commit recorded last, a backfill, is never taken for the current state)
     current: RunFacts | None = None
+    #: each item's delta once worked out, with the evidence it was worked out from: a
+    #: delta reads only this history and the item's workspace evidence, so the terminal
+    #: UI's live judgements (which judge an item again for every result of its tests)
+    #: work it out once per item, not once per result
+    deltas: dict[str, tuple[ItemEvidence, ItemDelta]] = field(
+        default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

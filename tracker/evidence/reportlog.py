@@ -203,7 +203,18 @@ class ReportTail:
         self._identity = None
 
     def poll(self) -> list[dict[str, Any]]:
-        """New complete events, oldest first. Raises ReportError on a malformed line."""
+        """New complete events, oldest first. Raises ReportError on a malformed line.
+
+        A file that has not grown since the last call is only stat'ed: a live view polls
+        often, to show each result soon after pytest writes it."""
+        if self._identity is not None:
+            try:
+                stat = os.stat(self.path)
+            except OSError:
+                stat = None
+            if stat is not None and (stat.st_dev, stat.st_ino) == self._identity \
+                    and stat.st_size == self._offset:
+                return []
         try:
             with open(self.path, "rb") as file:
                 stat = os.fstat(file.fileno())

@@ -23,7 +23,7 @@ from textual.widgets import Input, Static, Tree
 
 from tracker.tui.commands import TrackerCommands
 from tracker.tui.format import user
-from tracker.tui.live_runs import LIVE_SECONDS, LiveRuns
+from tracker.tui.live_runs import LiveRuns
 from tracker.tui.snapshot import Snapshot, changed, take_snapshot
 from tracker.tui.widgets.details import DetailPane
 from tracker.tui.widgets.key_footer import KeyFooter
@@ -84,7 +84,6 @@ class TrackerApp(LiveRuns):
         self.query_one(PlanTree).focus()
         if self.watching:
             self.set_interval(WATCH_SECONDS, self.check_files)
-        self.set_interval(LIVE_SECONDS, self.drain_events)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "filter" and (box := self.filter_box()) is not None and box.has_focus:

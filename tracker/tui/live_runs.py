@@ -2,9 +2,11 @@
 results into the tree as they come, recording the run at the end.
 
 The base class of :class:`~tracker.tui.app.TrackerApp`, kept in its own module so that the
-app stays about layout and navigation. The suite runs in a worker thread; its report events
-reach the UI through a queue drained every :data:`LIVE_SECONDS`, and provisional statuses
-come from ``assess`` (see :mod:`tracker.tui.live`), never from here.
+app stays about layout and navigation. The suite runs in a worker thread that reads its
+report every :data:`FOLLOW_SECONDS`; the events reach the UI through a queue, and the first
+event put in an empty queue wakes the UI (a :class:`LiveNews` message) to drain it, so a
+finished test waits for no timer. Provisional statuses come from ``assess`` (see
+:mod:`tracker.tui.live`), never from here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
+from textual.message import Message
 from textual.widgets import Input
 
 from tracker.assess import Assessment
@@ -30,9 +33,19 @@ from tracker.tui.widgets.run_bar import RunBar
 if TYPE_CHECKING:  # imported when a run starts: most sessions never run tests
     from tracker.tui.live import LiveJudge, LiveRun
 
-#: how often a live run's report is read and its news shown: a finished test shows within
-#: about twice this (the report is read, then drained), plus the time to judge it
-LIVE_SECONDS = 0.04
+#: how often a live run's report file is looked at (a stat call when nothing was added): a
+#: finished test reaches the UI within this, and shows once the UI has judged it
+FOLLOW_SECONDS = 0.01
+
+
+#: during a live run the details pane follows the results at most this often: a pane of
+#: many tests takes longer to lay out than judging their items, and the tree's labels,
+#: which show each result, should not wait for it
+DETAILS_SECONDS = 0.25
+
+
+class LiveNews(Message):
+    """Report events are waiting in the queue (posted from the run's worker thread)."""
 
 
 class LiveRuns(App[int]):
@@ -51,6 +64,10 @@ class LiveRuns(App[int]):
         self._live_judge: LiveJudge | None = None  #: judges the run going on, if any
         self._live_dirty = False  #: results came in that the tree does not show yet
         self._assess_after = 0.0  #: monotonic time before which a live re-judgement waits
+        self._woken = threading.Event()  #: a LiveNews is on its way: no need for another
+        self._counts_shown: tuple[int | None, dict[str, int]] | None = None  #: in the bar
+        self._resting = False  #: a timer drains the queue when the rest is over
+        self._details_due = False  #: a timer shows the details of the latest judgement
 
     def current_assessment(self) -> Assessment | None:
         """The provisional assessment during a run, else the last good one."""
@@ -96,11 +113,17 @@ class LiveRuns(App[int]):
         from tracker.tui.live import LiveJudge, LiveRun
 
         assert self.good.plan is not None and self.good.evidence is not None
-        self._live_judge = LiveJudge(self.good.plan, self.good.evidence, self.today)
         self.live = LiveRun(started=dt.datetime.now(dt.UTC), scope=tuple(args))
         self.run_label = label
+        self._counts_shown = None
         self.query_one(RunBar).start(label)
-        self.run_worker_thread(args)
+        self.run_worker_thread(args)  # pytest starts up meanwhile (its news waits for us)
+        self._live_judge = LiveJudge(self.good.plan, self.good.evidence, self.today)
+        # the whole plan judged once while pytest starts up, not when its first test
+        # finishes: every linked item shows running, and the first results find the UI
+        # ready to judge only what they change
+        self._live_dirty, self._assess_after = True, 0.0
+        self.call_later(self.drain_events)
 
     def action_cancel_run(self) -> None:
         box = self.filter_box()
@@ -127,9 +150,9 @@ class LiveRuns(App[int]):
         try:
             with open(os.devnull, "w") as sink:
                 outcome = run_suite(root, args, plan_coverage=snapshot.plan.coverage,
-                                    output=sink, listener=self.events.put, cancel=self.cancel,
+                                    output=sink, listener=self.take_event, cancel=self.cancel,
                                     contexts=wants_contexts(snapshot.plan),
-                                    poll_seconds=LIVE_SECONDS)
+                                    poll_seconds=FOLLOW_SECONDS)
             from tracker.pending import record_run
 
             def say(line: str) -> None:  # waiting for a locked store, from the worker thread
@@ -145,8 +168,21 @@ class LiveRuns(App[int]):
             message, severity = str(exc), "error"
         self.call_from_thread(self.finish_run, message, severity)
 
+    def take_event(self, event: dict[str, Any]) -> None:
+        """A report event from the run (called in the run's worker thread): queued, and
+        the UI woken unless a wake-up is on its way already."""
+        self.events.put(event)
+        if not self._woken.is_set():
+            self._woken.set()
+            if not self.post_message(LiveNews()):  # thread-safe, unlike most of Textual
+                self._woken.clear()  # (the app is closing)
+
+    def on_live_news(self, message: LiveNews) -> None:
+        self._woken.clear()  # first: an event queued from now on wakes the UI again
+        self.drain_events()
+
     def drain_events(self) -> None:
-        """Fold streamed report events into the view (runs every LIVE_SECONDS)."""
+        """Fold streamed report events into the view (when woken by the run's news)."""
         live = self.live
         if live is None:
             return
@@ -157,16 +193,31 @@ class LiveRuns(App[int]):
             except queue.Empty:
                 break
             touched = live.feed(event) or touched
-        self.query_one(RunBar).progress(live.collected, live.counts())
+        counts = (live.collected, live.counts())
+        if counts != self._counts_shown:
+            self._counts_shown = counts
+            self.query_one(RunBar).progress(*counts)
         now = time.monotonic()
         if touched:
             self._live_dirty = True
-        if self._live_dirty and now >= self._assess_after:
-            self._live_dirty = False
-            if self.show_live(live) is None:  # the whole plan judged: a while on a big plan,
-                # so the UI stays free at least half of the time; the items a few results
-                # change take little, and waiting would only delay the next results
-                self._assess_after = time.monotonic() + (time.monotonic() - now)
+        if not self._live_dirty:
+            return
+        if now < self._assess_after:  # news while the UI rests: shown when it is over
+            if not self._resting:
+                self._resting = True
+                self.set_timer(self._assess_after - now, self._rested)
+            return
+        self._live_dirty = False
+        first = self._live_assessment is None  # judged while pytest starts: no need to rest
+        if self.show_live(live) is None and not first:  # the whole plan judged again (a
+            # file that cannot be collected): a while on a big plan, so the UI stays free
+            # at least half of the time; the items a few results change take little, and
+            # waiting would only delay the next results
+            self._assess_after = time.monotonic() + (time.monotonic() - now)
+
+    def _rested(self) -> None:
+        self._resting = False
+        self.drain_events()
 
     def show_live(self, live: LiveRun) -> frozenset[str] | None:
         """Judge the results received so far (after the first time, only the items they can
@@ -174,12 +225,23 @@ class LiveRuns(App[int]):
         assert self._live_judge is not None, "a live run has its judge"
         previous = self._live_assessment
         self._live_assessment, judged = self._live_judge.judge(live)
-        self.query_one(PlanTree).relabel(self._live_assessment, judged)
+        assessment = self._live_assessment
+        tree = self.query_one(PlanTree)
+        tree.relabel(assessment, judged)
         if previous is None or (previous.done, previous.headline) != (
-                self._live_assessment.done, self._live_assessment.headline):
-            self.query_one(PlanHeader).show(self._live_assessment)
-        self.show_details()
+                assessment.done, assessment.headline):
+            self.query_one(PlanHeader).show(assessment)
+        node = tree.cursor_node
+        if not self._details_due and _shows_any(node.data if node is not None else None,
+                                                assessment, judged):
+            self._details_due = True
+            self.set_timer(DETAILS_SECONDS, self._show_details_due)
         return judged
+
+    def _show_details_due(self) -> None:
+        self._details_due = False
+        if self.live is not None:  # (after the run, the reload that follows shows them)
+            self.show_details()
 
     def finish_run(self, message: str, severity: str) -> None:
         self.drain_events()
@@ -191,3 +253,17 @@ class LiveRuns(App[int]):
         self.notify(user(message).plain, severity=severity,  # type: ignore[arg-type]
                     markup=False)
         self.action_reload()
+
+
+def _shows_any(ref: NodeRef | None, assessment: Assessment,
+               judged: frozenset[str] | None) -> bool:
+    """Whether the details of ``ref`` show any of the items judged again (None: all): an
+    item's own, or a phase's (its progress and open items); a section's never change."""
+    if judged is None or ref is None:
+        return True
+    if ref.kind == "item":
+        return ref.id in judged
+    if ref.kind == "phase":
+        return any(ia.phase_id == ref.phase_id for ia in assessment.items
+                   if ia.item.id in judged)
+    return False

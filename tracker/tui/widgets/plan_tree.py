@@ -133,21 +133,30 @@ class PlanTree(Tree[NodeRef]):
     def relabel(self, assessment: Assessment, items: Collection[str] | None = None) -> None:
         """Update icons and bars in place (live runs): no rebuild, no cursor jump.
 
-        ``items``: the ids of the items judged again (None: all); only those, and the
-        phases, are relabelled.
+        ``items``: the ids of the items judged again (None: all). Only the rows whose
+        label changes are touched: a label shows an item's status (a phase's progress), so
+        a live update of a big plan redraws the few rows its results changed.
         """
-        self._assessment = assessment
+        before, self._assessment = self._assessment, assessment
         for phase_id in self._pending:
             self._pending[phase_id] = next(p for p in assessment.phases
                                            if p.phase.id == phase_id)
+        same_plan = before is not None and before.plan is assessment.plan
+        olds = before.items if before is not None and same_plan else (None,) * len(
+            assessment.items)
         shown = self._items
-        for ia in assessment.items:
-            if items is not None and ia.item.id not in items:
+        for ia, old in zip(assessment.items, olds, strict=True):
+            if ia is old or items is not None and ia.item.id not in items:
+                continue
+            if old is not None and (old.status, old.item) == (ia.status, ia.item):
                 continue
             node = shown.get(ia.item.id)
             if node is not None:
                 node.set_label(self.item_label(ia))
-        for pa in assessment.phases:
+        old_phases = before.phases if before is not None and same_plan else ()
+        for index, pa in enumerate(assessment.phases):
+            if index < len(old_phases) and old_phases[index] == pa:
+                continue
             node = self._phases.get(pa.phase.id)
             if node is not None:
                 node.set_label(self.phase_label(pa))

@@ -52,7 +52,7 @@ class RunBar(Horizontal):
             if counts.get(outcome):
                 text.append(f" {counts[outcome]} {outcome}", style=OUTCOME_STYLE[outcome])
         text.append("   esc cancels", style="dim")
-        shown.update(text)
+        shown.update(text, layout=False)  # one line of a set width: nothing moves
 
     def stop(self) -> None:
         self.remove_class("-running")
