@@ -277,6 +277,23 @@ async def test_escape_cancels_a_run_and_keeps_earlier_runs(live_project, wait_fo
         assert store.latest_run().counts()["passed"] == 9
 
 
+@pytest.mark.slow
+async def test_a_run_from_the_ui_is_noted_when_the_plan_says_so(live_project,
+                                                                 wait_for_workers):
+    plan = live_project / "plan.yaml"
+    plan.write_text(plan.read_text() + "runs: {note: true}\n")
+    git(live_project, "commit", "-qam", "note every run")
+    go(live_project).touch()
+    app = make_app(plan, TODAY, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        await wait_for_workers(app)
+        said = [n.message for n in app._notifications]
+    assert any(m.startswith("run 1 recorded: 9 passed; noted on its commit") for m in said), said
+    listed = git(live_project, "notes", "--ref", "tracker", "list", "HEAD")
+    assert listed.strip(), "no note on HEAD"
+
+
 def test_factory_is_what_the_cli_uses():
     import inspect
 

@@ -158,10 +158,18 @@ class LiveRuns(App[int]):
             def say(line: str) -> None:  # waiting for a locked store, from the worker thread
                 self.call_from_thread(self.notify, line, severity="warning")
 
+            noted: tuple[bool, str] | None = None
             with Store.open(default_store_path(root)) as store:  # kept aside first: never lost
                 run_id = record_run(store, root, outcome.record, say)
+                if snapshot.plan.runs.note:  # plan.yaml's runs: {note: true}, as `tracker run`
+                    from tracker.commands.noting import note_recorded
+
+                    noted = note_recorded(root, store, run_id, outcome.record)
             counts = ", ".join(f"{n} {k}" for k, n in outcome.record.counts().items() if n)
             message = f"run {run_id} recorded: {counts or 'no tests'}"
+            if noted is not None:
+                message += "; " + ("noted on its commit" if noted[0] else
+                                   noted[1].partition(" but ")[2] or noted[1])
         except RunCancelled:
             message, severity = "run cancelled: nothing recorded", "warning"
         except (RunError, StoreError) as exc:
