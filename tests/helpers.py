@@ -23,6 +23,20 @@ def write(root: Path, relpath: str, text: str) -> Path:
     return path
 
 
+def clean_copy(source: Path, dest: Path) -> Path:
+    """A copy of the fixture project ``source`` at ``dest``, without tracker's data folder.
+
+    Tests that gather evidence write their caches into the project's ``.tracker/``; in a
+    fixture folder those caches outlive the test (and the run), so whether a later test's
+    scan hits a cache depended on which tests ran before it, and on whether the checkout is
+    fresh: our own coverage figures moved between runs. Tests work on clean copies instead.
+    """
+    import shutil
+
+    return Path(shutil.copytree(source, dest, ignore=shutil.ignore_patterns(
+        "__pycache__", ".tracker", ".pytest_cache")))
+
+
 def measured(code: str, test_file: str) -> str:
     """The ``python -c`` program ``code``, measured when this suite runs under ``tracker run``.
 
