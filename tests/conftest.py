@@ -22,6 +22,31 @@ settings.register_profile("explore", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "same-everywhere"))
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Import every module of tracker before any test runs, in each process that runs tests.
+
+    A module runs its top level (imports, ``def`` and ``class`` lines) once per process, under
+    the coverage context of whatever is running then. Modules imported lazily, inside a test,
+    had those lines counted for the first test file that imported them in that xdist worker,
+    which depends on how xdist handed out the tests: the items' "by its own tests" figures
+    of our own document (checked byte for byte) moved between runs of the same code. Imported
+    here, while no test runs, those lines are in no test file's context, in every run
+    (tracker.evidence.own_coverage leaves them out of every item's figure). The xdist
+    controller runs no tests and is left alone.
+    """
+    config = session.config
+    if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
+        return
+    import importlib
+    import pkgutil
+
+    import tracker
+
+    for module in pkgutil.walk_packages(tracker.__path__, "tracker."):
+        if module.name != "tracker.__main__":  # runs the CLI when imported
+            importlib.import_module(module.name)
+
+
 @pytest.fixture(scope="session")
 def ran(tmp_path_factory: pytest.TempPathFactory) -> Ran:
     """The sample project of test_run.py after one real ``tracker run -- -q`` (pytest under

@@ -23,6 +23,43 @@ def write(root: Path, relpath: str, text: str) -> Path:
     return path
 
 
+def clean_copy(source: Path, dest: Path) -> Path:
+    """A copy of the fixture project ``source`` at ``dest``, without tracker's data folder.
+
+    Tests that gather evidence write their caches into the project's ``.tracker/``; in a
+    fixture folder those caches outlive the test (and the run), so whether a later test's
+    scan hits a cache depended on which tests ran before it, and on whether the checkout is
+    fresh: our own coverage figures moved between runs. Tests work on clean copies instead.
+    """
+    import shutil
+
+    return Path(shutil.copytree(source, dest, ignore=shutil.ignore_patterns(
+        "__pycache__", ".tracker", ".pytest_cache")))
+
+
+def measured(code: str, test_file: str) -> str:
+    """The ``python -c`` program ``code``, measured when this suite runs under ``tracker run``.
+
+    Lines only a fresh interpreter reaches (a forked child's parent side, a process's exit)
+    are otherwise never counted, or counted only when an in-process test happens to reach
+    them, and our own coverage figures would move between runs. ``tracker run`` puts its
+    coverage settings in the environment for xdist workers (tracker.evidence.worker_coverage);
+    the program measures itself with the same settings, as a worker does, under the context
+    of ``test_file`` (its lines count for that file's tests), and saves its data at exit.
+    Without those settings (plain pytest) it runs unmeasured.
+    """
+    prologue = f"""
+import atexit as _atexit
+from tracker.evidence import worker_coverage as _worker_coverage
+_cov = _worker_coverage.start()
+if _cov is not None:
+    _cov.switch_context({test_file!r})
+    _atexit.register(_worker_coverage.stop, _cov)
+del _atexit, _worker_coverage, _cov
+"""
+    return prologue + textwrap.dedent(code)
+
+
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None,
             preexec_fn: Callable[[], None] | None = None
             ) -> subprocess.CompletedProcess[str]:

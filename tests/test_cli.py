@@ -7,7 +7,6 @@ this process through ``tracker.cli.main`` (helpers.call_cli), what the process e
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,16 +18,14 @@ import yaml
 
 from tracker.cli import cli
 
-from .helpers import call_cli, git, run_cli, write
+from .helpers import call_cli, clean_copy, git, run_cli, write
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample"
 
 
 @pytest.fixture
 def sample(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(SAMPLE, root)
-    return root
+    return clean_copy(SAMPLE, tmp_path / "repo")
 
 
 def test_version_and_help():

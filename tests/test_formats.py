@@ -28,6 +28,8 @@ from tracker.render.report import Report, Reporter, build_report
 from tracker.render.status_json import StatusJson
 from tracker.render.status_text import StatusText
 
+from .helpers import clean_copy
+
 SAMPLE = Path(__file__).parent / "fixtures" / "sample"
 GOLD = Path(__file__).parent / "gold"
 TODAY = dt.date(2026, 3, 20)
@@ -55,10 +57,11 @@ SIGNOFFS = SignOffEvidence(
 
 
 @pytest.fixture(scope="module")
-def report() -> Report:
-    plan = load_plan(SAMPLE / "plan.yaml", display="plan.yaml").plan
+def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    sample = clean_copy(SAMPLE, tmp_path_factory.mktemp("formats") / "sample")
+    plan = load_plan(sample / "plan.yaml", display="plan.yaml").plan
     assert plan is not None
-    evidence = Evidence(workspace=gather_workspace(plan, SAMPLE),
+    evidence = Evidence(workspace=gather_workspace(plan, sample),
                         plan_updated=dt.date(2026, 3, 5), signoffs=SIGNOFFS)
     return build_report(assess(plan, evidence, TODAY))
 

@@ -119,8 +119,8 @@ UNKNOWN = ["tests/test_a.py::test_new", "tests/sub/test_b.py::test_gen[x]",
 class Project:
     """The plan, its workspace and a recorded run, read once for every example."""
 
-    def __init__(self, root: Path) -> None:
-        write(root, "plan.yaml", PLAN)
+    def __init__(self, root: Path, plan: str = PLAN) -> None:
+        write(root, "plan.yaml", plan)
         write(root, "tests/test_a.py", TESTS_A)
         write(root, "tests/sub/test_b.py", TESTS_B)
         write(root, "tests/conftest.py", CONFTEST)
@@ -211,3 +211,21 @@ def test_a_collection_error_judges_everything_again(project: Project) -> None:
     assert glob is not None and glob.tally is not None
     assert glob.tally.collection_errors == ("tests/sub/test_b.py: ImportError: no module "
                                             "named shop",)
+
+
+def test_results_judged_together_touch_the_items_each_one_touches(tmp_path: Path) -> None:
+    """A live run's results pile up while the tree is being judged, so the next judgement
+    takes several at once: they touch the union of what each one touches. Driven here on
+    purpose, on a plan without ``-k`` links (no keyword to match), rather than left to how
+    the UI's timer happens to batch them (which made our own coverage differ between runs).
+    """
+    keyword_item = '      - {id: keyword, text: Kw, tests: [{keyword: "two or k_word"}]}\n'
+    no_keywords = PLAN.replace(keyword_item, "")
+    assert no_keywords != PLAN
+    project = Project(tmp_path / "live", no_keywords)
+    index = LinkIndex(project.plan, project.evidence.workspace)
+    one = TestOutcome("tests/test_a.py::test_one", "passed")
+    db = TestOutcome("tests/sub/test_b.py::test_db", "failed", fixtures=("db",))
+    alone = index.touched([one]), index.touched([db])
+    assert all(alone) and alone[0] != alone[1]
+    assert index.touched([one, db]) == alone[0] | alone[1]

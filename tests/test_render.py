@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,8 @@ from tracker.evidence.workspace import gather_workspace
 from tracker.plan.load import load_plan
 from tracker.render.markdown import progress_bar, render_markdown
 from tracker.text import clean, md_cell, md_code, md_inline
+
+from .helpers import clean_copy
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample"
 GOLD = Path(__file__).parent / "gold" / "sample.md"
@@ -27,21 +28,21 @@ def render_sample(root: Path, today: dt.date) -> str:
     return render_markdown(assess(plan, evidence, today))
 
 
-def test_sample_matches_gold_file():
-    text = render_sample(SAMPLE, dt.date(2026, 3, 20))
+def test_sample_matches_gold_file(tmp_path):
+    text = render_sample(clean_copy(SAMPLE, tmp_path / "sample"), dt.date(2026, 3, 20))
     if os.environ.get("TRACKER_UPDATE_GOLD"):
         GOLD.write_text(text, encoding="utf-8")
     assert text == GOLD.read_text(encoding="utf-8")
 
 
 def test_render_is_deterministic_across_copies(tmp_path):
-    shutil.copytree(SAMPLE, tmp_path / "copy")
     day = dt.date(2026, 3, 20)
-    assert render_sample(tmp_path / "copy", day) == render_sample(SAMPLE, day)
+    one, other = (clean_copy(SAMPLE, tmp_path / name) for name in ("one", "other"))
+    assert render_sample(one, day) == render_sample(other, day)
 
 
-def test_user_text_cannot_break_the_document():
-    text = render_sample(SAMPLE, dt.date(2026, 3, 20))
+def test_user_text_cannot_break_the_document(tmp_path):
+    text = render_sample(clean_copy(SAMPLE, tmp_path / "sample"), dt.date(2026, 3, 20))
     assert "<script>" not in text
     assert "&lt;script>" in text
     assert "| Flaky \\| slow tests |" in text
@@ -119,7 +120,7 @@ def _with_run(root: Path, started: dt.datetime, seconds: float,
     from tracker.evidence.results import RunRecord, TestOutcome
 
     if not (root / "plan.yaml").exists():
-        shutil.copytree(SAMPLE, root)
+        clean_copy(SAMPLE, root)
         text = (root / "plan.yaml").read_text(encoding="utf-8")
         (root / "plan.yaml").write_text(text.replace("metrics:\n", (
             "metrics:\n  - {id: time, title: Suite time, measure: tests.duration, "

@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from ..helpers import write
+from ..helpers import measured, write
 from .conftest import TODAY
+
+#: the context under which the fresh interpreters' lines are counted (see helpers.measured)
+THIS_FILE = Path(__file__).relative_to(Path(__file__).parents[2]).as_posix()
 
 PROBE = """
 import datetime as dt, json, os, sys, threading
@@ -50,7 +53,7 @@ def _children():
 
 
 def probe(plan: Path, setup: str = "") -> dict:
-    code = CHILDREN + PROBE.format(setup=textwrap.dedent(setup))
+    code = measured(CHILDREN + PROBE.format(setup=textwrap.dedent(setup)), THIS_FILE)
     done = subprocess.run([sys.executable, "-c", code, str(plan), TODAY.isoformat()],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
@@ -113,7 +116,10 @@ def test_the_factory_opens_the_plan_and_quits_with_the_apps_code(project):
     code = textwrap.dedent(f"""
         import datetime as dt, gc, sys
         from pathlib import Path
+        from tracker.tui import prefetch
         from tracker.tui.launch import make_app, run_until_quit
+
+        prefetch.spare_core = lambda: True  # the test machine's load must not decide
 
         async def quit_with_a_code(pilot):
             await pilot.pause()
@@ -125,7 +131,8 @@ def test_the_factory_opens_the_plan_and_quits_with_the_apps_code(project):
         code = run_until_quit(app, headless=True, size=(80, 24), auto_pilot=quit_with_a_code)
         print(items, code, gc.get_freeze_count() > 0)
     """)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", measured(code, THIS_FILE)],
+                          capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     items, code, frozen = done.stdout.split()
