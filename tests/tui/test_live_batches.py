@@ -1,5 +1,5 @@
-"""A live run's results are shown in batches, on a clock: the UI drains them every
-LIVE_SECONDS, and after a whole-plan judgement it waits before judging again.
+"""A live run's results are judged as they arrive, only for the items they can change; after
+a whole-plan judgement again (a file that cannot be collected) the UI rests before judging.
 
 The tests that run a real suite in the UI (test_app.py) reach these paths only by chance:
 how many results arrive between two drains, and whether one falls while the UI waits,
@@ -53,37 +53,31 @@ def mark(app, labels: dict[str, str]) -> None:
             node.set_label(labels[node.data.id] + " (old)")
 
 
-async def test_results_wait_for_their_turn_then_rejudge_only_what_they_touch(project,
-                                                                              monkeypatch):
+async def test_results_rejudge_only_what_they_touch_and_wait_after_a_whole_judgement(
+        project, monkeypatch):
     clock = FakeClock()
     monkeypatch.setattr(live_runs, "time", clock)
     app = make_app(project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)):
         monkeypatch.setattr(app, "run_worker_thread", lambda args: None)  # no real suite
+        monkeypatch.setattr(app, "set_timer", lambda delay, callback: None)  # driven by hand
         before = {item: label(app, item) for item in ("payment-errors", "e2e", "asyncio")}
         assert before["payment-errors"].startswith(Status.FAILING.icon)  # the recorded run
         app.start_run([], "all tests")
         assert app.live is not None
 
-        # the first results: the whole plan is judged, which takes one second
+        # the first results: the whole plan is judged, and the UI does not rest after it
         app.events.put({"event": "collected", "count": 4})
         app.events.put(event("test_declined_card"))
-        with clock.at(100.0, 101.0, 101.0):
+        with clock.at(100.0):
             app.drain_events()
         assert label(app, "payment-errors").startswith(Status.RUNNING.icon)  # 1 of 3 in
 
-        # two more arrive half a second later: the UI waits one second after a whole
-        # judgement, so they are not shown yet
+        # two more: judged at once, and only the item they can change is relabelled
+        mark(app, before)
         app.events.put(event("test_card_errors[expired]"))
         app.events.put(event("test_card_errors[stolen]"))
-        with clock.at(101.5):
-            app.drain_events()
-        assert label(app, "payment-errors").startswith(Status.RUNNING.icon)
-        assert app.live.counts()["passed"] == 3  # received, waiting to be judged
-
-        # their turn: judged together, and only the item they can change is relabelled
-        mark(app, before)
-        with clock.at(102.5):
+        with clock.at(100.5):
             app.drain_events()
         assert label(app, "payment-errors").startswith(Status.DONE.icon)
         assert label(app, "e2e") == before["e2e"] + " (old)", "left as it was"
@@ -91,6 +85,21 @@ async def test_results_wait_for_their_turn_then_rejudge_only_what_they_touch(pro
 
         # nothing new: nothing judged again
         mark(app, {"payment-errors": label(app, "payment-errors")})
-        with clock.at(103.0):
+        with clock.at(101.0):
             app.drain_events()
         assert label(app, "payment-errors").endswith(" (old)")
+
+        # a file that cannot be collected: the whole plan is judged again, which takes one
+        # second, so the UI rests as long before judging the next results
+        app.events.put({"event": "collect_error", "nodeid": "tests/test_broken.py",
+                        "message": "SyntaxError"})
+        with clock.at(102.0, 103.0, 103.0):
+            app.drain_events()
+        app.events.put(event("test_card_errors[expired]", "failed"))
+        with clock.at(103.5):
+            app.drain_events()  # received, waiting for the rest to end
+        assert app.live.counts()["failed"] == 1
+        assert not label(app, "payment-errors").startswith(Status.FAILING.icon)
+        with clock.at(104.5):
+            app._rested()  # the timer the UI set for the end of its rest
+        assert label(app, "payment-errors").startswith(Status.FAILING.icon)
