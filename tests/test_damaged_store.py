@@ -111,10 +111,10 @@ def test_the_read_only_opening_reads_without_writing(project):
     assert not path.with_name(path.name + "-wal").exists()
 
 
-def test_a_newest_run_that_cannot_be_read_stops_the_suite_it_started(project):
-    """``tracker run`` reads the newest stored run while pytest starts (not before, which
-    the user would wait for): when that read fails, the suite is stopped before any test
-    runs, nothing is recorded, and the store is said damaged as it was before."""
+def test_a_newest_run_that_cannot_be_read_stops_tracker_before_the_suite(project):
+    """``tracker run`` reads the newest stored run before pytest starts (a pytest stopped
+    while it starts up prints Python's own fatal error and traceback over the one line):
+    when that read fails, no test runs, nothing is recorded, no scratch file is left."""
     damage(project, "UPDATE runs SET args = '[not json'")
     (project / "conftest.py").write_text(
         "import time\n\n\n"

@@ -115,8 +115,8 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
     """Run the suite, follow its report, and return the complete run (not yet stored).
 
     ``alongside`` is called in this thread once pytest has started, for the caller's own
-    work that need not wait for the tests nor hold them up (``tracker run`` checks the store
-    deeply and records runs kept earlier): pytest's start-up is what a user waits for. If it
+    work that need not wait for the tests nor hold them up (``tracker run`` records runs kept
+    earlier): pytest's start-up is what a user waits for. If it
     raises, pytest is stopped and the exception propagates.
 
     ``contexts``: also record which test file ran which lines (when coverage is measured),

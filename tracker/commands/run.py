@@ -59,18 +59,15 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
         from tracker.commands.noting import refuse_dirty_tree
 
         refuse_dirty_tree(root)  # before the tests run, not after
-    store = open_store(root, deep=False)  # a foreign or damaged file stops us here...
+    store = open_store(root)  # a damaged store is said before pytest starts: a pytest
+    # stopped while it starts up prints Python's own fatal error over the one-line message
     passthrough = show_output if show_output is not None else not sys.stderr.isatty()
     log_path = data_dir(root) / "last-run.log"
     listener = None
     progress = None
     outcome = None
 
-    def alongside() -> None:  # ...the rest is checked while pytest starts, which takes longer
-        try:
-            store.check_newest()
-        except StoreError as exc:
-            fail(str(exc))  # pytest is stopped
+    def alongside() -> None:  # while pytest starts, which takes longer
         record_kept(store, root, _say)  # runs an earlier `tracker run` could not record
 
     try:
@@ -145,9 +142,8 @@ def _refuse_misplaced(pytest_args: tuple[str, ...]) -> None:
              "pytest)")
 
 
-def open_store(root: Path, *, deep: bool = True) -> Store:
-    """The project's store, opened (and created) for writing; exit 2 when it cannot be.
-    ``deep=False`` leaves reading the newest run (:meth:`Store.check_newest`) to the caller."""
+def open_store(root: Path) -> Store:
+    """The project's store, opened (and created) for writing; exit 2 when it cannot be."""
     from tracker.errors import StoreError
     from tracker.paths import default_store_path
     from tracker.store import Store
@@ -157,10 +153,7 @@ def open_store(root: Path, *, deep: bool = True) -> Store:
     except StoreError as exc:
         fail(str(exc))
     try:
-        if deep:  # a damaged store is said now, not after the suite ran
-            store.check()
-        else:
-            store.check_tables()
+        store.check()  # a damaged store is said now, not after the suite ran
     except StoreError as exc:
         store.close()
         fail(str(exc))
