@@ -85,3 +85,32 @@ async def test_an_update_redraws_only_the_rows_whose_label_changed(project: Path
         await wait_until(pilot, lambda: len(app.live.outcomes) == 3)
         redrawn = {node.data.id for node in rows if node.label is not before[id(node)]}
         assert redrawn == {"payment-errors", "1"}  # the item, and its phase's progress
+
+
+async def test_one_wake_up_for_many_events_and_none_after_the_app_closed(project: Path):
+    """Events queued while a wake-up is on its way ride on it; a wake-up that finds them
+    taken already, or no run, does nothing; an event after the app closed wakes nothing.
+    Driven on purpose: with events from the runner's thread, which of these paths a test
+    reaches depends on the machine's timing (and our own coverage figures then moved)."""
+    from tracker.tui.live_runs import LiveNews
+
+    app = make_app(project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, app)
+        posted: list[object] = []
+        real_post = app.post_message
+        app.post_message = lambda message: posted.append(message) or real_post(message)
+        app.take_event(event("test_card_errors[expired]"))
+        app.take_event(event("test_card_errors[stolen]"))  # a wake-up is on its way
+        assert len(posted) == 1
+        await wait_until(pilot, lambda: len(app.live.outcomes) == 2)
+        judged = app._live_assessment
+        app.on_live_news(LiveNews())  # a late wake-up: nothing new to judge
+        assert app._live_assessment is judged
+        app.post_message = real_post
+        live, app.live = app.live, None
+        app.drain_events()  # no run: nothing to fold in
+        app.live = live
+    app._woken.clear()
+    app.take_event(event("test_declined_card"))  # the app is gone: no wake-up is pending
+    assert not app._woken.is_set()
