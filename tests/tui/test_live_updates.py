@@ -89,7 +89,8 @@ async def test_an_update_redraws_only_the_rows_whose_label_changed(project: Path
 
 async def test_one_wake_up_for_many_events_and_none_after_the_app_closed(project: Path):
     """Events queued while a wake-up is on its way ride on it; a wake-up that finds them
-    taken already, or no run, does nothing; an event after the app closed wakes nothing.
+    taken already, or no run, does nothing (nor does the details pane's turn coming after
+    the run); an event after the app closed wakes nothing.
     Driven on purpose: with events from the runner's thread, which of these paths a test
     reaches depends on the machine's timing (and our own coverage figures then moved)."""
     from tracker.tui.live_runs import LiveNews
@@ -108,8 +109,10 @@ async def test_one_wake_up_for_many_events_and_none_after_the_app_closed(project
         app.on_live_news(LiveNews())  # a late wake-up: nothing new to judge
         assert app._live_assessment is judged
         app.post_message = real_post
+        app._show_details_due()  # the details pane's turn during the run: shown
         live, app.live = app.live, None
         app.drain_events()  # no run: nothing to fold in
+        app._show_details_due()  # its turn after the run: left to the reload that follows
         app.live = live
     app._woken.clear()
     app.take_event(event("test_declined_card"))  # the app is gone: no wake-up is pending
