@@ -14,9 +14,7 @@ Run on its own: ``python benchmarks/bench_lineage.py``.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -35,21 +33,14 @@ from harness import (  # noqa: E402  (this file's folder)
     python_env,
     run_checked,
 )
-from plangen import GIT_ENV, Shape, make_workspace  # noqa: E402
+from plangen import Shape, make_workspace  # noqa: E402
+from plangen import git as _git  # noqa: E402
 
 NAME = "render-from-notes-5000"
 GOAL = 1.5
 COMMITS = 5000
 NOTED_RUNS = 200
 TODAY = "2026-03-20"
-
-
-def _git(root: Path, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(["git", *args], cwd=root, input=stdin, text=True,
-                          capture_output=True, env={**os.environ, **GIT_ENV}, check=False)
-    if done.returncode != 0:
-        raise BenchError(f"git {args[0]} failed: {done.stderr.strip()[:200]}")
-    return done.stdout
 
 
 def grow_history(root: Path, commits: int) -> list[str]:

@@ -43,6 +43,7 @@ from harness import (  # noqa: E402  (this file's folder)
     run_checked,
 )
 from plangen import GIT_ENV  # noqa: E402
+from plangen import git as _git  # noqa: E402
 
 NAME = "sync-import"
 GOAL = 3.0
@@ -57,14 +58,6 @@ phases:
     items:
       - {id: all, text: All, tests: [tests/]}
 """
-
-
-def _git(root: Path, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(["git", *args], cwd=root, input=stdin, text=True,
-                          capture_output=True, env={**os.environ, **GIT_ENV}, check=False)
-    if done.returncode != 0:
-        raise BenchError(f"git {args[0]} failed: {done.stderr.strip()[:200]}")
-    return done.stdout
 
 
 def _history(root: Path, commits: int) -> list[str]:

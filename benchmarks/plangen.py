@@ -444,6 +444,17 @@ GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid"}
 
 
+def git(root: Path, *args: str, stdin: str | None = None) -> str:
+    """``git ARGS`` in ``root`` with GIT_ENV, its output; a failure raises BenchError."""
+    from harness import BenchError
+
+    done = subprocess.run(["git", *args], cwd=root, input=stdin, text=True,
+                          capture_output=True, env={**os.environ, **GIT_ENV}, check=False)
+    if done.returncode != 0:
+        raise BenchError(f"git {args[0]} failed: {done.stderr.strip()[:200]}")
+    return done.stdout
+
+
 def git_commit(root: Path) -> None:
     """Commit everything under ``root`` into a new git repository, on COMMIT_DATE."""
     env = {**os.environ, **GIT_ENV, "GIT_AUTHOR_DATE": COMMIT_DATE,
