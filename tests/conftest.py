@@ -47,6 +47,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             importlib.import_module(module.name)
 
 
+@pytest.fixture(autouse=True)
+def _first_snapshot_taken_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's first snapshot is taken in the test's own process, never in a forked child.
+
+    Whether ``make_app`` forks depends on the machine's load (tracker.tui.prefetch.can_fork),
+    so in-process it would reach prefetch's fork path on a quiet machine only, and our own
+    coverage figures (docs/testing/plan.md, checked byte for byte) would depend on the load.
+    Forking a test runner's process is also what can_fork exists to avoid. The child's path
+    is tested, and measured, in fresh interpreters (tui/test_prefetch.py). Here, not in
+    tests/tui/conftest.py: tests outside tests/tui drive the app too (test_changes_shown.py's
+    flaky-test pane judged flaky tests in a forked child on a quiet machine only).
+    """
+    from tracker.tui import prefetch
+
+    monkeypatch.setattr(prefetch, "can_fork", lambda: False)
+
+
 @pytest.fixture(scope="session")
 def ran(tmp_path_factory: pytest.TempPathFactory) -> Ran:
     """The sample project of test_run.py after one real ``tracker run -- -q`` (pytest under

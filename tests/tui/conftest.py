@@ -46,21 +46,6 @@ def recorded_run(minutes: int = 0, failing: bool = False, commit: str = "0" * 40
     )
 
 
-@pytest.fixture(autouse=True)
-def _first_snapshot_taken_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The app's first snapshot is taken in the test's own process, never in a forked child.
-
-    Whether ``make_app`` forks depends on the machine's load (tracker.tui.prefetch.can_fork),
-    so in-process it would reach prefetch's fork path on a quiet machine only, and our own
-    coverage figures (docs/testing/plan.md, checked byte for byte) would depend on the load.
-    Forking a test runner's process is also what can_fork exists to avoid. The child's path
-    is tested, and measured, in fresh interpreters (test_prefetch.py).
-    """
-    from tracker.tui import prefetch
-
-    monkeypatch.setattr(prefetch, "can_fork", lambda: False)
-
-
 @pytest.fixture(scope="session")
 def sample_repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample plan in a git repository, with two recorded runs (the last one failing):

@@ -153,6 +153,38 @@ async def test_metrics_and_history_screens(project, wait_for_workers):
         assert app.screen.view.first_seen["payment-errors"][1].date().isoformat() == "2026-03-05"
 
 
+async def test_history_says_git_is_still_reading_when_it_takes_a_while(project, monkeypatch,
+                                                                     wait_for_workers):
+    """git reading years of history: after half a second, or when h is pressed again, the
+    app says it is still reading (the view is asked for once); once shown, never."""
+    import threading
+
+    from tracker.history import gitcli
+
+    release = threading.Event()
+    real = gitcli.first_added
+
+    def slow_git(*args, **kwargs):
+        release.wait(30)  # git still walking a long history until the test lets it answer
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gitcli, "first_added", slow_git)
+    app = make_app(project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("h")
+        await wait_until(pilot, lambda: any("reading the history" in n.message
+                                            for n in app._notifications))  # the timer
+        await pilot.press("h")  # asked again while reading: said again, not asked twice
+        said = [n.message for n in app._notifications]
+        assert said.count("reading the history from git…") == 2
+        release.set()
+        await wait_for_workers(app)
+        assert isinstance(app.screen, HistoryScreen)
+        app._still_reading_history()  # a late timer: nothing left to say
+        assert [n.message for n in app._notifications].count(
+            "reading the history from git…") == 2
+
+
 async def test_reminders_view_matches_tracker_remind(project):
     from tracker.tui.screens.reminders import RemindersScreen
 
