@@ -302,7 +302,7 @@ def test_a_note_whose_header_lies_is_refused_when_read_and_removed(repo, tmp_pat
         assert import_notes(root, store).imported == 2
         assert store.runs()[0].counts["failed"] == 0  # the header's word, until read
         with pytest.raises(RunRefused, match=f"noted on {shas[1][:12]} .*summary does not "
-                                             "match its tests"):
+                                             "match its tests.*; it is removed from the store$"):
             store.run(2)
         assert [s.id for s in store.runs()] == [1] and store.runs_count() == 1
         assert list(store.refused) == [2]
@@ -322,8 +322,11 @@ def test_a_refused_run_is_left_out_where_the_store_cannot_be_written(repo, tmp_p
 
     def read() -> None:
         with Store.open(path, read_only=True) as store:
-            with pytest.raises(RunRefused):
+            with pytest.raises(RunRefused, match="it is left out .the store could not be "
+                                                 "written, so the next command that reads the "
+                                                 "run says this again.$") as said:
                 store.run(1)
+            assert "removed" not in str(said.value)
             assert store.runs() == [] and store.summaries_of([shas[1]]) == []
             assert store.coverage(1) == ()
     try:

@@ -311,12 +311,15 @@ class Store(StoreFile):
     def _refuse(self, run_id: int, commit: str | None, why: BadParts) -> RunRefused:
         """Forget a run whose note's parts do not hold: deleted where the store may be
         written, left out of this Store's listings in any case; the error to raise."""
-        message = (f"skipped the run noted on {(commit or '?')[:12]} (run {run_id}): {why}; "
-                   "it is removed from the store")
+        done = "it is removed from the store"
+        try:
+            with self._write() as db:
+                db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        except StoreError:  # read-only or locked: left out all the same, and said so
+            done = ("it is left out (the store could not be written, so the next command "
+                    "that reads the run says this again)")
+        message = f"skipped the run noted on {(commit or '?')[:12]} (run {run_id}): {why}; {done}"
         self.refused[run_id] = message
-        # read-only or locked: left out all the same
-        with contextlib.suppress(StoreError), self._write() as db:
-            db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         return RunRefused(message)
 
     def runs_count(self) -> int:

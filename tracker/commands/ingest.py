@@ -76,7 +76,7 @@ def ingest_command(plan_path: Path, junit_files: tuple[Path, ...],
         # kept aside first and recorded after runs kept earlier: a locked store loses nothing
         run_id = record_run(store, root, record, lambda line: click.echo(line, err=True))
         if noting.wanted:
-            from tracker.commands.noting import note_recorded
+            from tracker.history.run_notes import note_recorded
 
             noted = note_recorded(root, store, run_id, record)
     except StoreError as exc:

@@ -24,9 +24,7 @@ import click
 from tracker.commands.common import fail
 
 if TYPE_CHECKING:
-    from tracker.evidence.results import RunRecord
     from tracker.plan.model import Plan
-    from tracker.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,22 +65,3 @@ def refuse_dirty_tree(root: Path) -> None:
     if dirty:
         fail(f"--note: tracked files differ from commit {commit[:10]}: a note holds only runs "
              "of committed code; commit (or stash) the changes, then run again")
-
-
-def note_recorded(root: Path, store: Store, run_id: int, record: RunRecord) -> tuple[bool, str]:
-    """Note the stored run ``run_id`` and mark it noted in the store (so that importing the
-    note later does not store it twice). Whether it was noted, and the line to print: the
-    command prints its run summary first, then this, and exits 2 when it was not noted."""
-    from tracker.errors import StoreError
-    from tracker.evidence.note_format import NoteRefused
-    from tracker.history.notes import NOTES_REF, NotesError, resolve_commit
-    from tracker.history.run_notes import note_run
-
-    try:
-        line = note_run(root, record)
-        commit = resolve_commit(root, record.commit or "HEAD")
-        store.set_note_key(run_id, line.key)
-    except (NoteRefused, NotesError, StoreError) as exc:
-        return False, f"tracker: run {run_id} recorded but not noted: {exc}"
-    return True, (f"tracker: run {run_id} noted on commit {commit[:10]} ({NOTES_REF}); "
-                  "share it with tracker sync")

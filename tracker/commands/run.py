@@ -89,7 +89,7 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
         run_id = record_run(store, root, outcome.record, _say)  # waits for a locked store
         noted = None
         if noting.wanted:
-            from tracker.commands.noting import note_recorded
+            from tracker.history.run_notes import note_recorded
 
             noted = note_recorded(root, store, run_id, outcome.record)
     except StoreError as exc:

@@ -20,11 +20,18 @@ from tracker.evidence.note_format import (
     MAX_NOTE_BYTES,
     NotedRun,
     NoteLine,
+    NoteRefused,
     decode_note,
     encode_run,
 )
 from tracker.evidence.results import RunRecord
-from tracker.history.notes import NOTES_REF, append_line, resolve_commit, stream_notes
+from tracker.history.notes import (
+    NOTES_REF,
+    NotesError,
+    append_line,
+    resolve_commit,
+    stream_notes,
+)
 from tracker.store import Store, StoreLocked, move_aside
 
 
@@ -58,6 +65,21 @@ def note_run(root: Path, run: RunRecord, ref: str = NOTES_REF) -> NoteLine:
     line = encode_run(run, __version__)
     append_line(root, run.commit or "", line.text, line.key, ref)
     return line
+
+
+def note_recorded(root: Path, store: Store, run_id: int, record: RunRecord) -> tuple[bool, str]:
+    """Note the stored run ``run_id`` and mark it noted in the store (so that importing the
+    note later does not store it twice): what ``run``, ``ingest``, ``backfill`` and the
+    terminal UI do after recording a run. Whether it was noted, and the line to print: the
+    command prints its run summary first, then this, and exits 2 when it was not noted."""
+    try:
+        line = note_run(root, record)
+        commit = resolve_commit(root, record.commit or "HEAD")
+        store.set_note_key(run_id, line.key)
+    except (NoteRefused, NotesError, StoreError) as exc:
+        return False, f"tracker: run {run_id} recorded but not noted: {exc}"
+    return True, (f"tracker: run {run_id} noted on commit {commit[:10]} ({NOTES_REF}); "
+                  "share it with tracker sync")
 
 
 def import_notes(root: Path, store: Store, ref: str = NOTES_REF) -> ImportResult:

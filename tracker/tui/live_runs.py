@@ -162,7 +162,7 @@ class LiveRuns(App[int]):
             with Store.open(default_store_path(root)) as store:  # kept aside first: never lost
                 run_id = record_run(store, root, outcome.record, say)
                 if snapshot.plan.runs.note:  # plan.yaml's runs: {note: true}, as `tracker run`
-                    from tracker.commands.noting import note_recorded
+                    from tracker.history.run_notes import note_recorded
 
                     noted = note_recorded(root, store, run_id, outcome.record)
             counts = ", ".join(f"{n} {k}" for k, n in outcome.record.counts().items() if n)
