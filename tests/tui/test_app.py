@@ -65,6 +65,21 @@ async def test_navigation_shows_details(project):
         assert "Not done" in detail_text(app)
 
 
+async def test_targets_say_how_many_files_they_match(project):
+    plan = project / "plan.yaml"
+    plan.write_text(plan.read_text().replace(
+        "targets: [src/shop/payments.py]",
+        "targets: [src/shop/payments.py, src/shop/, src/gone.py]"))
+    write(project, "src/shop/cart.py", "TOTAL = 0\n")
+    app = make_app(plan, TODAY, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("down", "down")
+        text = detail_text(app)
+        assert "src/shop/payments.py  1 file\n" in text
+        assert "src/shop/  2 files\n" in text
+        assert "src/gone.py  matches no file\n" in text
+
+
 async def test_filter_by_text_and_status(project):
     app = make_app(project / "plan.yaml", TODAY, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -135,7 +135,9 @@ def item_view(ia: ItemAssessment, width: int | None = None) -> RenderableType:
         parts += [Text(""), Text("Targets", style="bold underline")]
         for target in ia.evidence.targets:
             line = user(target.target)
-            line.append(f"  {len(target.files)} file(s)", style="dim")
+            found = len(target.files)
+            line.append(f"  {found} file{'' if found == 1 else 's'}" if found
+                        else "  matches no file", style="dim")
             parts.append(line)
         if ia.target_coverage is not None:
             cov = Text(f"coverage now {percent(ia.target_coverage)}")
