@@ -96,8 +96,11 @@ def build_command(root: Path, pytest_args: list[str], report: Path, data_file: P
                    *own, *pytest_args]  # --tracker-scratch: the report is read, then removed
     if data_file is None or settings is None:
         return [sys.executable, *pytest_part]
-    cmd = [sys.executable, "-m", "coverage", "run", "--branch", "--parallel-mode",
-           f"--data-file={data_file}"]
+    # Not --parallel-mode: pytest's own process writes DATA_FILE itself, as the floor
+    # (``coverage run -m pytest``) does; a parallel file is hashed and renamed at exit,
+    # which costs a run with contexts tens of milliseconds. xdist workers write parts
+    # (DATA_FILE.*), which reading the data combines into it.
+    cmd = [sys.executable, "-m", "coverage", "run", "--branch", f"--data-file={data_file}"]
     if settings.source:
         cmd.append("--source=" + ",".join(settings.source))
     if settings.omit:
