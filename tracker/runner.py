@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from tracker.evidence.coverage_data import (
     CoverageError,
@@ -27,17 +27,17 @@ from tracker.evidence.coverage_data import (
     resolve_settings,
     split_pytest_cov,
 )
-from tracker.evidence.hashes import conftests_above, file_hashes
-from tracker.evidence.pytest_args import is_partial
 from tracker.evidence.pytest_config import read_pytest_config
-from tracker.evidence.reportlog import ReportError, ReportLog, ReportTail
-from tracker.evidence.results import FileCoverage, RunRecord
 from tracker.evidence.worker_coverage import ENV as WORKER_COVERAGE_ENV
 from tracker.evidence.worker_coverage import settings_env
-from tracker.history.gitcli import head_state
 from tracker.lifeline import PROCESS_GROUP, Lifeline, stop
-from tracker.plan.model import CoverageConfig, Plan
 from tracker.scratch import run_folder, runs_dir
+
+if TYPE_CHECKING:  # what is needed only once pytest runs is imported then, off the path to
+    # its start: reading the report, hashing, git (the user waits for pytest's start)
+    from tracker.evidence.reportlog import ReportError, ReportLog, ReportTail
+    from tracker.evidence.results import FileCoverage, RunRecord
+    from tracker.plan.model import CoverageConfig, Plan
 
 #: The plugin's option to record a coverage context per test file (test_contexts.OPTION, not
 #: imported: that module imports pytest, which this process never needs).
@@ -173,6 +173,11 @@ def _run(root: Path, pytest_args: list[str], args: list[str],
         follower.stop()
         raise
     finished = dt.datetime.now(dt.UTC)
+    from tracker.evidence.hashes import conftests_above, file_hashes
+    from tracker.evidence.pytest_args import is_partial
+    from tracker.evidence.reportlog import ReportError
+    from tracker.evidence.results import RunRecord
+
     try:
         log = follower.finish()
     except ReportError as exc:
@@ -246,7 +251,7 @@ class _Follower(threading.Thread):
         super().__init__(name="tracker-report", daemon=True)
         self.root = root
         self.report = report
-        self.tail = ReportTail(report, base=str(root))
+        self.tail: ReportTail | None = None  #: made by the thread, off pytest's start
         self.listener = listener
         self.poll_seconds = poll_seconds
         self.warm = warm
@@ -256,6 +261,9 @@ class _Follower(threading.Thread):
         self._done = threading.Event()
 
     def run(self) -> None:
+        self._open()
+        from tracker.history.gitcli import head_state
+
         self.head = head_state(self.root)
         if self.warm:
             _warm_imports()
@@ -263,9 +271,18 @@ class _Follower(threading.Thread):
             if self.error is None:
                 self._read()
 
+    def _open(self) -> ReportTail:
+        if self.tail is None:
+            from tracker.evidence.reportlog import ReportTail
+
+            self.tail = ReportTail(self.report, base=str(self.root))
+        return self.tail
+
     def _read(self) -> None:
+        from tracker.evidence.reportlog import ReportError
+
         try:
-            events = self.tail.poll()
+            events = self._open().poll()
         except ReportError as exc:  # raised again by finish(), after pytest is done
             self.error = exc
             return
@@ -280,6 +297,8 @@ class _Follower(threading.Thread):
                 fresh.add(str(event.get("nodeid", "")).split("::", 1)[0])
         fresh -= self.hashes.keys()
         if fresh:
+            from tracker.evidence.hashes import file_hashes
+
             self.hashes.update(file_hashes(self.root, fresh))
 
     def stop(self) -> None:
@@ -293,8 +312,9 @@ class _Follower(threading.Thread):
         self.stop()
         if self.error is not None:
             raise self.error
-        self._take(self.tail.finish())
-        return self.tail.log
+        tail = self._open()
+        self._take(tail.finish())
+        return tail.log
 
 
 def _warm_imports() -> None:

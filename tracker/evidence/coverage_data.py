@@ -10,18 +10,15 @@ get per-file statements and branches), never with SQL against ``.coverage``.
 from __future__ import annotations
 
 import configparser
-import glob
-import json
 import os
-import shutil
-import tempfile
 import tomllib
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tracker.evidence.results import FileCoverage
+if TYPE_CHECKING:  # imported where data is read: ``tracker run`` decides its settings
+    # before pytest starts, and reads the data only after, off the path to the start
+    from tracker.evidence.results import FileCoverage
 
 #: pytest-cov options that take a value (``--cov-report=x`` or ``--cov-report x``).
 _COV_VALUE_OPTIONS = ("--cov-report", "--cov-config", "--cov-fail-under", "--cov-context")
@@ -180,6 +177,8 @@ def parse_coverage_json(data: Any, root: Path) -> tuple[FileCoverage, ...]:
     """Per-file coverage from coverage.py's JSON report (``coverage json``), the missing
     branch arcs included (listed by reports with branch coverage), so that the coverage of
     shards can later be combined exactly."""
+    from tracker.evidence.results import FileCoverage
+
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
         raise CoverageError("not a coverage.py JSON report (no 'files' mapping)")
     out = []
@@ -246,6 +245,12 @@ def _read_data(data_file: Path, root: Path, settings: CoverageSettings | None = 
     counts (a project of a thousand modules would otherwise be parsed for fifteen tests).
     ``also``: more data files (and their parts) to combine with it, never ``own``.
     """
+    import glob
+    import json
+    import shutil
+    import tempfile
+    import warnings
+
     import coverage
     from coverage.exceptions import CoverageException, CoverageWarning, NoDataError
 
