@@ -30,6 +30,7 @@ from tracker.evidence.coverage_data import (
 from tracker.evidence.pytest_config import read_pytest_config
 from tracker.evidence.worker_coverage import ENV as WORKER_COVERAGE_ENV
 from tracker.evidence.worker_coverage import settings_env
+from tracker.evidence.watchdog import GATE_ENV
 from tracker.lifeline import PROCESS_GROUP, Lifeline, stop
 from tracker.scratch import run_folder, runs_dir
 
@@ -114,8 +115,15 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
               measure: bool = True, output: IO[str] | None = None,
               listener: Listener | None = None, poll_seconds: float = 0.1,
               cancel: threading.Event | None = None, contexts: bool = False,
-              alongside: Callable[[], None] | None = None) -> RunOutcome:
+              alongside: Callable[[], None] | None = None,
+              gate: Callable[[], None] | None = None) -> RunOutcome:
     """Run the suite, follow its report, and return the complete run (not yet stored).
+
+    ``gate`` is called once pytest has started, before it may go on: pytest's start-up
+    (the interpreter, coverage.py, pytest's own imports) overlaps the caller's last checks
+    (``tracker run`` reads the store's newest run), and waits at its watchdog for their
+    outcome. If ``gate`` raises, pytest ends there without a word or a test run, and the
+    exception propagates.
 
     ``alongside`` is called in this thread once pytest has started, for the caller's own
     work that need not wait for the tests nor hold them up (``tracker run`` records runs kept
@@ -147,14 +155,15 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
             raise RunError(f"cannot make the run's scratch folder in {runs_dir(root)} "
                            f"({exc.strerror}): check the permissions") from exc
         return _run(root, pytest_args, args, settings, scratch, output, listener,
-                    poll_seconds, cancel, contexts, alongside)
+                    poll_seconds, cancel, contexts, alongside, gate)
 
 
 def _run(root: Path, pytest_args: list[str], args: list[str],
          settings: CoverageSettings | None, scratch: Path, output: IO[str] | None,
          listener: Listener | None, poll_seconds: float,
          cancel: threading.Event | None, contexts: bool,
-         alongside: Callable[[], None] | None) -> RunOutcome:
+         alongside: Callable[[], None] | None,
+         gate: Callable[[], None] | None = None) -> RunOutcome:
     """The run itself, its scratch files in ``scratch``: see :func:`run_suite`."""
     report = scratch / "report.jsonl"
     data_file = scratch / ".coverage" if settings is not None else None
@@ -168,7 +177,8 @@ def _run(root: Path, pytest_args: list[str], args: list[str],
     cmd = build_command(root, args, report, data_file, settings, contexts)
     follower = _Follower(root, report, listener, poll_seconds, warm=settings is not None)
     try:
-        exit_code = _wait(cmd, root, env, output, follower, poll_seconds, cancel, alongside)
+        exit_code = _wait(cmd, root, env, output, follower, poll_seconds, cancel, alongside,
+                          gate)
     except BaseException:  # cancelled, interrupted, or ``alongside`` failed: pytest stopped
         follower.stop()
         raise
@@ -329,7 +339,8 @@ def _warm_imports() -> None:
 def _wait(cmd: list[str], root: Path, env: dict[str, str], output: IO[str] | None,
           follower: _Follower, poll_seconds: float,
           cancel: threading.Event | None = None,
-          alongside: Callable[[], None] | None = None) -> int:
+          alongside: Callable[[], None] | None = None,
+          gate: Callable[[], None] | None = None) -> int:
     """Run ``cmd`` with ``follower`` reading its report, calling ``alongside`` meanwhile; its
     exit code.
 
@@ -337,15 +348,29 @@ def _wait(cmd: list[str], root: Path, env: dict[str, str], output: IO[str] | Non
     that it stops with tracker however tracker ends.
     """
     lifeline = Lifeline()
+    child_env = {**env, **lifeline.env()}
+    if gate is not None and lifeline.fds:
+        child_env[GATE_ENV] = "1"
+    elif gate is not None:  # no lifeline (Windows), so no gate: check first
+        gate()
+        gate = None
     try:
         try:
-            proc = subprocess.Popen(cmd, cwd=root, env={**env, **lifeline.env()},
+            proc = subprocess.Popen(cmd, cwd=root, env=child_env,
                                     stdout=output, stderr=output, stdin=subprocess.DEVNULL,
                                     pass_fds=lifeline.fds, process_group=PROCESS_GROUP)
         except OSError as exc:
             raise RunError(f"cannot start {cmd[0]}: {exc.strerror}") from exc
         lifeline.started()
         follower.start()
+        if gate is not None:
+            try:
+                gate()
+            except BaseException:
+                lifeline.close()  # pytest, waiting at its gate, ends without a word
+                _reap(proc)
+                raise
+            lifeline.open_gate()
         try:
             if alongside is not None:
                 try:
@@ -370,3 +395,13 @@ def _wait(cmd: list[str], root: Path, env: dict[str, str], output: IO[str] | Non
             raise
     finally:
         lifeline.close()
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """Wait for a child told to stop at its gate (it gets there within its start-up);
+    stopped the hard way if it does not end (it never reached the gate)."""
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a child that never gets there
+        stop(proc)
+
