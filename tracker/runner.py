@@ -28,9 +28,9 @@ from tracker.evidence.coverage_data import (
     split_pytest_cov,
 )
 from tracker.evidence.pytest_config import read_pytest_config
+from tracker.evidence.watchdog import GATE_ENV
 from tracker.evidence.worker_coverage import ENV as WORKER_COVERAGE_ENV
 from tracker.evidence.worker_coverage import settings_env
-from tracker.evidence.watchdog import GATE_ENV
 from tracker.lifeline import PROCESS_GROUP, Lifeline, stop
 from tracker.scratch import run_folder, runs_dir
 
