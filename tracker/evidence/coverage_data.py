@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from tracker.evidence.results import FileCoverage
+from tracker.evidence.traced_lines import TestFileLines, statements_only
+from tracker.evidence.traced_lines import relative as _relative
 
 #: pytest-cov options that take a value (``--cov-report=x`` or ``--cov-report x``).
 _COV_VALUE_OPTIONS = ("--cov-report", "--cov-config", "--cov-fail-under", "--cov-context")
@@ -166,16 +168,6 @@ def resolve_settings(root: Path, plan_source: tuple[str, ...], plan_omit: tuple[
     return CoverageSettings(guess_source(root), omit + plan_omit, config, "default")
 
 
-def _relative(path: str, root: Path) -> str:
-    p = Path(path)
-    if p.is_absolute():
-        try:
-            return p.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            return p.as_posix()
-    return p.as_posix()
-
-
 def parse_coverage_json(data: Any, root: Path) -> tuple[FileCoverage, ...]:
     """Per-file coverage from coverage.py's JSON report (``coverage json``), the missing
     branch arcs included (listed by reports with branch coverage), so that the coverage of
@@ -215,9 +207,6 @@ def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | Non
     """See :func:`_read_data`, which this is without the test files' lines."""
     return _read_data(data_file, root, settings, own=own, measured_only=measured_only,
                       also=also)[0]
-
-
-TestFileLines = dict[str, dict[str, tuple[int, ...]]]
 
 
 def read_run_data(data_file: Path, root: Path, settings: CoverageSettings, *,
@@ -307,8 +296,9 @@ def _read_data(data_file: Path, root: Path, settings: CoverageSettings | None = 
             if own:  # a test's own subprocesses (pytester, sample projects in a temporary
                 # folder) are not the project's code
                 measured = tuple(f for f in measured if _inside(f.path))
-            lines = (_file_lines(data, root, measured, test_files) if test_files is not None
-                     else {})
+            lines = (statements_only(_file_lines(data, root, measured, test_files),
+                                     report, cov, data, root)
+                     if test_files is not None else {})
     except CoverageException as exc:
         raise CoverageError(said(exc)) from exc
     except CoverageError:  # ours, already said
