@@ -130,10 +130,14 @@ def test_the_final_job_judges_the_shards_together_and_a_fresh_clone_agrees(remot
     assert "not yet run" not in document
     # a teammate's fresh clone, with plain git: fetch the notes, import, render the same bytes
     mate = clone(remote, tmp_path / "mate")
-    git(mate, "fetch", "-q", "origin", "refs/notes/tracker:refs/notes/tracker")
-    assert tracker(mate, "store", "rebuild").returncode == 0
     (mate / "docs").mkdir()
     (mate / "docs" / "plan.md").write_text(document, encoding="utf-8")
+    early = tracker(mate, "render", "--check", "docs/plan.md")
+    assert early.returncode == 1
+    assert "no test run is recorded in this clone; fetch the runs noted on the remote with " \
+        "`tracker sync`" in early.stderr, "not 'stale': the runs are on the remote"
+    git(mate, "fetch", "-q", "origin", "refs/notes/tracker:refs/notes/tracker")
+    assert tracker(mate, "store", "rebuild").returncode == 0
     check = tracker(mate, "render", "--check", "docs/plan.md")
     assert check.returncode == 0, check.stdout + check.stderr
 
