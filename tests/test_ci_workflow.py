@@ -169,3 +169,24 @@ def test_ci_compares_the_documents_statuses_not_their_figures(tmp_path):
     moved = compare(status)
     assert moved.returncode == 1
     assert "in progress" in moved.stderr
+
+
+def test_shards_split_by_keyword_are_judged_as_the_whole_suite(remote, tmp_path):
+    """Two jobs split by ``-k plain`` and ``-k "not plain"``: together the whole suite, so the
+    document says "whole suite" and the targets' coverage is theirs, not "part of the
+    suite, laid over earlier runs"."""
+    dev = clone(remote, tmp_path / "dev")
+    write(dev, "NOTES.md", "keyword shards\n")
+    git(dev, "add", "-A")
+    git(dev, "commit", "-qm", "a commit of its own for the keyword shards")
+    git(dev, "push", "-q", "origin", "HEAD")
+    for n, keyword in enumerate(("plain", "not plain")):
+        job = clone(remote, tmp_path / f"k{n}")
+        done = tracker(job, "run", "--note", "--", "-p", "no:cacheprovider", "-k", keyword)
+        assert done.returncode == 0, done.stderr
+        assert tracker(job, "sync").returncode == 0
+    final = clone(remote, tmp_path / "final")
+    assert tracker(final, "sync").returncode == 0
+    document = tracker(final, "render", "--today", TODAY).stdout
+    assert "a test run of this code (3 tests, whole suite)" in document, document[:800]
+    assert "- [x] `prices`" in document and "targets covered 100.0%" in document

@@ -98,7 +98,7 @@ def test_shards_become_one_run():
     assert one.deselected_markers == {"tests/test_s.py::test_s": ("slow",)}
     assert one.coverage == (FileCoverage("src/app.py", 10, (2, 3)),
                             FileCoverage("src/other.py", 5, (5,)))
-    assert one.args == ("-q", "-m", "not slow", "--group")  # the split drops out
+    assert one.args == ("-q", "-m", "not slow")  # the split drops out, value and all
     assert (one.started, one.finished) == (a.started, b.finished)
     assert one.exit_code == 1 and one.collection_errors == a.collection_errors
     assert one.file_hashes == {"src/app.py": "a" * 40, "src/other.py": "b" * 40}
@@ -211,3 +211,16 @@ def test_ingest_records_the_union_of_several_reports_and_coverage(measured, tmp_
                                CoverageSettings(source=("src",)))
     assert run.coverage == expected
     assert run.args == ("junit0.xml", "junit1.xml") and run.exit_code == 1
+
+
+def test_shards_split_by_keyword_combine_into_the_whole_suite():
+    from tracker.evidence.pytest_args import is_partial
+
+    a = shard(1, ["a"], args=("-q", "-k", "jwk"), deselected=("tests/test_b.py::test_b",))
+    b = shard(2, ["b"], args=("-q", "-k", "not jwk"), deselected=("tests/test_a.py::test_a",))
+    one = combine_runs([a, b])
+    assert one.args == ("-q",) and not is_partial(one.args)
+    assert one.deselected == ()
+    c = shard(3, ["c"], args=("-q", "-k", "jwk", "-m", "not slow"))
+    d = shard(4, ["d"], args=("-m", "not slow", "-k", "not jwk"))
+    assert combine_runs([c, d]).args == ("-m", "not slow"), "a value is never kept alone"

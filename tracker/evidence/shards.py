@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from tracker.evidence.pytest_args import units
 from tracker.evidence.results import CollectionError, FileCoverage, RunRecord, TestOutcome
 
 #: pytest's exit statuses: tests failed, interrupted, no tests collected.
@@ -150,14 +151,16 @@ def combine_test_file_lines(parts: Sequence[RunRecord],
 
 
 def _common_args(parts: Sequence[RunRecord]) -> tuple[str, ...]:
-    """The arguments of the first part that every other part was given as many times."""
-    left = [list(run.args) for run in parts[1:]]
-    common = []
-    for arg in parts[0].args:
-        if all(arg in other for other in left):
+    """The arguments of the first part that every other part was given as many times, an
+    option with its value as one (shards split by ``-k jwk`` and ``-k "not jwk"`` share no
+    ``-k``: kept alone, it made the combined run a subset of the suite, judged as one)."""
+    left = [units(run.args) for run in parts[1:]]
+    common: list[str] = []
+    for unit in units(parts[0].args):
+        if all(unit in other for other in left):
             for other in left:
-                other.remove(arg)
-            common.append(arg)
+                other.remove(unit)
+            common.extend(unit)
     return tuple(common)
 
 
