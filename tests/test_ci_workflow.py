@@ -9,6 +9,7 @@ process, every exchange a real `git push`/`git fetch`.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -175,6 +176,7 @@ def test_shards_split_by_keyword_are_judged_as_the_whole_suite(remote, tmp_path)
     """Two jobs split by ``-k plain`` and ``-k "not plain"``: together the whole suite, so the
     document says "whole suite" and the targets' coverage is theirs, not "part of the
     suite, laid over earlier runs"."""
+    remote = Path(shutil.copytree(remote, tmp_path / "origin.git"))  # the others' stays
     dev = clone(remote, tmp_path / "dev")
     write(dev, "NOTES.md", "keyword shards\n")
     git(dev, "add", "-A")
@@ -190,3 +192,29 @@ def test_shards_split_by_keyword_are_judged_as_the_whole_suite(remote, tmp_path)
     document = tracker(final, "render", "--today", TODAY).stdout
     assert "a test run of this code (3 tests, whole suite)" in document, document[:800]
     assert "- [x] `prices`" in document and "targets covered 100.0%" in document
+
+
+def test_files_rerun_after_a_whole_run_do_not_pass_for_the_suite(remote, tmp_path):
+    """A whole run noted, then two teammates each rerun one file and note it: the reruns lie
+    over the whole run. Combined as shards, they passed for the whole suite, and the test
+    neither reran read "did not run"."""
+    remote = Path(shutil.copytree(remote, tmp_path / "origin.git"))
+    dev = clone(remote, tmp_path / "dev")
+    write(dev, "NOTES.md", "reruns\n")
+    git(dev, "add", "-A")
+    git(dev, "commit", "-qm", "a commit of its own for the reruns")
+    git(dev, "push", "-q", "origin", "HEAD")
+    assert tracker(dev, "run", "--note", "--", "-p", "no:cacheprovider").returncode == 0
+    assert tracker(dev, "sync").returncode == 0
+    for n, node in enumerate(("tests/unit/test_prices.py::test_plain",
+                              "tests/integration/test_orders.py")):
+        mate = clone(remote, tmp_path / f"mate{n}")
+        assert tracker(mate, "run", "--note", "--", "-p", "no:cacheprovider", node).returncode == 0
+        assert tracker(mate, "sync").returncode == 0
+    final = clone(remote, tmp_path / "final")
+    assert tracker(final, "sync").returncode == 0
+    status = tracker(final, "status", "--today", TODAY, "--require", "1")
+    assert status.returncode == 0, status.stdout + status.stderr
+    document = tracker(final, "render", "--today", TODAY).stdout
+    assert "did not run" not in document
+    assert "(3 tests, part of the suite, laid over earlier runs)" in document

@@ -74,6 +74,12 @@ def suite_parts(runs: Sequence[RunRecord]) -> list[RunRecord]:
     (a run repeating tests is a rerun, laid over by tracker.evidence.layering instead).
 
     Returns just the newest run when nothing combines with it; empty for no runs.
+
+    Reruns are not shards: a run of the same code that ran every test chosen so far and more
+    (the whole suite, before someone reran two of its files) shows that the newer runs are
+    not the whole suite together, so none is combined: each is laid over that run instead.
+    Combined, two files rerun on a commit had passed for its whole suite, older shards of it
+    picked up beside them, while the whole run that held every other test was skipped.
     """
     if not runs:
         return []
@@ -81,9 +87,13 @@ def suite_parts(runs: Sequence[RunRecord]) -> list[RunRecord]:
     seen = {o.nodeid for o in runs[0].outcomes}
     for run in runs[1:]:
         ids = {o.nodeid for o in run.outcomes}
-        if ids and not ids & seen and all(compatible(run, c) for c in chosen):
+        if not ids or not all(compatible(run, c) for c in chosen):
+            continue
+        if not ids & seen:
             chosen.append(run)
             seen |= ids
+        elif ids > seen:  # ran all of them and more: the newer runs are reruns of its parts
+            return chosen[:1]
     return chosen
 
 
