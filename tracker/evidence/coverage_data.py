@@ -193,6 +193,13 @@ def parse_coverage_json(data: Any, root: Path) -> tuple[FileCoverage, ...]:
     return tuple(out)
 
 
+def parallel_parts(data_file: Path) -> list[Path]:
+    """The parallel parts of a data file (``NAME.*``, as ``parallel = true`` writes them
+    until ``coverage combine``), sorted."""
+    return [p for p in sorted(data_file.parent.glob(glob.escape(data_file.name) + ".*"))
+            if p.is_file()]
+
+
 def read_data_files(data_files: list[Path], root: Path,
                     settings: CoverageSettings | None = None) -> tuple[FileCoverage, ...]:
     """Several coverage.py data files (shards' ``.coverage``, each with its parallel parts),
@@ -240,15 +247,14 @@ def _read_data(data_file: Path, root: Path, settings: CoverageSettings | None = 
 
     settings = settings or CoverageSettings(config_file=True)
     cwd = os.getcwd()
-    parts = [p for p in sorted(data_file.parent.glob(glob.escape(data_file.name) + ".*"))
-             if p.is_file()]
+    parts = parallel_parts(data_file)
     assert not (own and also), "tracker's own scratch files are one run's"
     for other in also or ():
-        if not other.is_file():
-            raise CoverageError(f"{other}: no such file")
-        parts.append(other)
-        parts.extend(p for p in sorted(other.parent.glob(glob.escape(other.name) + ".*"))
-                     if p.is_file())
+        if not other.is_file() and not parallel_parts(other):
+            raise CoverageError(f"{other}: no such file, nor parallel parts ({other.name}.*)")
+        if other.is_file():
+            parts.append(other)
+        parts.extend(parallel_parts(other))
     copies: dict[str, str] = {}
 
     def said(exc: BaseException) -> str:  # name the user's files, not our copies
