@@ -82,6 +82,7 @@ def test_require_of_an_unknown_id_is_bad_input(root):
     assert done.stderr.strip().splitlines()[-1] == \
         "--require nope: no phase or item has this id; check plan.yaml"
     assert "Traceback" not in done.stderr
+    assert done.stdout == "", "the one line alone, not after a screen of status"
 
 
 @pytest.mark.slow
