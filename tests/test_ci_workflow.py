@@ -218,3 +218,21 @@ def test_files_rerun_after_a_whole_run_do_not_pass_for_the_suite(remote, tmp_pat
     document = tracker(final, "render", "--today", TODAY).stdout
     assert "did not run" not in document
     assert "(3 tests, part of the suite, laid over earlier runs)" in document
+
+
+def test_two_files_run_on_a_new_commit_lie_over_the_shards_before_it(remote, tmp_path):
+    """CI's shards judged the parent; on a docs-only commit a developer runs one file, then
+    another. Those two are not the suite: they lie over the shards' runs of the parent,
+    which still speak for the test neither ran."""
+    remote = Path(shutil.copytree(remote, tmp_path / "origin.git"))
+    dev = clone(remote, tmp_path / "dev")
+    assert tracker(dev, "sync").returncode == 0
+    write(dev, "NOTES.md", "a docs-only commit\n")
+    git(dev, "add", "-A")
+    git(dev, "commit", "-qm", "docs")
+    for node in ("tests/unit/test_prices.py::test_plain", "tests/integration/test_orders.py"):
+        done = tracker(dev, "run", "--", "-p", "no:cacheprovider", node)
+        assert done.returncode == 0, done.stderr
+    status = tracker(dev, "status", "--today", TODAY, "--require", "1")
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "did not run" not in status.stdout
