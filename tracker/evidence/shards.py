@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from tracker.evidence.pytest_args import units
 from tracker.evidence.results import CollectionError, FileCoverage, RunRecord, TestOutcome
 
 #: pytest's exit statuses: tests failed, interrupted, no tests collected.
@@ -73,6 +74,12 @@ def suite_parts(runs: Sequence[RunRecord]) -> list[RunRecord]:
     (a run repeating tests is a rerun, laid over by tracker.evidence.layering instead).
 
     Returns just the newest run when nothing combines with it; empty for no runs.
+
+    Reruns are not shards: a run of the same code that ran every test chosen so far and more
+    (the whole suite, before someone reran two of its files) shows that the newer runs are
+    not the whole suite together, so none is combined: each is laid over that run instead.
+    Combined, two files rerun on a commit had passed for its whole suite, older shards of it
+    picked up beside them, while the whole run that held every other test was skipped.
     """
     if not runs:
         return []
@@ -80,9 +87,13 @@ def suite_parts(runs: Sequence[RunRecord]) -> list[RunRecord]:
     seen = {o.nodeid for o in runs[0].outcomes}
     for run in runs[1:]:
         ids = {o.nodeid for o in run.outcomes}
-        if ids and not ids & seen and all(compatible(run, c) for c in chosen):
+        if not ids or not all(compatible(run, c) for c in chosen):
+            continue
+        if not ids & seen:
             chosen.append(run)
             seen |= ids
+        elif ids > seen:  # ran all of them and more: the newer runs are reruns of its parts
+            return chosen[:1]
     return chosen
 
 
@@ -150,14 +161,16 @@ def combine_test_file_lines(parts: Sequence[RunRecord],
 
 
 def _common_args(parts: Sequence[RunRecord]) -> tuple[str, ...]:
-    """The arguments of the first part that every other part was given as many times."""
-    left = [list(run.args) for run in parts[1:]]
-    common = []
-    for arg in parts[0].args:
-        if all(arg in other for other in left):
+    """The arguments of the first part that every other part was given as many times, an
+    option with its value as one (shards split by ``-k jwk`` and ``-k "not jwk"`` share no
+    ``-k``: kept alone, it made the combined run a subset of the suite, judged as one)."""
+    left = [units(run.args) for run in parts[1:]]
+    common: list[str] = []
+    for unit in units(parts[0].args):
+        if all(unit in other for other in left):
             for other in left:
-                other.remove(arg)
-            common.append(arg)
+                other.remove(unit)
+            common.extend(unit)
     return tuple(common)
 
 
