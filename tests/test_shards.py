@@ -240,3 +240,29 @@ def test_files_rerun_after_a_whole_run_are_not_shards_of_the_suite():
     assert suite_parts([other_file, one_file, whole, shard_b, shard_a]) == [other_file]
     assert suite_parts([shard_b, shard_a, whole]) == [shard_b, shard_a], \
         "shards that ran what the whole run ran are the whole suite again"
+
+
+def test_keyword_shards_that_leave_tests_out_stay_a_subset():
+    """``-k jwk`` and ``-k api`` leave test_c to neither: together they are not the suite,
+    and their coverage is not the suite's (only ``--deselect`` every part was given may
+    leave tests out of a whole run)."""
+    from tracker.evidence.pytest_args import is_partial
+
+    a = shard(1, ["a"], args=("-q", "-k", "jwk"),
+              deselected=("tests/test_b.py::test_b", "tests/test_c.py::test_c"))
+    b = shard(2, ["b"], args=("-q", "-k", "api"),
+              deselected=("tests/test_a.py::test_a", "tests/test_c.py::test_c"))
+    one = combine_runs([a, b])
+    assert one.deselected == ("tests/test_c.py::test_c",) and is_partial(one.args)
+    named = ("--deselect", "tests/test_c.py::test_c")
+    c = shard(3, ["a"], args=(*named, "-k", "jwk"),
+              deselected=("tests/test_b.py::test_b", "tests/test_c.py::test_c"))
+    d = shard(4, ["b"], args=(*named, "-k", "not jwk"),
+              deselected=("tests/test_a.py::test_a", "tests/test_c.py::test_c"))
+    whole = combine_runs([c, d])
+    assert whole.args == named and not is_partial(whole.args)
+    e = shard(5, ["a"], args=("--deselect=tests/test_c.py", "-k", "jwk"),
+              deselected=("tests/test_b.py::test_b", "tests/test_c.py::test_c"))
+    f = shard(6, ["b"], args=("--deselect=tests/test_c.py", "-k", "not jwk"),
+              deselected=("tests/test_a.py::test_a", "tests/test_c.py::test_c"))
+    assert not is_partial(combine_runs([e, f]).args)

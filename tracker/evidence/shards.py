@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from tracker.evidence.pytest_args import units
+from tracker.evidence.pytest_args import is_partial, units
 from tracker.evidence.results import CollectionError, FileCoverage, RunRecord, TestOutcome
 
 #: pytest's exit statuses: tests failed, interrupted, no tests collected.
@@ -130,9 +130,13 @@ def combine_runs(parts: Sequence[RunRecord]) -> RunRecord:
     for run in parts:
         hashes.update(run.file_hashes)
     sources = dict.fromkeys(run.source for run in parts)
+    args = _common_args(parts)
+    if (not is_partial(args) and _left_out_by_all(args, deselected)
+            and any(is_partial(r.args) for r in parts)):
+        args = parts[0].args  # -k api and -k jwk: tests neither chose, still a subset
     return RunRecord(
         started=min(r.started for r in parts), finished=max(r.finished for r in parts),
-        commit=parts[0].commit, dirty=False, args=_common_args(parts),
+        commit=parts[0].commit, dirty=False, args=args,
         exit_code=_exit_code(r.exit_code for r in parts), source="+".join(sources),
         outcomes=tuple(ordered.values()),
         coverage=combine_coverage(r.coverage for r in parts),
@@ -158,6 +162,15 @@ def combine_test_file_lines(parts: Sequence[RunRecord],
                 mine.setdefault(path, set()).update(lines)
     return {test: {path: tuple(sorted(lines)) for path, lines in sorted(files.items())}
             for test, files in sorted(found.items())}
+
+
+def _left_out_by_all(common: tuple[str, ...], deselected: Iterable[str]) -> bool:
+    """Whether the parts together deselected a test that the arguments they share do not
+    name (``--deselect`` given to every part leaves the whole suite whole): the selections
+    that split the suite did not add up to all of it."""
+    named = tuple(unit[1] if len(unit) == 2 else unit[0].partition("=")[2]
+                  for unit in units(common) if unit[0].partition("=")[0] == "--deselect")
+    return any(not nodeid.startswith(named) for nodeid in deselected)
 
 
 def _common_args(parts: Sequence[RunRecord]) -> tuple[str, ...]:
