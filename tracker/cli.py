@@ -10,6 +10,7 @@ not passed), 2 bad input (with one line per problem, never a traceback).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import importlib
@@ -136,9 +137,21 @@ def entry() -> int:
     module, class and function a command imported again only to free them at exit, which
     cost a cold ``tracker render`` a tenth of its time. :func:`main` itself does not, so
     tests that call it keep their process's collector as it was.
+
+    A plan built because no cache held it is written to the cache only now, after the
+    output, by a child process the command does not wait for
+    (:func:`tracker.pickle_cache.write_detached`): pickling it cost a cold ``tracker
+    render`` a twentieth of its time.
     """
-    code = main()
+    from tracker.pickle_cache import deferred_writes, write_detached
+
+    with deferred_writes() as pending:
+        code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
     gc.freeze()
+    write_detached(pending)
     return code
 
 
