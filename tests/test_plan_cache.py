@@ -147,21 +147,31 @@ def _wait_for(path: Path) -> bool:
     return True
 
 
-def test_the_program_writes_the_cache_after_its_output_and_whole(plan, monkeypatch):
-    """``tracker`` leaves the pickling to a child it does not wait for: the command's output
-    and exit are those of an inline write, and the entry appears afterwards, valid."""
-    done = run_cli("check", "plan.yaml", cwd=plan.parent)
-    assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
+WARNED = PLAN.replace("Item number 0}", "Item number 0, tests: [tests/test_gone.py]}")
+
+
+@pytest.mark.parametrize(("text", "strict", "status"), [
+    (PLAN, False, 0), (WARNED, True, 1), (PLAN + "bogus_key: 1\n", False, 2)])
+def test_the_program_writes_the_cache_after_its_output_and_whole(plan, monkeypatch, text,
+                                                                 strict, status):
+    """``tracker`` leaves the pickling to a child it does not wait for, and then exits at
+    once: its output and exit status are those of a run that reads the cache, and the entry
+    appears afterwards, valid."""
+    plan.write_text(text, encoding="utf-8")
+    args = ("check", "plan.yaml", *(["--strict"] if strict else []))
+    cold = run_cli(*args, cwd=plan.parent)
+    assert cold.returncode == status, cold.stderr
+    assert "Traceback" not in cold.stderr
     path = entry(plan)
     assert _wait_for(path)
-    expected = load_plan_text(PLAN, "plan.yaml")  # no root: built here, not read
+    expected = load_plan_text(text, "plan.yaml")  # no root: built here, not read
     monkeypatch.setattr("tracker.plan.load._build", lambda *a: pytest.fail("built again"))
     again = load_plan(plan, display="plan.yaml")
     assert again.plan == expected.plan and again.problems == expected.problems
     assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
-    again_done = run_cli("check", "plan.yaml", cwd=plan.parent)  # the warm run says the same
-    assert (again_done.returncode, again_done.stdout) == (done.returncode, done.stdout)
+    warm = run_cli(*args, cwd=plan.parent)  # reads the entry: nothing is left to write
+    assert (warm.returncode, warm.stdout, warm.stderr) == (
+        cold.returncode, cold.stdout, cold.stderr)
 
 
 def test_noted_writes_wait_for_the_detached_writer(plan):

@@ -17,6 +17,7 @@ import importlib
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -141,7 +142,9 @@ def entry() -> int:
     A plan built because no cache held it is written to the cache only now, after the
     output, by a child process the command does not wait for
     (:func:`tracker.pickle_cache.write_detached`): pickling it cost a cold ``tracker
-    render`` a twentieth of its time.
+    render`` a twentieth of its time. The command then exits at once (:func:`_exit_now`):
+    once the child shares its memory, tearing the heap down would copy every page it
+    touches, which cost more than the pickling saved.
     """
     from tracker.pickle_cache import deferred_writes, write_detached
 
@@ -151,8 +154,24 @@ def entry() -> int:
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     gc.freeze()
-    write_detached(pending)
+    if write_detached(pending):
+        _exit_now(code)
     return code
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Leave as the interpreter's exit would, less the teardown of every module and object:
+    the exit handlers run (``atexit``: temporary folders, coverage in tests), the standard
+    streams are flushed, and the process ends with ``code``. Only for :func:`entry` after a
+    fork (no other thread runs then: see :func:`tracker.pickle_cache.write_detached`), whose
+    files are all written and closed by then."""
+    import atexit
+
+    atexit._run_exitfuncs()  # what the interpreter's exit would run first
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 #: Errors writing the output that say where it goes has no room: not tracker's bugs.

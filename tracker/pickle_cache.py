@@ -104,7 +104,7 @@ def write_entry_later(path: Path, key: bytes, value: object) -> None:
         pending[path] = (key, value)
 
 
-def write_detached(entries: Mapping[Path, tuple[bytes, object]]) -> None:
+def write_detached(entries: Mapping[Path, tuple[bytes, object]]) -> bool:
     """Write ``entries`` in a forked child that the caller does not wait for, or here and
     now where that cannot be done safely.
 
@@ -117,16 +117,20 @@ def write_detached(entries: Mapping[Path, tuple[bytes, object]]) -> None:
     exit status is never read, so it cannot change the command's. Where there is no
     ``fork`` (Windows), where it fails, or where other threads run (a forked copy of a
     threaded process may find a lock held forever), the entries are written inline.
+
+    True when a child took them: the caller should then leave without tearing its heap
+    down (see :func:`tracker.cli.entry`), since after a fork every page the teardown
+    touches is first copied.
     """
     if not entries:
-        return
+        return False
     pid = _fork()
     if pid is None:
         for path, (key, value) in entries.items():
             write_entry(path, key, value)
-        return
+        return False
     if pid > 0:
-        return
+        return True
     try:  # the child: everything here must end in os._exit
         gc.disable()  # no finalizer may close a descriptor number reused below
         _detach()
