@@ -184,6 +184,18 @@ def test_noted_writes_wait_for_the_detached_writer(plan):
     assert load_plan(plan, display="plan.yaml").plan == first.plan
 
 
+def test_a_long_running_command_stops_deferring(plan):
+    """The terminal UI calls write_now: what was noted is written, and so is what follows."""
+    with pickle_cache.deferred_writes() as pending:
+        load_plan(plan, display="plan.yaml")
+        pickle_cache.write_now()
+        assert entry(plan).is_file() and not pending
+        entry(plan).unlink()
+        plan.write_text(PLAN + "# edited\n", encoding="utf-8")
+        load_plan(plan, display="plan.yaml")
+        assert entry(plan).is_file() and not pending  # written at once, not noted
+
+
 @pytest.mark.parametrize("how", ["no fork", "fork fails", "threads run"])
 def test_without_a_safe_fork_the_entries_are_written_inline(plan, monkeypatch, how):
     """Windows has no fork, a full process table refuses one, and a forked copy of a threaded

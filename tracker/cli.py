@@ -86,6 +86,9 @@ def cli(ctx: click.Context, plan_path: Path, today: str | None) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    from tracker.pickle_cache import write_now
+
+    write_now()  # the UI runs long: its plans go to the cache as they are built
     day = parse_today(today)
     load_or_exit(plan_path)  # a plan that does not load: its errors, exit 2, before any screen
     from tracker.tui.launch import make_app, run_until_quit

@@ -95,6 +95,20 @@ def deferred_writes() -> Iterator[Pending]:
         _PENDING.reset(token)
 
 
+def write_now() -> None:
+    """Stop deferring for the rest of the :func:`deferred_writes` block: write what was
+    noted, and write later entries at once. For a command that runs long (the terminal UI):
+    its plan would otherwise reach the cache only when it quits, and each reload of an
+    unchanged plan would build it again."""
+    pending = _PENDING.get()
+    if pending is None:
+        return
+    _PENDING.set(None)
+    for path, (key, value) in pending.items():
+        write_entry(path, key, value)
+    pending.clear()
+
+
 def write_entry_later(path: Path, key: bytes, value: object) -> None:
     """:func:`write_entry`, or, inside :func:`deferred_writes`, a note to write it later."""
     pending = _PENDING.get()
