@@ -39,8 +39,11 @@ def render_command(plan_arg: Path | None, plan_path: Path, output: Path | None,
     against that day (unless --today is given) and the same kind of evidence, so a committed
     document only goes stale when its content would.
     """
-    from tracker.render.markdown import Markdown
-    from tracker.render.report import build_report
+    from tracker.gcpause import paused_gc
+
+    with paused_gc():  # importing the judge and the renderer makes no garbage to collect
+        from tracker.render.markdown import Markdown
+        from tracker.render.report import build_report
 
     plan_path = chosen_plan(plan_arg, plan_path)
     day = parse_today(today)
