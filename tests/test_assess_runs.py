@@ -113,12 +113,23 @@ def judge(root: Path, run: RunRecord | None = RUN, hashes: dict[str, str] | None
     return assess(plan, evidence, dt.date(2026, 3, 11))
 
 
+def test_a_skip_names_its_tests_and_the_first_reason(repo):
+    """Whether a skip is the machine's (a missing library) or the test's, the reader sees."""
+    skips = tuple(outcome(f"tests/test_a.py::test_param[{n}]", kind, message=why)
+                  for n, kind, why in ((1, "xfailed", "bug 12"), (2, "skipped", "needs a key"),
+                                       (3, "skipped", None), (4, "passed", None)))
+    a = judge(repo, run=RunRecord(started=T0, finished=T0, commit="abc", outcomes=skips))
+    reason = a.item("passing").reason
+    assert "2 skipped and 1 xfailed: test_param[1], test_param[2], test_param[3] (bug 12)" \
+        in reason, reason
+
+
 def test_statuses_from_the_run(repo):
     a = judge(repo)
     got = {i.item.id: (i.status, i.reason) for i in a.items}
     assert got["passing"] == (Status.DONE, "3 tests, all passing; targets covered 83.3%")
     assert got["failing"] == (Status.FAILING, "1 of 1 failing: test_bad")
-    assert got["skipped-test"] == (Status.IN_PROGRESS, "1 skipped or xfailed")
+    assert got["skipped-test"] == (Status.IN_PROGRESS, "1 skipped: test_skip (later)")
     assert got["not-run"] == (Status.IN_PROGRESS, "1 linked test did not run: test_never_ran")
     assert got["by-marker"][0] is Status.DONE, "a marker only known at run time links tests"
     assert got["by-plan-marker"] == (Status.DONE, "1 test, passing")

@@ -9,6 +9,7 @@ process, every exchange a real `git push`/`git fetch`.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -130,10 +131,14 @@ def test_the_final_job_judges_the_shards_together_and_a_fresh_clone_agrees(remot
     assert "not yet run" not in document
     # a teammate's fresh clone, with plain git: fetch the notes, import, render the same bytes
     mate = clone(remote, tmp_path / "mate")
-    git(mate, "fetch", "-q", "origin", "refs/notes/tracker:refs/notes/tracker")
-    assert tracker(mate, "store", "rebuild").returncode == 0
     (mate / "docs").mkdir()
     (mate / "docs" / "plan.md").write_text(document, encoding="utf-8")
+    early = tracker(mate, "render", "--check", "docs/plan.md")
+    assert early.returncode == 1
+    assert "no test run is recorded in this clone; fetch the runs noted on the remote with " \
+        "`tracker sync`" in early.stderr, "not 'stale': the runs are on the remote"
+    git(mate, "fetch", "-q", "origin", "refs/notes/tracker:refs/notes/tracker")
+    assert tracker(mate, "store", "rebuild").returncode == 0
     check = tracker(mate, "render", "--check", "docs/plan.md")
     assert check.returncode == 0, check.stdout + check.stderr
 
@@ -165,3 +170,69 @@ def test_ci_compares_the_documents_statuses_not_their_figures(tmp_path):
     moved = compare(status)
     assert moved.returncode == 1
     assert "in progress" in moved.stderr
+
+
+def test_shards_split_by_keyword_are_judged_as_the_whole_suite(remote, tmp_path):
+    """Two jobs split by ``-k plain`` and ``-k "not plain"``: together the whole suite, so the
+    document says "whole suite" and the targets' coverage is theirs, not "part of the
+    suite, laid over earlier runs"."""
+    remote = Path(shutil.copytree(remote, tmp_path / "origin.git"))  # the others' stays
+    dev = clone(remote, tmp_path / "dev")
+    write(dev, "NOTES.md", "keyword shards\n")
+    git(dev, "add", "-A")
+    git(dev, "commit", "-qm", "a commit of its own for the keyword shards")
+    git(dev, "push", "-q", "origin", "HEAD")
+    for n, keyword in enumerate(("plain", "not plain")):
+        job = clone(remote, tmp_path / f"k{n}")
+        done = tracker(job, "run", "--note", "--", "-p", "no:cacheprovider", "-k", keyword)
+        assert done.returncode == 0, done.stderr
+        assert tracker(job, "sync").returncode == 0
+    final = clone(remote, tmp_path / "final")
+    assert tracker(final, "sync").returncode == 0
+    document = tracker(final, "render", "--today", TODAY).stdout
+    assert "a test run of this code (3 tests, whole suite)" in document, document[:800]
+    assert "- [x] `prices`" in document and "targets covered 100.0%" in document
+
+
+def test_files_rerun_after_a_whole_run_do_not_pass_for_the_suite(remote, tmp_path):
+    """A whole run noted, then two teammates each rerun one file and note it: the reruns lie
+    over the whole run. Combined as shards, they passed for the whole suite, and the test
+    neither reran read "did not run"."""
+    remote = Path(shutil.copytree(remote, tmp_path / "origin.git"))
+    dev = clone(remote, tmp_path / "dev")
+    write(dev, "NOTES.md", "reruns\n")
+    git(dev, "add", "-A")
+    git(dev, "commit", "-qm", "a commit of its own for the reruns")
+    git(dev, "push", "-q", "origin", "HEAD")
+    assert tracker(dev, "run", "--note", "--", "-p", "no:cacheprovider").returncode == 0
+    assert tracker(dev, "sync").returncode == 0
+    for n, node in enumerate(("tests/unit/test_prices.py::test_plain",
+                              "tests/integration/test_orders.py")):
+        mate = clone(remote, tmp_path / f"mate{n}")
+        assert tracker(mate, "run", "--note", "--", "-p", "no:cacheprovider", node).returncode == 0
+        assert tracker(mate, "sync").returncode == 0
+    final = clone(remote, tmp_path / "final")
+    assert tracker(final, "sync").returncode == 0
+    status = tracker(final, "status", "--today", TODAY, "--require", "1")
+    assert status.returncode == 0, status.stdout + status.stderr
+    document = tracker(final, "render", "--today", TODAY).stdout
+    assert "did not run" not in document
+    assert "(3 tests, part of the suite, laid over earlier runs)" in document
+
+
+def test_two_files_run_on_a_new_commit_lie_over_the_shards_before_it(remote, tmp_path):
+    """CI's shards judged the parent; on a docs-only commit a developer runs one file, then
+    another. Those two are not the suite: they lie over the shards' runs of the parent,
+    which still speak for the test neither ran."""
+    remote = Path(shutil.copytree(remote, tmp_path / "origin.git"))
+    dev = clone(remote, tmp_path / "dev")
+    assert tracker(dev, "sync").returncode == 0
+    write(dev, "NOTES.md", "a docs-only commit\n")
+    git(dev, "add", "-A")
+    git(dev, "commit", "-qm", "docs")
+    for node in ("tests/unit/test_prices.py::test_plain", "tests/integration/test_orders.py"):
+        done = tracker(dev, "run", "--", "-p", "no:cacheprovider", node)
+        assert done.returncode == 0, done.stderr
+    status = tracker(dev, "status", "--today", TODAY, "--require", "1")
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "did not run" not in status.stdout

@@ -444,3 +444,27 @@ def test_a_job_asked_to_stop_before_it_starts_runs_nothing(tmp_path):
     assert done.cancelled
     assert list(logs.iterdir()) == []  # no suite was started (each writes its log there)
     assert len(run(root, "worktree", "list").splitlines()) == 1
+
+
+def test_a_commit_pytest_refuses_to_start_on_says_what_pytest_said(tmp_path):
+    """An old commit configures pytest in a way today's pytest refuses (``[pytest]`` in
+    setup.cfg): the reason quotes pytest, not "see its message above" about a terminal that
+    showed nothing, and names the log."""
+    root = tmp_path / "old"
+    root.mkdir()
+    run(root, "init", "-q", "-b", "main")
+    write(root, "src/calc.py", CALC)
+    write(root, "tests/test_add.py", "from calc import add\n\n\ndef test_add():\n"
+                                     "    assert add(1, 2) == 3\n")
+    write(root, "setup.cfg", "[pytest]\npythonpath = src\n")  # pytest's only config here
+    write(root, "plan.yaml", PLAN)
+    write(root, ".gitignore", ".tracker/\n")
+    old = commit(root, "2026-03-02", "configured the old way")
+    done = tracker(root, "backfill", f"{old}^!")
+    assert done.returncode == 0, done.stderr
+    said = [line for line in done.stderr.splitlines() if "not judged:" in line]
+    assert len(said) == 1, done.stderr
+    assert f"{old[:10]} not judged: pytest did not start (exit" in said[0]
+    assert "[pytest] section in setup.cfg files is no longer supported" in said[0]
+    assert f".tracker/backfill/logs/{old}.log)" in said[0]
+    assert "above" not in said[0] and "arguments after --" not in said[0]

@@ -170,6 +170,31 @@ def test_a_data_file_is_combined_with_its_parts_and_left_untouched(artifacts, pr
     assert {"tests/test_cart.py", "tests/sub/test_catalog.py", "src/shop/cart.py"} <= paths
 
 
+@pytest.mark.slow
+def test_parallel_parts_are_read_without_their_combined_file(artifacts, project, tmp_path):
+    """``parallel = true`` (as pyjwt, attrs and many others configure coverage.py) leaves
+    only ``NAME.host.pid.x`` parts until ``coverage combine``: ``--coverage NAME`` reads
+    them, for each shard, instead of "cannot read it (No such file or directory)"."""
+    shards = {"a": "tests/test_cart.py", "b": "tests/sub"}
+    for name, path in shards.items():
+        ran = coverage_cmd(project, "run", "--branch", "--parallel-mode",
+                           f"--data-file={tmp_path / name}.cov", "-m", "pytest", "-q",
+                           "-p", "no:cacheprovider", path)
+        assert ran.returncode in (0, 1), ran.stderr
+        assert not (tmp_path / f"{name}.cov").exists()
+    done = ingest(project, "--junit", str(artifacts.junit), "--coverage",
+                  str(tmp_path / "a.cov"), "--coverage", str(tmp_path / "b.cov"))
+    assert done.returncode == 0, done.stderr
+    with open_store(project) as store:
+        paths = {f.path for f in store.latest_run().coverage}
+    assert {"tests/test_cart.py", "tests/sub/test_catalog.py", "src/shop/cart.py"} <= paths
+    missing = ingest(project, "--junit", str(artifacts.junit), "--coverage",
+                     str(tmp_path / "a.cov"), "--coverage", str(tmp_path / "c.cov"))
+    assert missing.returncode == 2
+    assert f"{tmp_path / 'c.cov'}: no such file, nor parallel parts (c.cov.*)" in \
+        one_line_error(missing)
+
+
 def test_junit_from_another_language_keeps_its_class_names(tmp_path):
     write(tmp_path, "plan.yaml", """
         title: Java shop

@@ -228,3 +228,53 @@ def test_a_projects_own_dynamic_context_gives_no_figure_rather_than_a_wrong_one(
     found = items(project)
     assert found["calc-own"]["targets"]["own_coverage"] is None
     assert "coverage of targets by its own tests not measured" in found["calc-own"]["reason"]
+
+
+# build() is one statement written over eight lines: the interpreter traces its
+# continuation lines too. 6 statements (1, 2, 12-15); 1 and 12 run at import; the test
+# runs line 2 only: 1 of the 4 statements only tests can run, 25%, never 100%.
+MULTILINE = '''\
+def build(a, b):
+    return dict(
+        first=a,
+        second=b,
+        third=[
+            a,
+            b,
+        ],
+    )
+
+
+def unused(x):
+    if x:
+        return 1
+    return 2
+'''
+
+TEST_BUILD = '''\
+from pkg.calc import build
+
+
+def test_build():
+    assert build(1, 2)["first"] == 1
+'''
+
+
+@pytest.mark.slow
+def test_a_multi_line_statement_counts_once_not_once_per_traced_line(tmp_path):
+    root = tmp_path / "multi"
+    make_project(root)
+    write(root, "src/pkg/calc.py", MULTILINE)
+    write(root, "tests/test_calc.py", TEST_BUILD)
+    for gone in ("tests/test_half.py", "tests/test_text.py"):
+        (root / gone).unlink()
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "multi-line statements")
+    done = run_cli("run", "--", "-q", cwd=root, env=clean_env())
+    assert done.returncode == 0, done.stderr
+    run = latest(root)
+    assert run.test_file_lines["tests/test_calc.py"]["src/pkg/calc.py"] == (2,)
+    assert run.test_file_lines[""]["src/pkg/calc.py"] == (1, 12)
+    found = items(root)
+    assert found["calc-own"]["targets"]["own_coverage"] == pytest.approx(25.0)
+    assert found["calc-own"]["status"] == "in progress"

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from tracker import pickle_cache
 from tracker.plan import cache
-from tracker.plan.load import load_plan
+from tracker.plan.load import load_plan, load_plan_text
 
-from .helpers import write
+from .helpers import run_cli, write
 
 ITEMS = "".join(f"      - {{id: item-{n}, text: Item number {n}}}\n" for n in range(400))
 PLAN = "title: Cached\nphases:\n  - id: '1'\n    title: One\n    items:\n" + ITEMS
@@ -132,3 +135,83 @@ def test_the_code_stamp_covers_every_module_a_load_imports(tmp_path):
     assert "evidence/keyword.py" in imported  # the plan above reaches every part
     assert imported <= set(cache.LOADING_FILES), imported - set(cache.LOADING_FILES)
     assert all((package / name).is_file() for name in cache.LOADING_FILES)
+
+
+def _wait_for(path: Path) -> bool:
+    """Whether ``path`` shows up within a minute (the detached writer is not waited for)."""
+    deadline = time.monotonic() + 60
+    while not path.is_file():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+WARNED = PLAN.replace("Item number 0}", "Item number 0, tests: [tests/test_gone.py]}")
+
+
+@pytest.mark.parametrize(("text", "strict", "status"), [
+    (PLAN, False, 0), (WARNED, True, 1), (PLAN + "bogus_key: 1\n", False, 2)])
+def test_the_program_writes_the_cache_after_its_output_and_whole(plan, monkeypatch, text,
+                                                                 strict, status):
+    """``tracker`` leaves the pickling to a child it does not wait for, and then exits at
+    once: its output and exit status are those of a run that reads the cache, and the entry
+    appears afterwards, valid."""
+    plan.write_text(text, encoding="utf-8")
+    args = ("check", "plan.yaml", *(["--strict"] if strict else []))
+    cold = run_cli(*args, cwd=plan.parent)
+    assert cold.returncode == status, cold.stderr
+    assert "Traceback" not in cold.stderr
+    path = entry(plan)
+    assert _wait_for(path)
+    expected = load_plan_text(text, "plan.yaml")  # no root: built here, not read
+    monkeypatch.setattr("tracker.plan.load._build", lambda *a: pytest.fail("built again"))
+    again = load_plan(plan, display="plan.yaml")
+    assert again.plan == expected.plan and again.problems == expected.problems
+    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+    warm = run_cli(*args, cwd=plan.parent)  # reads the entry: nothing is left to write
+    assert (warm.returncode, warm.stdout, warm.stderr) == (
+        cold.returncode, cold.stdout, cold.stderr)
+
+
+def test_noted_writes_wait_for_the_detached_writer(plan):
+    with pickle_cache.deferred_writes() as pending:
+        first = load_plan(plan, display="plan.yaml")
+    assert not entry(plan).exists()  # only noted
+    assert list(pending) == [entry(plan)]
+    pickle_cache.write_detached(pending)
+    assert _wait_for(entry(plan))
+    assert load_plan(plan, display="plan.yaml").plan == first.plan
+
+
+def test_a_long_running_command_stops_deferring(plan):
+    """The terminal UI calls write_now: what was noted is written, and so is what follows."""
+    with pickle_cache.deferred_writes() as pending:
+        load_plan(plan, display="plan.yaml")
+        pickle_cache.write_now()
+        assert entry(plan).is_file() and not pending
+        entry(plan).unlink()
+        plan.write_text(PLAN + "# edited\n", encoding="utf-8")
+        load_plan(plan, display="plan.yaml")
+        assert entry(plan).is_file() and not pending  # written at once, not noted
+
+
+@pytest.mark.parametrize("how", ["no fork", "fork fails", "threads run"])
+def test_without_a_safe_fork_the_entries_are_written_inline(plan, monkeypatch, how):
+    """Windows has no fork, a full process table refuses one, and a forked copy of a threaded
+    process may inherit a lock held forever: then the write happens before returning."""
+    if how == "no fork":
+        monkeypatch.delattr(os, "fork", raising=False)
+    elif how == "fork fails":
+        def refuse() -> int:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        monkeypatch.setattr(os, "fork", refuse)
+    else:
+        import threading
+
+        monkeypatch.setattr(threading, "active_count", lambda: 2)
+    with pickle_cache.deferred_writes() as pending:
+        first = load_plan(plan, display="plan.yaml")
+    pickle_cache.write_detached(pending)
+    assert entry(plan).is_file()  # written before write_detached returned
+    assert load_plan(plan, display="plan.yaml").plan == first.plan

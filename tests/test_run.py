@@ -386,8 +386,10 @@ def test_statuses_are_earned_from_the_run(ran):
         "config": "done",
     }
     basics = items["cart-basics"]
+    # cart.py: 20 statements, the 4 ``def`` run at import; test_cart.py runs 13 of the other
+    # 16 (the module docstring runs at import too, but is no statement)
     assert basics["reason"] == ("4 tests, all passing; targets covered 84.4%, by its own tests "
-                                "86.7%")  # statements only tests run, of test_cart.py's tests
+                                "81.2%")
     assert basics["tests"] == {"linked": 4, "passed": 4, "failed": 0, "skipped": 0,
                                "not_run": 0, "failing": []}
     assert basics["targets"]["coverage"] == pytest.approx(84.375)
@@ -450,7 +452,7 @@ def test_render_shows_the_run_evidence(ran):
     done = call_cli("render", "--today", TODAY, cwd=ran.root)
     assert done.returncode == 0, done.stderr
     text = done.stdout
-    assert ("✔ done: 4 tests, all passing; targets covered 84.4%, by its own tests 86.7%"
+    assert ("✔ done: 4 tests, all passing; targets covered 84.4%, by its own tests 81.2%"
             in text)
     assert "✘ failing: 1 of 1 failing: test_discount_bug" in text
     assert "- [x] `cart-rules`" in text and "- [ ] `cart-discount`" in text

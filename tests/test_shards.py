@@ -98,7 +98,7 @@ def test_shards_become_one_run():
     assert one.deselected_markers == {"tests/test_s.py::test_s": ("slow",)}
     assert one.coverage == (FileCoverage("src/app.py", 10, (2, 3)),
                             FileCoverage("src/other.py", 5, (5,)))
-    assert one.args == ("-q", "-m", "not slow", "--group")  # the split drops out
+    assert one.args == ("-q", "-m", "not slow")  # the split drops out, value and all
     assert (one.started, one.finished) == (a.started, b.finished)
     assert one.exit_code == 1 and one.collection_errors == a.collection_errors
     assert one.file_hashes == {"src/app.py": "a" * 40, "src/other.py": "b" * 40}
@@ -125,7 +125,9 @@ def test_only_compatible_disjoint_runs_are_parts_of_one_suite():
     other_tree = shard(3, ["c"], file_hashes={"src/app.py": "f" * 40})
     dirty = shard(2, ["d"], dirty=True)
     part = shard(1, ["b"])
-    assert suite_parts([newest, rerun, other_tree, dirty, part]) == [newest, part]
+    assert suite_parts([newest, other_tree, dirty, part]) == [newest, part]
+    assert suite_parts([newest, rerun, other_tree, dirty, part]) == [newest], \
+        "b is older than the rerun that ran it again: laid over, never combined"
     assert suite_parts([]) == []
     with pytest.raises(NotOneSuite):
         combine_runs([newest, other_tree])
@@ -211,3 +213,56 @@ def test_ingest_records_the_union_of_several_reports_and_coverage(measured, tmp_
                                CoverageSettings(source=("src",)))
     assert run.coverage == expected
     assert run.args == ("junit0.xml", "junit1.xml") and run.exit_code == 1
+
+
+def test_shards_split_by_keyword_combine_into_the_whole_suite():
+    from tracker.evidence.pytest_args import is_partial
+
+    a = shard(1, ["a"], args=("-q", "-k", "jwk"), deselected=("tests/test_b.py::test_b",))
+    b = shard(2, ["b"], args=("-q", "-k", "not jwk"), deselected=("tests/test_a.py::test_a",))
+    one = combine_runs([a, b])
+    assert one.args == ("-q",) and not is_partial(one.args)
+    assert one.deselected == ()
+    c = shard(3, ["c"], args=("-q", "-k", "jwk", "-m", "not slow"))
+    d = shard(4, ["d"], args=("-m", "not slow", "-k", "not jwk"))
+    assert combine_runs([c, d]).args == ("-m", "not slow"), "a value is never kept alone"
+
+
+def test_files_rerun_after_a_whole_run_are_not_shards_of_the_suite():
+    """A whole run, then two files run again (two people, two clones, each noted): with an
+    older pair of keyword shards in the store, nothing is combined; each rerun lies over
+    the whole run, which still speaks for every other test."""
+    shard_a = shard(1, ["a", "b"], args=("-k", "x"))
+    shard_b = shard(2, ["c", "d", "e"], args=("-k", "not x"))
+    whole = shard(3, ["a", "b", "c", "d", "e"])
+    one_file, other_file = shard(4, ["c"], args=("tests/test_c.py",)), \
+        shard(5, ["e"], args=("tests/test_e.py",))
+    assert suite_parts([other_file, one_file, whole, shard_b, shard_a]) == [other_file]
+    assert suite_parts([shard_b, shard_a, whole]) == [shard_b, shard_a], \
+        "shards that ran what the whole run ran are the whole suite again"
+
+
+def test_keyword_shards_that_leave_tests_out_stay_a_subset():
+    """``-k jwk`` and ``-k api`` leave test_c to neither: together they are not the suite,
+    and their coverage is not the suite's (only ``--deselect`` every part was given may
+    leave tests out of a whole run)."""
+    from tracker.evidence.pytest_args import is_partial
+
+    a = shard(1, ["a"], args=("-q", "-k", "jwk"),
+              deselected=("tests/test_b.py::test_b", "tests/test_c.py::test_c"))
+    b = shard(2, ["b"], args=("-q", "-k", "api"),
+              deselected=("tests/test_a.py::test_a", "tests/test_c.py::test_c"))
+    one = combine_runs([a, b])
+    assert one.deselected == ("tests/test_c.py::test_c",) and is_partial(one.args)
+    named = ("--deselect", "tests/test_c.py::test_c")
+    c = shard(3, ["a"], args=(*named, "-k", "jwk"),
+              deselected=("tests/test_b.py::test_b", "tests/test_c.py::test_c"))
+    d = shard(4, ["b"], args=(*named, "-k", "not jwk"),
+              deselected=("tests/test_a.py::test_a", "tests/test_c.py::test_c"))
+    whole = combine_runs([c, d])
+    assert whole.args == named and not is_partial(whole.args)
+    e = shard(5, ["a"], args=("--deselect=tests/test_c.py", "-k", "jwk"),
+              deselected=("tests/test_b.py::test_b", "tests/test_c.py::test_c"))
+    f = shard(6, ["b"], args=("--deselect=tests/test_c.py", "-k", "not jwk"),
+              deselected=("tests/test_a.py::test_a", "tests/test_c.py::test_c"))
+    assert not is_partial(combine_runs([e, f]).args)

@@ -10,12 +10,14 @@ not passed), 2 bad input (with one line per problem, never a traceback).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import importlib
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -84,6 +86,9 @@ def cli(ctx: click.Context, plan_path: Path, today: str | None) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    from tracker.pickle_cache import write_now
+
+    write_now()  # the UI runs long: its plans go to the cache as they are built
     day = parse_today(today)
     load_or_exit(plan_path)  # a plan that does not load: its errors, exit 2, before any screen
     from tracker.tui.launch import make_app, run_until_quit
@@ -136,10 +141,40 @@ def entry() -> int:
     module, class and function a command imported again only to free them at exit, which
     cost a cold ``tracker render`` a tenth of its time. :func:`main` itself does not, so
     tests that call it keep their process's collector as it was.
+
+    A plan built because no cache held it is written to the cache only now, after the
+    output, by a child process the command does not wait for
+    (:func:`tracker.pickle_cache.write_detached`): pickling it cost a cold ``tracker
+    render`` a twentieth of its time. The command then exits at once (:func:`_exit_now`):
+    once the child shares its memory, tearing the heap down would copy every page it
+    touches, which cost more than the pickling saved.
     """
-    code = main()
+    from tracker.pickle_cache import deferred_writes, write_detached
+
+    with deferred_writes() as pending:
+        code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
     gc.freeze()
+    if write_detached(pending):
+        _exit_now(code)
     return code
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Leave as the interpreter's exit would, less the teardown of every module and object:
+    the exit handlers run (``atexit``: temporary folders, coverage in tests), the standard
+    streams are flushed, and the process ends with ``code``. Only for :func:`entry` after a
+    fork (no other thread runs then: see :func:`tracker.pickle_cache.write_detached`), whose
+    files are all written and closed by then."""
+    import atexit
+
+    atexit._run_exitfuncs()  # what the interpreter's exit would run first
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 #: Errors writing the output that say where it goes has no room: not tracker's bugs.

@@ -117,3 +117,7 @@ async def test_one_wake_up_for_many_events_and_none_after_the_app_closed(project
     app._woken.clear()
     app.take_event(event("test_declined_card"))  # the app is gone: no wake-up is pending
     assert not app._woken.is_set()
+    assert app.live is not None
+    app._show_details_due()  # its turn coming while the app closes (quit mid-run): nothing
+    app._assess_after = 0.0
+    app._rested()  # nor the end of a rest, with a result waiting

@@ -227,7 +227,7 @@ def _judge(item: Item, ev: ItemEvidence, count: int, files: int, tally: Tally | 
         if tally.collection_skips:
             missing.append(f"skipped while collecting: {tally.collection_skips[0]}")
         if tally.skipped:
-            missing.append(f"{tally.skipped} skipped or xfailed")
+            missing.append(_skipped_reason(tally))
         if tally.count("xpassed"):
             missing.append(f"{tally.count('xpassed')} marked xfail but passed")
     target = item.expect.target_coverage
@@ -271,6 +271,19 @@ def _not_run_reason(tally: Tally) -> str:
     names = [nodeid.split("::")[-1] for nodeid in sorted(tally.not_run)[:3]]
     more = f" and {len(tally.not_run) - 3} more" if len(tally.not_run) > 3 else ""
     return f"{text}: {', '.join(names)}{more}"
+
+
+def _skipped_reason(tally: Tally) -> str:
+    """"2 skipped: test_a, test_b (needs cryptography)": which tests, and the first one's
+    reason, so that a reader knows whether the skip is the machine's or the test's."""
+    skipped = sorted((o for o in tally.outcomes if o.outcome in ("skipped", "xfailed")),
+                     key=attrgetter("nodeid"))
+    kinds = [f"{tally.count(kind)} {kind}" for kind in ("skipped", "xfailed")
+             if tally.count(kind)]
+    names = ", ".join(o.nodeid.split("::")[-1] for o in skipped[:3])
+    more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+    why = f" ({skipped[0].message})" if skipped[0].message else ""
+    return f"{' and '.join(kinds)}: {names}{more}{why}"
 
 
 def _failing_reason(tally: Tally) -> str:

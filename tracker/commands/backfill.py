@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING
 import click
 
 from tracker.commands.common import count, fail, loaded_plan, plan_option
+from tracker.text import one_line
 
 if TYPE_CHECKING:
     from tracker.history.backfill import Progress, Report
@@ -76,7 +77,7 @@ def backfill_command(plan_path: Path, rev_range: str, jobs: int, note: bool | No
     for warning in report.warnings:
         click.echo(f"tracker: warning: {warning}", err=True)
     for sha, why in report.unjudged:
-        click.echo(f"tracker: {sha[:10]} not judged: {why}", err=True)
+        click.echo(f"tracker: {sha[:10]} not judged: {one_line(why)}", err=True)
     click.echo(summary(report), err=True)
     if report.interrupted:
         click.echo("interrupted: the commits judged so far are kept; run the same command "

@@ -117,6 +117,7 @@ def _read_coverage(coverage_files: list[Path], root: Path) -> tuple[FileCoverage
 
     from tracker.evidence.coverage_data import (
         CoverageError,
+        parallel_parts,
         parse_coverage_json,
         read_data_files,
     )
@@ -125,6 +126,12 @@ def _read_coverage(coverage_files: list[Path], root: Path) -> tuple[FileCoverage
     parts: list[tuple[FileCoverage, ...]] = []
     data_files: list[Path] = []
     for coverage_file in coverage_files:
+        if not coverage_file.exists():
+            if not parallel_parts(coverage_file):
+                fail(f"{coverage_file}: no such file, nor parallel parts "
+                     f"({coverage_file.name}.*)")
+            data_files.append(coverage_file.resolve())  # parallel = true: not yet combined
+            continue
         try:
             head = coverage_file.read_bytes()[:1]
         except OSError as exc:

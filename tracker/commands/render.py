@@ -39,8 +39,11 @@ def render_command(plan_arg: Path | None, plan_path: Path, output: Path | None,
     against that day (unless --today is given) and the same kind of evidence, so a committed
     document only goes stale when its content would.
     """
-    from tracker.render.markdown import Markdown
-    from tracker.render.report import build_report
+    from tracker.gcpause import paused_gc
+
+    with paused_gc():  # importing the judge and the renderer makes no garbage to collect
+        from tracker.render.markdown import Markdown
+        from tracker.render.report import build_report
 
     plan_path = chosen_plan(plan_arg, plan_path)
     day = parse_today(today)
@@ -54,7 +57,8 @@ def render_command(plan_arg: Path | None, plan_path: Path, output: Path | None,
                                     runs=not no_runs, changes=not no_runs)
     text = Markdown(plan_path.name, runs_included=not no_runs).render(build_report(assessment))
     if check_file is not None:
-        _compare(check_file, old or "", text, plan_path, runs=not no_runs)
+        _compare(check_file, old or "", text, plan_path, runs=not no_runs,
+                 no_run=assessment.run is None and _from_a_run(old or ""))
     elif output is not None:
         from tracker.fsutil import write_atomic
 
@@ -77,12 +81,15 @@ def _read_document(path: Path) -> str:
         fail(f"{path}: cannot read it ({exc}): check the path")
 
 
-def _compare(check_file: Path, old: str, text: str, plan_path: Path, *, runs: bool) -> None:
+def _compare(check_file: Path, old: str, text: str, plan_path: Path, *, runs: bool,
+             no_run: bool = False) -> None:
     """Say whether ``check_file`` is current; print a diff and exit 1 when it is not.
 
     The way out names the whole refresh: a document judged from runs is rendered again from a
     run of the code checked out, so the run comes first (``runs``); one rendered without runs
-    is rendered again the same way.
+    is rendered again the same way. A clone that has recorded no run at all, checking a
+    document judged from one (``no_run``: a fresh clone, a CI job that did not fetch the
+    notes), is most likely missing the runs its team noted: it is told to fetch them first.
     """
     if old == text:
         click.echo(f"{check_file} is up to date")
@@ -99,6 +106,10 @@ def _compare(check_file: Path, old: str, text: str, plan_path: Path, *, runs: bo
                    "sign-offs read from git are cut off with its history; fetch the whole "
                    "history (actions/checkout: fetch-depth: 0, or git fetch --unshallow) "
                    "and check again", err=True)
+    elif runs and no_run:
+        click.echo(f"{check_file} differs: no test run is recorded in this clone; fetch the "
+                   "runs noted on the remote with `tracker sync` (or record one with `tracker "
+                   "run`), then check again", err=True)
     elif runs:
         click.echo(f"{check_file} is stale: refresh it from a run of this code: `tracker run`, "
                    f"then `tracker render {plan_path} -o {check_file}`", err=True)
@@ -113,6 +124,14 @@ def _without_runs(document: str) -> bool:
 
     return any(line.startswith(EVIDENCE_LABEL) and NO_RUNS in line
                for line in document.splitlines()[:40])
+
+
+def _from_a_run(document: str) -> bool:
+    """Whether the document was judged from a test run (its evidence line names one)."""
+    from tracker.render.markdown import EVIDENCE_LABEL, NO_RUN_YET, NO_RUNS
+
+    return any(line.startswith(EVIDENCE_LABEL) and NO_RUNS not in line
+               and NO_RUN_YET not in line for line in document.splitlines()[:40])
 
 
 def _as_of(document: str) -> dt.date | None:

@@ -36,6 +36,9 @@ def status_command(plan_path: Path, as_json: bool, show_all: bool, required: tup
 
     assessment = assessment_or_exit(plan_path, parse_today(today), quiet_warnings=True,
                                     git=False, changes=True)
+    not_done, unknown = unmet(assessment, required)
+    if unknown:  # a typo in a CI gate: say it alone, before a screen of status buries it
+        fail(f"--require {unknown[0]}: no phase or item has this id; check plan.yaml")
     reporter = StatusJson() if as_json else StatusText(show_all=show_all)
     text = reporter.render(build_report(assessment))
     if as_json:
@@ -43,9 +46,6 @@ def status_command(plan_path: Path, as_json: bool, show_all: bool, required: tup
 
         text = json_safe(text)
     click.echo(text, nl=False)
-    not_done, unknown = unmet(assessment, required)
-    if unknown:
-        fail(f"--require {unknown[0]}: no phase or item has this id; check plan.yaml")
     if not_done:
         for line in not_done:
             click.echo(f"required but not done: {line}", err=True)

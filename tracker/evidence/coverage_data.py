@@ -10,11 +10,15 @@ get per-file statements and branches), never with SQL against ``.coverage``.
 from __future__ import annotations
 
 import configparser
+import glob
 import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from tracker.evidence.traced_lines import TestFileLines, statements_only
+from tracker.evidence.traced_lines import relative as _relative
 
 if TYPE_CHECKING:  # imported where data is read: ``tracker run`` decides its settings
     # before pytest starts, and reads the data only after, off the path to the start
@@ -163,16 +167,6 @@ def resolve_settings(root: Path, plan_source: tuple[str, ...], plan_omit: tuple[
     return CoverageSettings(guess_source(root), omit + plan_omit, config, "default")
 
 
-def _relative(path: str, root: Path) -> str:
-    p = Path(path)
-    if p.is_absolute():
-        try:
-            return p.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            return p.as_posix()
-    return p.as_posix()
-
-
 def parse_coverage_json(data: Any, root: Path) -> tuple[FileCoverage, ...]:
     """Per-file coverage from coverage.py's JSON report (``coverage json``), the missing
     branch arcs included (listed by reports with branch coverage), so that the coverage of
@@ -200,6 +194,13 @@ def parse_coverage_json(data: Any, root: Path) -> tuple[FileCoverage, ...]:
     return tuple(out)
 
 
+def parallel_parts(data_file: Path) -> list[Path]:
+    """The parallel parts of a data file (``NAME.*``, as ``parallel = true`` writes them
+    until ``coverage combine``), sorted."""
+    return [p for p in sorted(data_file.parent.glob(glob.escape(data_file.name) + ".*"))
+            if p.is_file()]
+
+
 def read_data_files(data_files: list[Path], root: Path,
                     settings: CoverageSettings | None = None) -> tuple[FileCoverage, ...]:
     """Several coverage.py data files (shards' ``.coverage``, each with its parallel parts),
@@ -214,9 +215,6 @@ def read_data_file(data_file: Path, root: Path, settings: CoverageSettings | Non
     """See :func:`_read_data`, which this is without the test files' lines."""
     return _read_data(data_file, root, settings, own=own, measured_only=measured_only,
                       also=also)[0]
-
-
-TestFileLines = dict[str, dict[str, tuple[int, ...]]]
 
 
 def read_run_data(data_file: Path, root: Path, settings: CoverageSettings, *,
@@ -245,7 +243,6 @@ def _read_data(data_file: Path, root: Path, settings: CoverageSettings | None = 
     counts (a project of a thousand modules would otherwise be parsed for fifteen tests).
     ``also``: more data files (and their parts) to combine with it, never ``own``.
     """
-    import glob
     import json
     import shutil
     import tempfile
@@ -256,15 +253,14 @@ def _read_data(data_file: Path, root: Path, settings: CoverageSettings | None = 
 
     settings = settings or CoverageSettings(config_file=True)
     cwd = os.getcwd()
-    parts = [p for p in sorted(data_file.parent.glob(glob.escape(data_file.name) + ".*"))
-             if p.is_file()]
+    parts = parallel_parts(data_file)
     assert not (own and also), "tracker's own scratch files are one run's"
     for other in also or ():
-        if not other.is_file():
-            raise CoverageError(f"{other}: no such file")
-        parts.append(other)
-        parts.extend(p for p in sorted(other.parent.glob(glob.escape(other.name) + ".*"))
-                     if p.is_file())
+        if not other.is_file() and not parallel_parts(other):
+            raise CoverageError(f"{other}: no such file, nor parallel parts ({other.name}.*)")
+        if other.is_file():
+            parts.append(other)
+        parts.extend(parallel_parts(other))
     copies: dict[str, str] = {}
 
     def said(exc: BaseException) -> str:  # name the user's files, not our copies
@@ -312,8 +308,9 @@ def _read_data(data_file: Path, root: Path, settings: CoverageSettings | None = 
             if own:  # a test's own subprocesses (pytester, sample projects in a temporary
                 # folder) are not the project's code
                 measured = tuple(f for f in measured if _inside(f.path))
-            lines = (_file_lines(data, root, measured, test_files) if test_files is not None
-                     else {})
+            lines = (statements_only(_file_lines(data, root, measured, test_files),
+                                     report, cov, data, root)
+                     if test_files is not None else {})
     except CoverageException as exc:
         raise CoverageError(said(exc)) from exc
     except CoverageError:  # ours, already said

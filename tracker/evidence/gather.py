@@ -133,9 +133,10 @@ def _chain(store: Store, summaries: list[RunSummary]) -> list[RunRecord]:
     from tracker.store import RunRefused
 
     chain: list[RunRecord] = []
-    for _, group in groupby(summaries, key=lambda s: (s.commit, s.dirty)):
+    groups = [list(group) for _, group in groupby(summaries, key=lambda s: (s.commit, s.dirty))]
+    for index, group in enumerate(groups):
         records = []
-        for s in list(group)[:MAX_PARTS]:
+        for s in group[:MAX_PARTS]:
             try:
                 records.append(store.run(s.id))
             except RunRefused:  # gone from the store; the store keeps the warning
@@ -144,11 +145,60 @@ def _chain(store: Store, summaries: list[RunSummary]) -> list[RunRecord]:
             continue
         parts = suite_parts(records)
         combined = combine_runs(parts) if len(parts) > 1 else records[0]
+        if len(parts) > 1 and not is_partial_run(combined) and _fewer_files(
+                store, combined, groups[index + 1:]):
+            parts, combined = records[:1], records[0]
         for record in [combined, *(r for r in records if all(r is not p for p in parts))]:
             chain.append(record)
             if not is_partial_run(record) or len(chain) >= MAX_LAYERS:
                 return chain
     return chain
+
+
+def _fewer_files(store: Store, combined: RunRecord, older: list[list[RunSummary]]) -> bool:
+    """Whether the nearest older whole-suite run (one run, or shards combined) ran tests
+    that none of the parts of ``combined`` ran (:func:`_left_out`): then they are not the
+    whole suite.
+
+    Parts chosen by test paths say nothing of the files they left out: two files run one
+    after the other on a commit (or by two teammates) read as shards of the whole suite, and
+    every other test "did not run". A whole run of earlier code knows which files the suite
+    has; shards that ran them all are the suite, fewer are runs to lay over it. With no whole
+    run to compare (the first run of a project), the parts are taken at their word."""
+    from tracker.evidence.shards import combine_runs, suite_parts
+    from tracker.store import RunRefused
+
+    for group in older[:MAX_LAYERS]:
+        records = []
+        for summary in group[:MAX_PARTS]:
+            try:
+                records.append(store.run(summary.id))
+            except RunRefused:
+                continue
+        if not records:
+            continue
+        parts = suite_parts(records)
+        whole = combine_runs(parts) if len(parts) > 1 else records[0]
+        if not is_partial_run(whole):
+            return _left_out(combined, whole)
+    return False
+
+
+def _left_out(combined: RunRecord, whole: RunRecord) -> bool:
+    """Whether ``whole`` ran a test the parts of ``combined`` neither ran nor deselected:
+    one of a test file none of them ran, or of one they ran unchanged (a test of a file
+    changed since may be gone)."""
+    ran = {o.nodeid for o in combined.outcomes}.union(combined.deselected)
+    files = {o.file for o in combined.outcomes}
+    for o in whole.outcomes:
+        if o.nodeid in ran:
+            continue
+        if o.file not in files:
+            return True
+        sha = combined.file_hashes.get(o.file)
+        if sha is not None and whole.file_hashes.get(o.file) == sha:
+            return True
+    return False
 
 
 def comparable(summaries: list[RunSummary]) -> list[RunSummary]:

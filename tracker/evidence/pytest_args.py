@@ -126,6 +126,35 @@ def _selections(args: tuple[str, ...] | list[str]) -> Iterator[int | None]:
             yield position  # a file, folder or node id
 
 
+def units(args: tuple[str, ...] | list[str]) -> list[tuple[str, ...]]:
+    """``args`` as pytest reads them, one unit per argument: an option with the value it
+    takes from the next argument (``("-k", "not slow")``, ``("--maxfail", "2")``), or one
+    argument alone (a path, a flag, ``--opt=value``, ``-kslow``). Shards of one suite that
+    differ only in a unit's value (``-k jwk`` and ``-k "not jwk"``) differ in the whole unit.
+    """
+    out: list[tuple[str, ...]] = []
+    taking = False  #: the last unit is an option that may take the next argument
+    known = False  #: ... and it is one that takes a value: the next is its value, whatever it is
+    for arg in args:
+        if taking:
+            taking = False
+            if known or not _looks_like_path(arg):
+                out[-1] = (*out[-1], arg)
+                continue
+        out.append((arg,))
+        if arg.startswith("--"):
+            name, eq, _ = arg.partition("=")
+            flag = name in _SELECTING | _NAMING and name not in _WITH_VALUE  # --lf, --sw
+            if not eq and arg != "--" and not flag:
+                taking, known = True, name in _WITH_VALUE
+        elif arg.startswith("-") and len(arg) > 1:
+            for index, letter in enumerate(arg[1:], start=1):
+                if letter in _SHORT_WITH_VALUE:
+                    taking = known = index == len(arg) - 1
+                    break
+    return out
+
+
 def from_folder(args: list[str], cwd: Path, root: Path) -> list[str]:
     """``args`` typed in ``cwd`` for a pytest started in ``root``: test paths relative to
     ``cwd`` (``tracker run --plan ../../plan.yaml -- test_edges.py``) made relative to

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from tracker.evidence.pytest_args import is_partial, units
 from tracker.evidence.results import CollectionError, FileCoverage, RunRecord, TestOutcome
 
 #: pytest's exit statuses: tests failed, interrupted, no tests collected.
@@ -73,6 +74,12 @@ def suite_parts(runs: Sequence[RunRecord]) -> list[RunRecord]:
     (a run repeating tests is a rerun, laid over by tracker.evidence.layering instead).
 
     Returns just the newest run when nothing combines with it; empty for no runs.
+
+    Reruns are not shards: a run of the same code that ran every test chosen so far and more
+    (the whole suite, before someone reran two of its files) shows that the newer runs are
+    not the whole suite together, so none is combined: each is laid over that run instead.
+    Combined, two files rerun on a commit had passed for its whole suite, older shards of it
+    picked up beside them, while the whole run that held every other test was skipped.
     """
     if not runs:
         return []
@@ -80,9 +87,13 @@ def suite_parts(runs: Sequence[RunRecord]) -> list[RunRecord]:
     seen = {o.nodeid for o in runs[0].outcomes}
     for run in runs[1:]:
         ids = {o.nodeid for o in run.outcomes}
-        if ids and not ids & seen and all(compatible(run, c) for c in chosen):
+        if not ids or not all(compatible(run, c) for c in chosen):
+            continue
+        if not ids & seen:
             chosen.append(run)
             seen |= ids
+        elif ids > seen:  # ran all of them and more: the newer runs are reruns of its parts
+            return chosen[:1]
     return chosen
 
 
@@ -119,9 +130,13 @@ def combine_runs(parts: Sequence[RunRecord]) -> RunRecord:
     for run in parts:
         hashes.update(run.file_hashes)
     sources = dict.fromkeys(run.source for run in parts)
+    args = _common_args(parts)
+    if (not is_partial(args) and _left_out_by_all(args, deselected)
+            and any(is_partial(r.args) for r in parts)):
+        args = parts[0].args  # -k api and -k jwk: tests neither chose, still a subset
     return RunRecord(
         started=min(r.started for r in parts), finished=max(r.finished for r in parts),
-        commit=parts[0].commit, dirty=False, args=_common_args(parts),
+        commit=parts[0].commit, dirty=False, args=args,
         exit_code=_exit_code(r.exit_code for r in parts), source="+".join(sources),
         outcomes=tuple(ordered.values()),
         coverage=combine_coverage(r.coverage for r in parts),
@@ -149,15 +164,26 @@ def combine_test_file_lines(parts: Sequence[RunRecord],
             for test, files in sorted(found.items())}
 
 
+def _left_out_by_all(common: tuple[str, ...], deselected: Iterable[str]) -> bool:
+    """Whether the parts together deselected a test that the arguments they share do not
+    name (``--deselect`` given to every part leaves the whole suite whole): the selections
+    that split the suite did not add up to all of it."""
+    named = tuple(unit[1] if len(unit) == 2 else unit[0].partition("=")[2]
+                  for unit in units(common) if unit[0].partition("=")[0] == "--deselect")
+    return any(not nodeid.startswith(named) for nodeid in deselected)
+
+
 def _common_args(parts: Sequence[RunRecord]) -> tuple[str, ...]:
-    """The arguments of the first part that every other part was given as many times."""
-    left = [list(run.args) for run in parts[1:]]
-    common = []
-    for arg in parts[0].args:
-        if all(arg in other for other in left):
+    """The arguments of the first part that every other part was given as many times, an
+    option with its value as one (shards split by ``-k jwk`` and ``-k "not jwk"`` share no
+    ``-k``: kept alone, it made the combined run a subset of the suite, judged as one)."""
+    left = [units(run.args) for run in parts[1:]]
+    common: list[str] = []
+    for unit in units(parts[0].args):
+        if all(unit in other for other in left):
             for other in left:
-                other.remove(arg)
-            common.append(arg)
+                other.remove(unit)
+            common.extend(unit)
     return tuple(common)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from tracker import __version__
 from tracker.evidence.results import RunRecord
+from tracker.text import one_line
 
 #: Words of a collection error that mean the environment lacks a module the code imports.
 _MISSING_MODULE = ("ModuleNotFoundError", "No module named", "ImportError", "cannot import name")
@@ -45,6 +46,26 @@ def unjudged_reason(run: RunRecord) -> str | None:
     if any(word in e.message for e in run.collection_errors for word in _MISSING_MODULE):
         return f"a module the environment lacks (or renamed since): {message}"
     return f"tests cannot be collected: {message}"
+
+
+def _run_error(text: str, log: Path) -> str:
+    """Why pytest gave no run, in words for the backfill's summary. When it did not start,
+    the runner points "above", to a terminal; a backfill wrote pytest's output to ``log``,
+    so its last line (pytest's own complaint: a config it no longer reads, a plugin missing)
+    is quoted instead, with where the rest is."""
+    if not text.startswith("pytest did not start"):
+        return f"pytest: {text}"
+    try:
+        with log.open("rb") as handle:
+            handle.seek(max(0, log.stat().st_size - 4096))
+            tail = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return f"pytest: {text}"
+    said = next((line for line in reversed(tail.splitlines()) if line.strip()), "")
+    if not said:
+        return f"pytest: {text}"
+    head = text.split(":", 1)[0]  # "pytest did not start (exit 1)"
+    return f"{head}: {one_line(said)[:300]} (its output: {log})"
 
 
 def main(argv: list[str]) -> int:
@@ -77,7 +98,7 @@ def _run(request: dict[str, Any]) -> dict[str, Any]:
                                 plan_coverage=coverage, measure=request["measure"],
                                 output=log)
         except RunError as exc:  # NothingRan included: no tests collected, all deselected
-            return {"status": "unjudged", "reason": f"pytest: {exc}"}
+            return {"status": "unjudged", "reason": _run_error(str(exc), Path(request["log"]))}
     record = outcome.record
     reason = unjudged_reason(record)
     if reason is not None:

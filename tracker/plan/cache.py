@@ -12,7 +12,9 @@ text and name, tracker's version, the interpreter, and the size and modification
 modules that do the loading (so an edited checkout never reads results of its older self) are
 all what they were when it was written; anything else, including a damaged or foreign file,
 means loading the plan again. Writing replaces the file in one step and is skipped quietly
-when the folder cannot be written (a read-only checkout still works).
+when the folder cannot be written (a read-only checkout still works); the ``tracker`` program
+leaves it to a child process once its output is out (:func:`tracker.cli.entry`), so a command
+that had to build the plan does not also wait for it to be pickled.
 
 The entries are pickles, as in black's and jedi's caches: only tracker writes this folder,
 and anyone who can write it can already change the repository it sits in. A file not owned by
@@ -29,7 +31,7 @@ from typing import TypeVar, cast
 
 from tracker import __version__
 from tracker.paths import data_dir
-from tracker.pickle_cache import code_stamp, read_entry, write_entry
+from tracker.pickle_cache import code_stamp, read_entry, write_entry_later
 
 T = TypeVar("T")
 
@@ -99,4 +101,4 @@ def _read(path: Path, key: bytes) -> object | None:
     return read_entry(path, key, MAX_ENTRY_BYTES)
 
 
-_write = write_entry
+_write = write_entry_later  # the CLI entry point writes it after the output, in a child

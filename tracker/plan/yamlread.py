@@ -26,6 +26,11 @@ MAX_NODES = 500_000
 _TAG = "tag:yaml.org,2002:"
 _STR = f"{_TAG}str"
 _MAP, _SEQ, _MERGE, _NULL = f"{_TAG}map", f"{_TAG}seq", f"{_TAG}merge", f"{_TAG}null"
+#: Plain scalars up to this long have their resolved tag remembered (keys, ids, statuses and
+#: other short values recur through a plan), up to this many of them (a bound for the TUI,
+#: which reads plan after plan).
+_REMEMBERED_CHARS = 40
+_REMEMBERED = 20_000
 _SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _Loader: Any = None  #: PyYAML's C loader (or its pure one), set by _import_yaml
 _ScalarNode: Any = None  #: node classes, checked for every node; set by _import_yaml
@@ -69,6 +74,7 @@ def _quick(loader: Any) -> Any:
     scalar, sequence = yaml.ScalarNode, yaml.SequenceNode
     text_tag, list_tag = loader.DEFAULT_SCALAR_TAG, loader.DEFAULT_SEQUENCE_TAG
     map_tag = loader.DEFAULT_MAPPING_TAG
+    plain: dict[str, str] = {}  #: the tag of a short plain scalar, once worked out
 
     class Quick(loader):  # type: ignore[misc]
         def descend_resolver(self, current_node: Any, current_index: Any) -> None:
@@ -80,9 +86,17 @@ def _quick(loader: Any) -> Any:
         def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
             if kind is scalar:
                 if implicit[0]:
-                    for tag, pattern in by_first.get(value[:1], anywhere):
+                    known = plain.get(value)  # keys and short values repeat throughout
+                    if known is not None:
+                        return known
+                    tag = text_tag
+                    for found, pattern in by_first.get(value[:1], anywhere):
                         if pattern.match(value):
-                            return str(tag)
+                            tag = found
+                            break
+                    if len(value) <= _REMEMBERED_CHARS and len(plain) < _REMEMBERED:
+                        plain[value] = str(tag)
+                    return str(tag)
                 return str(text_tag)
             return str(list_tag if kind is sequence else map_tag)
 

@@ -11,6 +11,7 @@ finished test waits for no timer. Provisional statuses come from ``assess`` (see
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import queue
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Input
 
@@ -225,7 +227,8 @@ class LiveRuns(App[int]):
 
     def _rested(self) -> None:
         self._resting = False
-        self.drain_events()
+        with contextlib.suppress(NoMatches):  # the app is closing (quit mid-run)
+            self.drain_events()
 
     def show_live(self, live: LiveRun) -> frozenset[str] | None:
         """Judge the results received so far (after the first time, only the items they can
@@ -248,7 +251,9 @@ class LiveRuns(App[int]):
 
     def _show_details_due(self) -> None:
         self._details_due = False
-        if self.live is not None:  # (after the run, the reload that follows shows them)
+        if self.live is None:  # after the run, the reload that follows shows them
+            return
+        with contextlib.suppress(NoMatches):  # the app is closing (quit mid-run)
             self.show_details()
 
     def finish_run(self, message: str, severity: str) -> None:
