@@ -112,12 +112,15 @@ def test_the_read_only_opening_reads_without_writing(project):
 
 
 def test_a_newest_run_that_cannot_be_read_stops_tracker_before_the_suite(project):
-    """``tracker run`` reads the newest stored run before pytest starts (a pytest stopped
-    while it starts up prints Python's own fatal error and traceback over the one line):
-    when that read fails, no test runs, nothing is recorded, no scratch file is left."""
+    """``tracker run`` reads the newest stored run while pytest starts up, and pytest waits
+    at its gate (the watchdog, before conftest files) for the verdict: when that read fails,
+    pytest ends there without a word (no signal in the middle of its start-up, whose fatal
+    error would print over the one line), no test runs, nothing is recorded, no scratch
+    file is left."""
     damage(project, "UPDATE runs SET args = '[not json'")
     (project / "conftest.py").write_text(
-        "import time\n\n\n"
+        "import time\nfrom pathlib import Path\n\n"
+        "Path('conftest-loaded.txt').write_text('pytest went past its gate')\n\n\n"
         "def pytest_configure(config):\n"
         "    time.sleep(90)  # stopped by tracker long before this ends\n", encoding="utf-8")
     (project / "tests" / "test_ran.py").write_text(
@@ -127,9 +130,12 @@ def test_a_newest_run_that_cannot_be_read_stops_tracker_before_the_suite(project
     done = run_cli("run", "--", "-q", cwd=project)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
+    assert done.stdout == "", done.stdout  # pytest's output is passed through: none
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     line = done.stderr.strip().splitlines()[-1]
     assert "is damaged" in line and "tracker store rebuild" in line, line
     assert not (project / "ran.txt").exists(), "the suite ran on after the store was refused"
+    assert not (project / "conftest-loaded.txt").exists(), "pytest did not wait at its gate"
     assert not list((project / ".tracker" / "runs").glob("*")), "scratch files left behind"
     db = sqlite3.connect(default_store_path(project))
     try:

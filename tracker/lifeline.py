@@ -93,6 +93,13 @@ class Lifeline:
             return {}
         return {ENV: f"{self.read_fd}:{os.fstat(self.read_fd).st_ino}"}
 
+    def open_gate(self) -> None:
+        """Let a child started with :data:`~tracker.evidence.watchdog.GATE_ENV` go on
+        (closing the pipe instead makes it stop, silently)."""
+        if self.write_fd >= 0:
+            with contextlib.suppress(OSError):  # it is gone already (a usage error)
+                os.write(self.write_fd, b"g")
+
     def started(self) -> None:
         """The child has its copy of the read end: close ours."""
         self._close("read_fd")

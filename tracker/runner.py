@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from tracker.evidence.coverage_data import (
     CoverageError,
@@ -27,17 +27,18 @@ from tracker.evidence.coverage_data import (
     resolve_settings,
     split_pytest_cov,
 )
-from tracker.evidence.hashes import conftests_above, file_hashes
-from tracker.evidence.pytest_args import is_partial
 from tracker.evidence.pytest_config import read_pytest_config
-from tracker.evidence.reportlog import ReportError, ReportLog, ReportTail
-from tracker.evidence.results import FileCoverage, RunRecord
+from tracker.evidence.watchdog import GATE_ENV
 from tracker.evidence.worker_coverage import ENV as WORKER_COVERAGE_ENV
 from tracker.evidence.worker_coverage import settings_env
-from tracker.history.gitcli import head_state
 from tracker.lifeline import PROCESS_GROUP, Lifeline, stop
-from tracker.plan.model import CoverageConfig, Plan
 from tracker.scratch import run_folder, runs_dir
+
+if TYPE_CHECKING:  # what is needed only once pytest runs is imported then, off the path to
+    # its start: reading the report, hashing, git (the user waits for pytest's start)
+    from tracker.evidence.reportlog import ReportError, ReportLog, ReportTail
+    from tracker.evidence.results import FileCoverage, RunRecord
+    from tracker.plan.model import CoverageConfig, Plan
 
 #: The plugin's option to record a coverage context per test file (test_contexts.OPTION, not
 #: imported: that module imports pytest, which this process never needs).
@@ -96,8 +97,11 @@ def build_command(root: Path, pytest_args: list[str], report: Path, data_file: P
                    *own, *pytest_args]  # --tracker-scratch: the report is read, then removed
     if data_file is None or settings is None:
         return [sys.executable, *pytest_part]
-    cmd = [sys.executable, "-m", "coverage", "run", "--branch", "--parallel-mode",
-           f"--data-file={data_file}"]
+    # Not --parallel-mode: pytest's own process writes DATA_FILE itself, as the floor
+    # (``coverage run -m pytest``) does; a parallel file is hashed and renamed at exit,
+    # which costs a run with contexts tens of milliseconds. xdist workers write parts
+    # (DATA_FILE.*), which reading the data combines into it.
+    cmd = [sys.executable, "-m", "coverage", "run", "--branch", f"--data-file={data_file}"]
     if settings.source:
         cmd.append("--source=" + ",".join(settings.source))
     if settings.omit:
@@ -111,8 +115,15 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
               measure: bool = True, output: IO[str] | None = None,
               listener: Listener | None = None, poll_seconds: float = 0.1,
               cancel: threading.Event | None = None, contexts: bool = False,
-              alongside: Callable[[], None] | None = None) -> RunOutcome:
+              alongside: Callable[[], None] | None = None,
+              gate: Callable[[], None] | None = None) -> RunOutcome:
     """Run the suite, follow its report, and return the complete run (not yet stored).
+
+    ``gate`` is called once pytest has started, before it may go on: pytest's start-up
+    (the interpreter, coverage.py, pytest's own imports) overlaps the caller's last checks
+    (``tracker run`` reads the store's newest run), and waits at its watchdog for their
+    outcome. If ``gate`` raises, pytest ends there without a word or a test run, and the
+    exception propagates.
 
     ``alongside`` is called in this thread once pytest has started, for the caller's own
     work that need not wait for the tests nor hold them up (``tracker run`` records runs kept
@@ -144,14 +155,15 @@ def run_suite(root: Path, pytest_args: list[str], *, plan_coverage: CoverageConf
             raise RunError(f"cannot make the run's scratch folder in {runs_dir(root)} "
                            f"({exc.strerror}): check the permissions") from exc
         return _run(root, pytest_args, args, settings, scratch, output, listener,
-                    poll_seconds, cancel, contexts, alongside)
+                    poll_seconds, cancel, contexts, alongside, gate)
 
 
 def _run(root: Path, pytest_args: list[str], args: list[str],
          settings: CoverageSettings | None, scratch: Path, output: IO[str] | None,
          listener: Listener | None, poll_seconds: float,
          cancel: threading.Event | None, contexts: bool,
-         alongside: Callable[[], None] | None) -> RunOutcome:
+         alongside: Callable[[], None] | None,
+         gate: Callable[[], None] | None = None) -> RunOutcome:
     """The run itself, its scratch files in ``scratch``: see :func:`run_suite`."""
     report = scratch / "report.jsonl"
     data_file = scratch / ".coverage" if settings is not None else None
@@ -165,11 +177,17 @@ def _run(root: Path, pytest_args: list[str], args: list[str],
     cmd = build_command(root, args, report, data_file, settings, contexts)
     follower = _Follower(root, report, listener, poll_seconds, warm=settings is not None)
     try:
-        exit_code = _wait(cmd, root, env, output, follower, poll_seconds, cancel, alongside)
+        exit_code = _wait(cmd, root, env, output, follower, poll_seconds, cancel, alongside,
+                          gate)
     except BaseException:  # cancelled, interrupted, or ``alongside`` failed: pytest stopped
         follower.stop()
         raise
     finished = dt.datetime.now(dt.UTC)
+    from tracker.evidence.hashes import conftests_above, file_hashes
+    from tracker.evidence.pytest_args import is_partial
+    from tracker.evidence.reportlog import ReportError
+    from tracker.evidence.results import RunRecord
+
     try:
         log = follower.finish()
     except ReportError as exc:
@@ -243,7 +261,7 @@ class _Follower(threading.Thread):
         super().__init__(name="tracker-report", daemon=True)
         self.root = root
         self.report = report
-        self.tail = ReportTail(report, base=str(root))
+        self.tail: ReportTail | None = None  #: made by the thread, off pytest's start
         self.listener = listener
         self.poll_seconds = poll_seconds
         self.warm = warm
@@ -253,6 +271,9 @@ class _Follower(threading.Thread):
         self._done = threading.Event()
 
     def run(self) -> None:
+        self._open()
+        from tracker.history.gitcli import head_state
+
         self.head = head_state(self.root)
         if self.warm:
             _warm_imports()
@@ -260,9 +281,18 @@ class _Follower(threading.Thread):
             if self.error is None:
                 self._read()
 
+    def _open(self) -> ReportTail:
+        if self.tail is None:
+            from tracker.evidence.reportlog import ReportTail
+
+            self.tail = ReportTail(self.report, base=str(self.root))
+        return self.tail
+
     def _read(self) -> None:
+        from tracker.evidence.reportlog import ReportError
+
         try:
-            events = self.tail.poll()
+            events = self._open().poll()
         except ReportError as exc:  # raised again by finish(), after pytest is done
             self.error = exc
             return
@@ -277,6 +307,8 @@ class _Follower(threading.Thread):
                 fresh.add(str(event.get("nodeid", "")).split("::", 1)[0])
         fresh -= self.hashes.keys()
         if fresh:
+            from tracker.evidence.hashes import file_hashes
+
             self.hashes.update(file_hashes(self.root, fresh))
 
     def stop(self) -> None:
@@ -290,8 +322,9 @@ class _Follower(threading.Thread):
         self.stop()
         if self.error is not None:
             raise self.error
-        self._take(self.tail.finish())
-        return self.tail.log
+        tail = self._open()
+        self._take(tail.finish())
+        return tail.log
 
 
 def _warm_imports() -> None:
@@ -306,7 +339,8 @@ def _warm_imports() -> None:
 def _wait(cmd: list[str], root: Path, env: dict[str, str], output: IO[str] | None,
           follower: _Follower, poll_seconds: float,
           cancel: threading.Event | None = None,
-          alongside: Callable[[], None] | None = None) -> int:
+          alongside: Callable[[], None] | None = None,
+          gate: Callable[[], None] | None = None) -> int:
     """Run ``cmd`` with ``follower`` reading its report, calling ``alongside`` meanwhile; its
     exit code.
 
@@ -314,15 +348,29 @@ def _wait(cmd: list[str], root: Path, env: dict[str, str], output: IO[str] | Non
     that it stops with tracker however tracker ends.
     """
     lifeline = Lifeline()
+    child_env = {**env, **lifeline.env()}
+    if gate is not None and lifeline.fds:
+        child_env[GATE_ENV] = "1"
+    elif gate is not None:  # no lifeline (Windows), so no gate: check first
+        gate()
+        gate = None
     try:
         try:
-            proc = subprocess.Popen(cmd, cwd=root, env={**env, **lifeline.env()},
+            proc = subprocess.Popen(cmd, cwd=root, env=child_env,
                                     stdout=output, stderr=output, stdin=subprocess.DEVNULL,
                                     pass_fds=lifeline.fds, process_group=PROCESS_GROUP)
         except OSError as exc:
             raise RunError(f"cannot start {cmd[0]}: {exc.strerror}") from exc
         lifeline.started()
         follower.start()
+        if gate is not None:
+            try:
+                gate()
+            except BaseException:
+                lifeline.close()  # pytest, waiting at its gate, ends without a word
+                _reap(proc)
+                raise
+            lifeline.open_gate()
         try:
             if alongside is not None:
                 try:
@@ -347,3 +395,13 @@ def _wait(cmd: list[str], root: Path, env: dict[str, str], output: IO[str] | Non
             raise
     finally:
         lifeline.close()
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """Wait for a child told to stop at its gate (it gets there within its start-up);
+    stopped the hard way if it does not end (it never reached the gate)."""
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a child that never gets there
+        stop(proc)
+

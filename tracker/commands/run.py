@@ -59,13 +59,19 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
         from tracker.commands.noting import refuse_dirty_tree
 
         refuse_dirty_tree(root)  # before the tests run, not after
-    store = open_store(root)  # a damaged store is said before pytest starts: a pytest
-    # stopped while it starts up prints Python's own fatal error over the one-line message
+    store = open_store(root, deep=False)  # a foreign or damaged file is said here; the
+    # newest run is read while pytest starts up, which then waits for the verdict (gate)
     passthrough = show_output if show_output is not None else not sys.stderr.isatty()
     log_path = data_dir(root) / "last-run.log"
     listener = None
     progress = None
     outcome = None
+
+    def gate() -> None:  # while pytest starts up, before it may go on
+        try:
+            store.check_newest()
+        except StoreError as exc:
+            raise _Refused(str(exc)) from None
 
     def alongside() -> None:  # while pytest starts, which takes longer
         record_kept(store, root, _say)  # runs an earlier `tracker run` could not record
@@ -80,7 +86,8 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
             args = from_folder(list(pytest_args), Path.cwd(), root)  # pytest runs in root
             outcome = run_suite(root, args, plan_coverage=plan.coverage,
                                 measure=not no_coverage, output=log, listener=listener,
-                                contexts=wants_contexts(plan), alongside=alongside)
+                                contexts=wants_contexts(plan), alongside=alongside,
+                                gate=gate)
         finally:
             if progress is not None:
                 progress.close()
@@ -92,6 +99,8 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
             from tracker.history.run_notes import note_recorded
 
             noted = note_recorded(root, store, run_id, outcome.record)
+    except _Refused as exc:  # nothing ran, nothing was said: the store's own message
+        fail(str(exc))
     except StoreError as exc:
         fail(f"the run finished but could not be recorded: {exc}")
     except NothingRan as exc:
@@ -123,6 +132,10 @@ def run_command(plan_path: Path, no_coverage: bool, show_output: bool | None, no
     raise click.exceptions.Exit(outcome.exit_code)
 
 
+class _Refused(Exception):
+    """The store's newest run could not be read: the run was stopped at pytest's gate."""
+
+
 def _say(line: str) -> None:
     click.echo(line, err=True)
 
@@ -142,8 +155,11 @@ def _refuse_misplaced(pytest_args: tuple[str, ...]) -> None:
              "pytest)")
 
 
-def open_store(root: Path) -> Store:
-    """The project's store, opened (and created) for writing; exit 2 when it cannot be."""
+def open_store(root: Path, *, deep: bool = True) -> Store:
+    """The project's store, opened (and created) for writing; exit 2 when it cannot be.
+
+    ``deep``: also read its newest run now (:meth:`Store.check`); without, only its tables
+    (the caller reads the newest run itself, as ``run`` does while pytest starts up)."""
     from tracker.errors import StoreError
     from tracker.paths import default_store_path
     from tracker.store import Store
@@ -153,7 +169,10 @@ def open_store(root: Path) -> Store:
     except StoreError as exc:
         fail(str(exc))
     try:
-        store.check()  # a damaged store is said now, not after the suite ran
+        if deep:
+            store.check()  # a damaged store is said now, not after the suite ran
+        else:
+            store.check_tables()
     except StoreError as exc:
         store.close()
         fail(str(exc))

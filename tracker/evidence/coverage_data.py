@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import configparser
 import glob
-import json
 import os
-import shutil
-import tempfile
 import tomllib
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tracker.evidence.results import FileCoverage
 from tracker.evidence.traced_lines import TestFileLines, statements_only
 from tracker.evidence.traced_lines import relative as _relative
+
+if TYPE_CHECKING:  # imported where data is read: ``tracker run`` decides its settings
+    # before pytest starts, and reads the data only after, off the path to the start
+    from tracker.evidence.results import FileCoverage
 
 #: pytest-cov options that take a value (``--cov-report=x`` or ``--cov-report x``).
 _COV_VALUE_OPTIONS = ("--cov-report", "--cov-config", "--cov-fail-under", "--cov-context")
@@ -172,6 +171,8 @@ def parse_coverage_json(data: Any, root: Path) -> tuple[FileCoverage, ...]:
     """Per-file coverage from coverage.py's JSON report (``coverage json``), the missing
     branch arcs included (listed by reports with branch coverage), so that the coverage of
     shards can later be combined exactly."""
+    from tracker.evidence.results import FileCoverage
+
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
         raise CoverageError("not a coverage.py JSON report (no 'files' mapping)")
     out = []
@@ -242,6 +243,11 @@ def _read_data(data_file: Path, root: Path, settings: CoverageSettings | None = 
     counts (a project of a thousand modules would otherwise be parsed for fifteen tests).
     ``also``: more data files (and their parts) to combine with it, never ``own``.
     """
+    import json
+    import shutil
+    import tempfile
+    import warnings
+
     import coverage
     from coverage.exceptions import CoverageException, CoverageWarning, NoDataError
 

@@ -28,6 +28,11 @@ import threading
 #: ``FD:INODE`` of the lifeline's read end, set by tracker for the child it starts.
 ENV = "TRACKER_LIFELINE"
 
+#: Set (to ``1``) beside the lifeline when the child must wait, once the watchdog is
+#: loaded, for tracker's word before it goes on: tracker starts pytest first and does its
+#: own last checks while pytest starts up (see :func:`_pass_gate`).
+GATE_ENV = "TRACKER_GATE"
+
 #: Seconds between asking the run to stop (SIGINT) and killing it.
 GRACE_SECONDS = 5.0
 
@@ -65,12 +70,32 @@ def _watch(fd: int) -> None:
     send(signal.SIGKILL)
 
 
+def _pass_gate(fd: int) -> None:
+    """Wait for tracker's word on the lifeline: one byte, go on; its end closed, stop.
+
+    This runs in the main thread while the plugin is imported (``-p``, before conftest
+    files, collection or any output), so a run that tracker refuses once pytest has started
+    (its store found damaged) ends here without a word and without running anything: no
+    signal arrives in the middle of the interpreter's start-up, whose own fatal error
+    would print over tracker's one-line message.
+    """
+    try:
+        word = os.read(fd, 1)
+    except OSError:
+        word = b""
+    if not word:
+        os._exit(2)
+
+
 def start() -> bool:
     """Start watching, once per process; True when a lifeline was found."""
     value = os.environ.pop(ENV, None)  # popped: the tests' own subprocesses do not inherit it
+    gated = os.environ.pop(GATE_ENV, None) == "1"
     fd = _lifeline_fd(value) if value else None
     if fd is None:
         return False
+    if gated:
+        _pass_gate(fd)
     threading.Thread(target=_watch, args=(fd,), name="tracker-lifeline", daemon=True).start()
     return True
 
