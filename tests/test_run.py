@@ -674,3 +674,25 @@ def test_in_a_terminal_a_failed_xdist_run_points_to_its_log(project):
     assert summary.rstrip().endswith("pytest's output: .tracker/last-run.log"), summary
     log = (project / ".tracker" / "last-run.log").read_text(encoding="utf-8")
     assert "short test summary info" in log and "FAILED" in log
+
+
+def test_a_coverage_setting_coverage_py_refuses_is_named_in_one_line(tmp_path):
+    """coverage.py refuses a ``[paths]`` entry whose first path has a wildcard (pyjwt's
+    ``source = ["*/site-packages", "jwt"]``) only when the data is read, after the tests:
+    one line saying so and where such settings live, exit 2, and no half run stored."""
+    root = make_project(tmp_path / "shop")
+    write(root, "pyproject.toml", PYPROJECT + """
+        [tool.coverage.paths]
+        source = ["*/site-packages", "src"]
+        """)
+    git(root, "commit", "-qam", "paths")
+    done = tracker(root, "run", "--", "-q")
+    assert done.returncode == 2
+    (line,) = [x for x in done.stderr.splitlines() if "coverage.py" in x]
+    assert "must not contain wildcards: '*/site-packages'" in line
+    assert "pyproject.toml" in line and "nothing was recorded" in line
+    assert "Traceback" not in done.stderr
+    path = default_store_path(root)
+    if path.exists():
+        with Store.open(path) as store:
+            assert store.runs() == []

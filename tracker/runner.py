@@ -204,7 +204,11 @@ def _run(root: Path, pytest_args: list[str], args: list[str],
                 data_file, root, settings, measured_only=is_partial(pytest_args),
                 test_files={o.file for o in log.outcomes} if contexts else None)
         except CoverageError as exc:
-            raise RunError(f"coverage data could not be read: {exc}") from exc
+            where = (settings.config_file if isinstance(settings.config_file, str) else
+                     "the project's coverage settings (.coveragerc, setup.cfg, tox.ini or "
+                     "pyproject.toml)")
+            raise RunError(f"coverage.py could not read this run's data: {exc}, from {where}; "
+                           "nothing was recorded: fix the setting and run again") from exc
     hashes = follower.hashes
     tested = {o.file for o in log.outcomes}
     later = (tested | {f.path for f in coverage} | conftests_above(root, tested)
