@@ -121,3 +121,25 @@ async def test_one_wake_up_for_many_events_and_none_after_the_app_closed(project
     app._show_details_due()  # its turn coming while the app closes (quit mid-run): nothing
     app._assess_after = 0.0
     app._rested()  # nor the end of a rest, with a result waiting
+
+
+async def test_the_details_pane_waits_only_for_results_it_shows(project: Path):
+    """Which results make the details pane's turn come: an item's when it is shown, a phase's
+    items' when the phase is, a whole re-judgement always, a section's never (driven here:
+    in a live run the pane's pending turn decides whether the question is even asked)."""
+    from tracker.tui.live_runs import _shows_any
+    from tracker.tui.widgets.plan_tree import NodeRef
+
+    app = make_app(project / "plan.yaml", TODAY, watch=False)
+    async with app.run_test(size=(120, 40)):
+        assessment = app.current_assessment()
+    item = assessment.items[0]
+    phase = item.phase_id
+    judged = frozenset({item.item.id})
+    assert _shows_any(NodeRef("item", item.item.id, phase), assessment, judged)
+    assert not _shows_any(NodeRef("item", item.item.id, phase), assessment, frozenset())
+    assert _shows_any(NodeRef("phase", phase, phase), assessment, judged)
+    assert not _shows_any(NodeRef("phase", "elsewhere", "elsewhere"), assessment, judged)
+    assert not _shows_any(NodeRef("section", "s", phase, 1), assessment, judged)
+    assert _shows_any(NodeRef("section", "s", phase, 1), assessment, None)
+    assert _shows_any(None, assessment, judged)
