@@ -278,3 +278,50 @@ def test_a_multi_line_statement_counts_once_not_once_per_traced_line(tmp_path):
     found = items(root)
     assert found["calc-own"]["targets"]["own_coverage"] == pytest.approx(25.0)
     assert found["calc-own"]["status"] == "in progress"
+
+
+DECORATED = """\
+import functools
+
+
+@functools.lru_cache
+def cached(x):
+    return x
+
+
+def unused():
+    return 0
+"""
+
+
+@pytest.mark.parametrize("multiline", [True, False])
+def test_traced_lines_become_statements_as_coverage_reports_count_them(tmp_path, multiline):
+    """The translation itself, in this process, on a data file written here with
+    coverage.py's own API: a multi-line call traces its continuation lines, each counted as
+    the one statement it belongs to; lines that are statements already are kept as they are."""
+    import coverage
+
+    from tracker.evidence.coverage_data import CoverageSettings, read_run_data
+
+    root = tmp_path / "proj"
+    write(root, "pkg/__init__.py", "")
+    source = MULTILINE if multiline else DECORATED
+    write(root, "pkg/calc.py", source)
+    calc = str((root / "pkg" / "calc.py").resolve())
+    data = coverage.CoverageData(basename=str(root / ".coverage"))
+    if multiline:  # at import: the two defs; the test: build()'s call, all nine lines
+        data.set_context("")
+        data.add_lines({calc: [1, 12]})
+        data.set_context("tests/test_calc.py")
+        data.add_lines({calc: list(range(2, 10))})
+        expected = {"": (1, 12), "tests/test_calc.py": (2,)}
+    else:  # every traced line is a statement (the decorator's and the def's, to coverage.py):
+        data.set_context("")  # taken as the report shows them, no file parsed
+        data.add_lines({calc: [1, 4, 5, 9]})
+        data.set_context("tests/test_calc.py")
+        data.add_lines({calc: [6]})
+        expected = {"": (1, 4, 5, 9), "tests/test_calc.py": (6,)}
+    data.write()
+    _, lines = read_run_data(root / ".coverage", root, CoverageSettings(source=("pkg",)),
+                             measured_only=False, test_files={"tests/test_calc.py"})
+    assert {test: files["pkg/calc.py"] for test, files in lines.items()} == expected

@@ -266,3 +266,40 @@ def test_keyword_shards_that_leave_tests_out_stay_a_subset():
     f = shard(6, ["b"], args=("--deselect=tests/test_c.py", "-k", "not jwk"),
               deselected=("tests/test_a.py::test_a", "tests/test_c.py::test_c"))
     assert not is_partial(combine_runs([e, f]).args)
+
+
+def test_runs_of_a_few_files_are_laid_over_the_whole_run_that_knows_the_others(tmp_path):
+    """What the judge's chain of runs makes of them (tracker.evidence.gather), in this
+    process on a real store: two files run one after the other on a commit are shards of
+    the whole suite only if together they ran every file an older whole run ran (and every
+    test of a file they ran unchanged); otherwise each is laid over that whole run."""
+    from tracker.evidence.gather import _chain
+    from tracker.store import Store
+
+    hashes = {f"tests/test_{t}.py": t * 40 for t in "abc"}
+
+    def run(n: int, tests: str, commit: str, *args: str, extra: str = "") -> RunRecord:
+        names = [f"tests/test_{t}.py::test_{t}" for t in tests]
+        if extra:
+            names.append(extra)
+        return RunRecord(started=T0 + dt.timedelta(minutes=n),
+                         finished=T0 + dt.timedelta(minutes=n, seconds=30), commit=commit,
+                         args=args, file_hashes=hashes,
+                         outcomes=tuple(TestOutcome(name, "passed", 0.1) for name in names))
+
+    def chain(*runs: RunRecord) -> list[tuple[str, ...]]:
+        with Store.open(tmp_path / f"{len(list(tmp_path.iterdir()))}.db") as store:
+            for record in runs:
+                store.add_run(record)
+            return [tuple(sorted(o.nodeid[11] for o in r.outcomes)) for r in
+                    _chain(store, store.runs())]
+
+    later = "d" * 40
+    files = (run(2, "a", later, "tests/test_a.py"), run(3, "b", later, "tests/test_b.py"))
+    # the whole run ran test_c.py too: the two files are laid over it, each
+    assert chain(run(1, "abc", COMMIT), *files) == [("b",), ("a",), ("a", "b", "c")]
+    # the whole run ran no more files than they did: they are the suite, combined
+    assert chain(run(1, "ab", COMMIT), *files) == [("a", "b")]
+    # ... unless a test of a file they ran, unchanged since, is missing from them
+    more = run(1, "ab", COMMIT, extra="tests/test_a.py::test_a2")
+    assert chain(more, *files) == [("b",), ("a",), ("a", "a", "b")]
