@@ -129,22 +129,13 @@ def _chain(store: Store, summaries: list[RunSummary]) -> list[RunRecord]:
     """The runs to lay over each other (tracker.evidence.layering), newest evidence first,
     down to the first whole run. Runs of one commit that are parts of one suite (CI shards,
     each noted by its own job) are combined into one run first."""
-    from tracker.evidence.shards import combine_runs, suite_parts  # runs' modules: only with runs
-    from tracker.store import RunRefused
-
     chain: list[RunRecord] = []
     groups = [list(group) for _, group in groupby(summaries, key=lambda s: (s.commit, s.dirty))]
     for index, group in enumerate(groups):
-        records = []
-        for s in group[:MAX_PARTS]:
-            try:
-                records.append(store.run(s.id))
-            except RunRefused:  # gone from the store; the store keeps the warning
-                continue
-        if not records:
+        read = _suite_of(store, group)
+        if read is None:
             continue
-        parts = suite_parts(records)
-        combined = combine_runs(parts) if len(parts) > 1 else records[0]
+        records, parts, combined = read
         if len(parts) > 1 and not is_partial_run(combined) and _fewer_files(
                 store, combined, groups[index + 1:]):
             parts, combined = records[:1], records[0]
@@ -165,23 +156,31 @@ def _fewer_files(store: Store, combined: RunRecord, older: list[list[RunSummary]
     every other test "did not run". A whole run of earlier code knows which files the suite
     has; shards that ran them all are the suite, fewer are runs to lay over it. With no whole
     run to compare (the first run of a project), the parts are taken at their word."""
-    from tracker.evidence.shards import combine_runs, suite_parts
-    from tracker.store import RunRefused
-
     for group in older[:MAX_LAYERS]:
-        records = []
-        for summary in group[:MAX_PARTS]:
-            try:
-                records.append(store.run(summary.id))
-            except RunRefused:
-                continue
-        if not records:
-            continue
-        parts = suite_parts(records)
-        whole = combine_runs(parts) if len(parts) > 1 else records[0]
-        if not is_partial_run(whole):
+        read = _suite_of(store, group)
+        if read is not None and not is_partial_run(whole := read[2]):
             return _left_out(combined, whole)
     return False
+
+
+def _suite_of(store: Store, group: list[RunSummary]
+              ) -> tuple[list[RunRecord], list[RunRecord], RunRecord] | None:
+    """One commit's runs (newest first, up to MAX_PARTS) read whole, the parts of one suite
+    among them (tracker.evidence.shards) and those parts as one run; None when none of
+    them can be read (refused: gone from the store, which keeps the warning)."""
+    from tracker.evidence.shards import combine_runs, suite_parts  # runs' modules: only with runs
+    from tracker.store import RunRefused
+
+    records = []
+    for summary in group[:MAX_PARTS]:
+        try:
+            records.append(store.run(summary.id))
+        except RunRefused:
+            continue
+    if not records:
+        return None
+    parts = suite_parts(records)
+    return records, parts, combine_runs(parts) if len(parts) > 1 else records[0]
 
 
 def _left_out(combined: RunRecord, whole: RunRecord) -> bool:
