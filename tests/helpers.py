@@ -10,7 +10,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from tracker.evidence.bundle import Evidence
+    from tracker.evidence.results import TestOutcome
+    from tracker.plan.model import Plan
 
 T = TypeVar("T")
 
@@ -21,6 +28,26 @@ def write(root: Path, relpath: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return path
+
+
+def plan_with_run(root: Path, files: dict[str, str], started: dt.datetime,
+                  outcomes: tuple[TestOutcome, ...]) -> tuple[Plan, Evidence]:
+    """``files`` written under ``root`` (plan.yaml among them), the plan loaded (it must
+    load cleanly) and its evidence: the workspace gathered and a run of ``outcomes``."""
+    import datetime as dt
+
+    from tracker.evidence.bundle import Evidence
+    from tracker.evidence.results import RunRecord
+    from tracker.evidence.workspace import gather_workspace
+    from tracker.plan.load import load_plan
+
+    for name, text in files.items():
+        write(root, name, text)
+    loaded = load_plan(root / "plan.yaml")
+    assert loaded.plan is not None and not loaded.errors, loaded.problems
+    run = RunRecord(started=started, finished=started + dt.timedelta(seconds=5),
+                    outcomes=outcomes)
+    return loaded.plan, Evidence(workspace=gather_workspace(loaded.plan, root), run=run)
 
 
 def clean_copy(source: Path, dest: Path) -> Path:

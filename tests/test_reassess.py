@@ -18,14 +18,11 @@ from hypothesis import strategies as st
 
 from tracker.assess import Status, assess
 from tracker.assess.incremental import LinkIndex, reassess
-from tracker.evidence.bundle import Evidence
-from tracker.evidence.results import RunRecord, TestOutcome
-from tracker.evidence.workspace import gather_workspace
-from tracker.plan.load import load_plan
+from tracker.evidence.results import TestOutcome
 from tracker.plan.model import Plan
 from tracker.tui.live import LiveJudge, LiveRun, provisional_evidence
 
-from .helpers import write
+from .helpers import plan_with_run
 
 TODAY = dt.date(2026, 3, 20)
 T0 = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
@@ -120,15 +117,10 @@ class Project:
     """The plan, its workspace and a recorded run, read once for every example."""
 
     def __init__(self, root: Path, plan: str = PLAN) -> None:
-        write(root, "plan.yaml", plan)
-        write(root, "tests/test_a.py", TESTS_A)
-        write(root, "tests/sub/test_b.py", TESTS_B)
-        write(root, "tests/conftest.py", CONFTEST)
-        loaded = load_plan(root / "plan.yaml")
-        assert loaded.plan is not None and not loaded.errors, loaded.problems
-        self.plan: Plan = loaded.plan
-        workspace = gather_workspace(self.plan, root)
-        run = RunRecord(started=T0, finished=T0 + dt.timedelta(seconds=5), outcomes=(
+        files = {"plan.yaml": plan, "tests/test_a.py": TESTS_A,
+                 "tests/sub/test_b.py": TESTS_B, "tests/conftest.py": CONFTEST}
+        self.plan: Plan
+        self.plan, self.evidence = plan_with_run(root, files, T0, (
             TestOutcome("tests/test_a.py::test_one", "passed"),
             TestOutcome("tests/test_a.py::test_two", "failed", markers=("slow",)),
             TestOutcome("tests/test_a.py::test_p[1]", "passed", markers=("fast",)),
@@ -136,7 +128,6 @@ class Project:
             TestOutcome("tests/sub/test_b.py::test_marked", "skipped", markers=("slow",),
                         fixtures=("db",), plan_items=("own",)),
         ))
-        self.evidence = Evidence(workspace=workspace, run=run)
 
 
 @pytest.fixture(scope="module")

@@ -19,14 +19,11 @@ from hypothesis import strategies as st
 
 from tracker.assess import assess
 from tracker.assess.incremental import LinkIndex, reassess
-from tracker.evidence.bundle import Evidence
-from tracker.evidence.results import RunRecord, TestOutcome
-from tracker.evidence.workspace import gather_workspace
-from tracker.plan.load import load_plan
+from tracker.evidence.results import TestOutcome
 from tracker.plan.model import Plan
 from tracker.tui.live import LiveRun, provisional_evidence
 
-from .helpers import write
+from .helpers import plan_with_run
 
 TODAY = dt.date(2026, 3, 20)
 T0 = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
@@ -103,14 +100,9 @@ class Project:
     """The plan, its workspace and the recorded run, read once for every example."""
 
     def __init__(self, root: Path) -> None:
-        write(root, "plan.yaml", PLAN)
-        write(root, "tests/test_a.py", TESTS_A)
-        write(root, "tests/sub/test_b.py", TESTS_B)
-        loaded = load_plan(root / "plan.yaml")
-        assert loaded.plan is not None and not loaded.errors, loaded.problems
-        self.plan: Plan = loaded.plan
-        run = RunRecord(started=T0, finished=T0 + dt.timedelta(seconds=5), outcomes=RECORDED)
-        self.evidence = Evidence(workspace=gather_workspace(self.plan, root), run=run)
+        files = {"plan.yaml": PLAN, "tests/test_a.py": TESTS_A, "tests/sub/test_b.py": TESTS_B}
+        self.plan: Plan
+        self.plan, self.evidence = plan_with_run(root, files, T0, RECORDED)
 
 
 @pytest.fixture(scope="module")
